@@ -1,0 +1,418 @@
+"""The client side of an RFB session after ServerInit, as a state machine with no I/O.
+
+Feed it what the server sent with ``receive_bytes`` and get events back; ask it for messages
+(``start``, ``key_event``...) and send what ``data_to_send`` returns. It keeps exactly one
+incremental update request in flight: a new one is queued each time an update answers the last.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable
+
+from ovhkvm_desktop.rfb import messages
+from ovhkvm_desktop.rfb.decoders import make_decoders
+from ovhkvm_desktop.rfb.encodings import Encoding
+from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
+from ovhkvm_desktop.rfb.events import (
+    Bell,
+    ClipboardCapabilities,
+    ClipboardNotify,
+    ClipboardRequest,
+    ColourMapEntries,
+    CursorChanged,
+    DesktopResized,
+    Event,
+    ExtendedDesktopSizeReply,
+    ExtensionAcknowledged,
+    FramebufferUpdated,
+    LedState,
+    PointerModeChanged,
+    Screen,
+    ServerCutText,
+)
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+
+#: The data encodings in the order the client prefers them by default. QEMU picks the first one
+#: it supports. CopyRect is free to decode; then the encodings that decode fastest per byte on
+#: the wire (see bench/decode.py).
+DEFAULT_ENCODINGS: tuple[Encoding, ...] = (
+    Encoding.COPYRECT,
+    Encoding.TIGHT,
+    Encoding.ZRLE,
+    Encoding.HEXTILE,
+    Encoding.ZLIB,
+    Encoding.RRE,
+    Encoding.RAW,
+)
+
+#: The pseudo-encodings the client always offers.
+PSEUDO_ENCODINGS: tuple[Encoding, ...] = (
+    Encoding.DESKTOP_SIZE,
+    Encoding.EXTENDED_DESKTOP_SIZE,
+    Encoding.LAST_RECT,
+    Encoding.CURSOR,
+    Encoding.QEMU_EXTENDED_KEY_EVENT,
+    Encoding.QEMU_LED_STATE,
+    Encoding.QEMU_POINTER_MOTION_CHANGE,
+    Encoding.EXTENDED_CLIPBOARD,
+)
+
+#: Pseudo-rectangles a server sends on its own, outside the update cycle (QEMU answers
+#: SetEncodings with them): an update made only of these does not answer our request.
+_NOTICES = frozenset(
+    {
+        Encoding.QEMU_EXTENDED_KEY_EVENT,
+        Encoding.QEMU_LED_STATE,
+        Encoding.QEMU_POINTER_MOTION_CHANGE,
+    }
+)
+
+_RECT_HEADER = struct.Struct(">HHHHi")
+_MAX_CURSOR = 1024
+_MAX_CUT_TEXT = 16 << 20
+_MAX_SCREENS = 64
+
+_SERVER_MESSAGE_NAMES = {150: "EndOfContinuousUpdates", 248: "Fence", 255: "QEMU"}
+
+
+class Connection:
+    """One RFB connection's protocol state, from ServerInit on."""
+
+    def __init__(self, width: int, height: int, name: str = "") -> None:
+        self.name = name
+        self.fb = Framebuffer(width, height)
+        self.acknowledged: set[int] = set()
+        self.clipboard_caps: ClipboardCapabilities | None = None
+        self.offered: tuple[int, ...] = ()
+        self.last_encoding: int | None = None
+        self.request_in_flight = False
+        self.updates_enabled = True
+        self._decoders = make_decoders()
+        self._buf = bytearray()
+        self._out = bytearray()
+        self._rects_left = 0  # rectangles still due in the current update (0: between messages)
+        self._rect: tuple[Rect, int] | None = None  # rectangle under way, with its encoding
+        self._dirty: list[Rect] = []
+        self._answers = False
+        self._skip = 0  # bytes of an oversized clipboard text still to throw away
+        self._clipboard_text = ""
+
+    # -- what we send -----------------------------------------------------------------------
+
+    def start(
+        self,
+        encodings: Iterable[int] = DEFAULT_ENCODINGS,
+        compression: int | None = 6,
+        quality: int | None = None,
+    ) -> None:
+        """Queue the pixel format, the encodings and the first full update request."""
+        data = list(encodings)
+        if Encoding.RAW not in data:
+            data.append(Encoding.RAW)  # every server may send Raw; say we know it
+        self.offered = (*data, *PSEUDO_ENCODINGS, *messages.level_encodings(compression, quality))
+        self._out += messages.set_pixel_format()
+        self._out += messages.set_encodings(self.offered)
+        self._request(incremental=False)
+
+    def _request(self, incremental: bool) -> None:
+        self._out += messages.framebuffer_update_request(
+            incremental, 0, 0, self.fb.width, self.fb.height
+        )
+        self.request_in_flight = True
+
+    def request_update(self) -> None:
+        """Ask for an update now unless one is already asked for (e.g. after a silence)."""
+        if not self.request_in_flight:
+            self._request(incremental=True)
+
+    def send(self, data: bytes) -> None:
+        """Queue a client message built with ``rfb.messages``."""
+        self._out += data
+
+    def send_clipboard(self, text: str) -> None:
+        """Offer our clipboard text the best way the server understands."""
+        caps = self.clipboard_caps
+        if caps is None:
+            self._out += messages.client_cut_text(text)
+            return
+        self._clipboard_text = text
+        if caps.flags & messages.CLIPBOARD_NOTIFY:
+            self._out += messages.extended_clipboard_flags(messages.CLIPBOARD_NOTIFY)
+        else:
+            self._out += messages.extended_clipboard_provide(text)
+
+    def data_to_send(self) -> bytes:
+        out = bytes(self._out)
+        self._out.clear()
+        return out
+
+    # -- what we receive --------------------------------------------------------------------
+
+    def receive_bytes(self, data: bytes) -> list[Event]:
+        """Take bytes from the server; return the events they complete, in order."""
+        events: list[Event] = []
+        if self._skip:
+            dropped = min(self._skip, len(data))
+            self._skip -= dropped
+            data = data[dropped:]
+        self._buf += data
+        with memoryview(self._buf) as view:
+            pos = self._parse(view, events)
+        del self._buf[:pos]
+        return events
+
+    def _parse(self, buf: memoryview, events: list[Event]) -> int:
+        pos = 0
+        end = len(buf)
+        while pos < end:
+            if self._rects_left or self._rect is not None:
+                new = self._parse_rects(buf, pos, events)
+            else:
+                new = self._parse_message(buf, pos, events)
+            if new is None or new == pos:
+                break  # the rest of the message has not arrived yet
+            pos = new
+        return pos
+
+    def _parse_message(self, buf: memoryview, pos: int, events: list[Event]) -> int | None:
+        kind = buf[pos]
+        avail = len(buf) - pos
+        if kind == 0:  # FramebufferUpdate
+            if avail < 4:
+                return None
+            (count,) = struct.unpack_from(">H", buf, pos + 2)
+            self._rects_left = count
+            self._dirty = []
+            self._answers = count == 0
+            if count == 0:
+                self._finish_update(events)
+            return pos + 4
+        if kind == 1:  # SetColourMapEntries
+            if avail < 6:
+                return None
+            first, count = struct.unpack_from(">HH", buf, pos + 2)
+            if avail < 6 + 6 * count:
+                return None
+            events.append(ColourMapEntries(first, count))
+            return pos + 6 + 6 * count
+        if kind == 2:
+            events.append(Bell())
+            return pos + 1
+        if kind == 3:  # ServerCutText
+            if avail < 8:
+                return None
+            (length,) = struct.unpack_from(">i", buf, pos + 4)
+            if length < 0:
+                return self._parse_extended_clipboard(buf, pos, -length, events)
+            if length > _MAX_CUT_TEXT:
+                # Too large to be a clipboard anyone wants: drop it without buffering it.
+                skip_now = min(length, avail - 8)
+                self._skip = length - skip_now
+                return pos + 8 + skip_now
+            if avail < 8 + length:
+                return None
+            text = bytes(buf[pos + 8 : pos + 8 + length]).decode("latin-1")
+            events.append(ServerCutText(text.replace("\r\n", "\n")))
+            return pos + 8 + length
+        name = _SERVER_MESSAGE_NAMES.get(kind, "unknown")
+        raise ProtocolError(
+            f"the server sent a message of type {kind} ({name}) that this client never asked for"
+        )
+
+    def _parse_extended_clipboard(
+        self, buf: memoryview, pos: int, length: int, events: list[Event]
+    ) -> int | None:
+        if Encoding.EXTENDED_CLIPBOARD not in self.offered:
+            raise ProtocolError("the server sent an extended clipboard message unasked")
+        if length < 4 or length > _MAX_CUT_TEXT:
+            raise ProtocolError(f"the server sent an extended clipboard message of {length} bytes")
+        if len(buf) - pos < 8 + length:
+            return None
+        payload = bytes(buf[pos + 8 : pos + 8 + length])
+        (flags,) = struct.unpack_from(">I", payload)
+        if flags & messages.CLIPBOARD_CAPS:  # the other action bits then list what it supports
+            formats = [bit for bit in range(16) if flags & (1 << bit)]
+            if len(payload) < 4 + 4 * len(formats):
+                raise ProtocolError("the server's clipboard capabilities are truncated")
+            sizes = struct.unpack_from(f">{len(formats)}I", payload, 4)
+            self.clipboard_caps = ClipboardCapabilities(flags, tuple(sizes))
+            self.acknowledged.add(Encoding.EXTENDED_CLIPBOARD)
+            events.append(self.clipboard_caps)
+            self._out += messages.extended_clipboard_caps()
+        elif flags & messages.CLIPBOARD_REQUEST:
+            events.append(ClipboardRequest(flags))
+            if flags & messages.CLIPBOARD_TEXT and self._clipboard_text:
+                self._out += messages.extended_clipboard_provide(self._clipboard_text)
+        elif flags & messages.CLIPBOARD_PEEK:
+            if self._clipboard_text:
+                self._out += messages.extended_clipboard_flags(messages.CLIPBOARD_NOTIFY)
+        elif flags & messages.CLIPBOARD_NOTIFY:
+            events.append(ClipboardNotify(flags))
+            if flags & messages.CLIPBOARD_TEXT:
+                self._out += messages.extended_clipboard_flags(messages.CLIPBOARD_REQUEST)
+        elif flags & messages.CLIPBOARD_PROVIDE:
+            text = _provided_text(flags, payload[4:])
+            if text is not None:
+                events.append(ServerCutText(text))
+        else:
+            raise ProtocolError(
+                f"the server sent an extended clipboard message with flags {flags:#x}"
+            )
+        return pos + 8 + length
+
+    def _parse_rects(self, buf: memoryview, pos: int, events: list[Event]) -> int | None:
+        fb = self.fb
+        while True:
+            if self._rect is None:
+                if self._rects_left == 0:
+                    self._finish_update(events)
+                    return pos
+                if len(buf) - pos < 12:
+                    return None
+                x, y, w, h, encoding = _RECT_HEADER.unpack_from(buf, pos)
+                pos += 12
+                self._rects_left -= 1
+                rect = Rect(x, y, w, h)
+                if encoding not in _NOTICES:
+                    self._answers = True
+                if encoding >= 0 or encoding == Encoding.TIGHT_PNG:
+                    if encoding not in self._decoders:
+                        raise ProtocolError(
+                            f"the server sent a rectangle in encoding {encoding},"
+                            " which this client did not ask for"
+                        )
+                    fb.check(rect)
+                self._rect = (rect, encoding)
+            rect, encoding = self._rect
+            decoder = self._decoders.get(encoding)
+            try:
+                if decoder is not None:
+                    pos = decoder.decode(buf, pos, rect, fb)
+                    self.last_encoding = encoding
+                    if rect.area:
+                        self._dirty.append(rect)
+                else:
+                    new = self._pseudo_rect(buf, pos, rect, encoding, events)
+                    if new is None:
+                        return None
+                    pos = new
+            except Incomplete as short:
+                return short.position
+            self._rect = None
+            if encoding == Encoding.LAST_RECT:
+                self._rects_left = 0
+
+    def _pseudo_rect(
+        self, buf: memoryview, pos: int, rect: Rect, encoding: int, events: list[Event]
+    ) -> int | None:
+        avail = len(buf) - pos
+        if encoding == Encoding.LAST_RECT:
+            return pos
+        if encoding == Encoding.DESKTOP_SIZE:
+            self._resize(rect.width, rect.height, events)
+            self.acknowledged.add(encoding)
+            return pos
+        if encoding == Encoding.EXTENDED_DESKTOP_SIZE:
+            if avail < 4:
+                return None
+            count = buf[pos]
+            if count > _MAX_SCREENS:
+                raise ProtocolError(f"the server described {count} screens")
+            if avail < 4 + 16 * count:
+                return None
+            screens = tuple(
+                Screen(*struct.unpack_from(">IHHHHI", buf, pos + 4 + 16 * i)) for i in range(count)
+            )
+            self.acknowledged.add(encoding)
+            events.append(
+                ExtendedDesktopSizeReply(rect.x, rect.y, rect.width, rect.height, screens)
+            )
+            if rect.y == 0 and (rect.width, rect.height) != (self.fb.width, self.fb.height):
+                self._resize(rect.width, rect.height, events)
+            return pos + 4 + 16 * count
+        if encoding == Encoding.CURSOR:
+            w, h = rect.width, rect.height
+            if w > _MAX_CURSOR or h > _MAX_CURSOR:
+                raise ProtocolError(f"the server sent a {w}x{h} pointer shape")
+            size = w * h * 4 + (w + 7) // 8 * h
+            if avail < size:
+                return None
+            events.append(_cursor(rect, bytes(buf[pos : pos + size])))
+            self.acknowledged.add(encoding)
+            return pos + size
+        if encoding == Encoding.QEMU_EXTENDED_KEY_EVENT:
+            self.acknowledged.add(encoding)
+            events.append(ExtensionAcknowledged(encoding))
+            return pos
+        if encoding == Encoding.QEMU_LED_STATE:
+            if avail < 1:
+                return None
+            first = encoding not in self.acknowledged
+            self.acknowledged.add(encoding)
+            if first:
+                events.append(ExtensionAcknowledged(encoding))
+            leds = buf[pos]
+            events.append(LedState(bool(leds & 1), bool(leds & 2), bool(leds & 4)))
+            return pos + 1
+        if encoding == Encoding.QEMU_POINTER_MOTION_CHANGE:
+            self.acknowledged.add(encoding)
+            events.append(PointerModeChanged(absolute=bool(rect.x)))
+            return pos
+        raise ProtocolError(
+            f"the server sent a rectangle in pseudo-encoding {encoding}, which this client did not"
+            " ask for"
+        )
+
+    def _resize(self, width: int, height: int, events: list[Event]) -> None:
+        self.fb.resize(width, height)
+        self._dirty = []  # the old screen is gone; listeners repaint all on DesktopResized
+        events.append(DesktopResized(width, height))
+
+    def _finish_update(self, events: list[Event]) -> None:
+        self._rects_left = 0
+        answered = self._answers
+        events.append(FramebufferUpdated(self._dirty, answered_request=answered))
+        self._dirty = []
+        if answered:
+            self.request_in_flight = False
+            if self.updates_enabled:
+                self._request(incremental=True)
+
+
+def _cursor(rect: Rect, data: bytes) -> CursorChanged:
+    """Combine a Cursor pseudo-rectangle's pixels and bitmask into BGRA."""
+    import numpy as np
+
+    w, h = rect.width, rect.height
+    pixels = np.frombuffer(data, np.uint8, w * h * 4).reshape(h, w, 4).copy()
+    row_bytes = (w + 7) // 8
+    mask_bytes = np.frombuffer(data, np.uint8, row_bytes * h, w * h * 4).reshape(h, row_bytes)
+    mask = np.unpackbits(mask_bytes, axis=1)[:, :w]
+    pixels[:, :, 3] = mask * 255
+    return CursorChanged(rect.x, rect.y, w, h, pixels.tobytes())
+
+
+def _provided_text(flags: int, compressed: bytes) -> str | None:
+    """The text in an Extended Clipboard provide message (None when it holds no text)."""
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(compressed, _MAX_CUT_TEXT + 64)
+    except zlib.error:
+        raise ProtocolError("the server's clipboard data is corrupt") from None
+    pos = 0
+    for bit in range(16):
+        if not flags & (1 << bit):
+            continue
+        if pos + 4 > len(data):
+            raise ProtocolError("the server's clipboard data is truncated")
+        (size,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        if pos + size > len(data):
+            raise ProtocolError("the server's clipboard data is truncated")
+        if bit == 0:
+            raw = data[pos : pos + size]
+            return raw.rstrip(b"\x00").decode("utf-8", "replace").replace("\r\n", "\n")
+        pos += size
+    return None

@@ -1,0 +1,55 @@
+"""zlib: Raw pixels compressed with one zlib stream that lasts as long as the connection."""
+
+from __future__ import annotations
+
+import struct
+import zlib as _zlib
+
+from ovhkvm_desktop.rfb.decoders.base import Decoder, check_payload_length, inflate, need
+from ovhkvm_desktop.rfb.encodings import Encoding
+from ovhkvm_desktop.rfb.errors import ProtocolError
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+
+_LENGTH = struct.Struct(">I")
+
+
+class ZlibDecoder(Decoder):
+    """Inflates each rectangle with the connection's one stream, then paints it like Raw.
+
+    The stream's dictionary carries over from rectangle to rectangle, so rectangles must be
+    inflated in order and none skipped, which is why the stream lives in the decoder.
+    """
+
+    encoding = Encoding.ZLIB
+
+    def __init__(self) -> None:
+        self._stream = _zlib.decompressobj()
+
+    def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
+        need(buf, pos, 4, pos)
+        (length,) = _LENGTH.unpack_from(buf, pos)
+        check_payload_length(length, rect, "zlib")
+        need(buf, pos + 4, length, pos)
+        end = pos + 4 + length
+        expected = rect.area * 4
+        data = buf[pos + 4 : end]
+        if not expected:
+            # Nothing to paint, but any bytes still belong to the stream.
+            if length:
+                self._inflate_nothing(data)
+            return end
+        pixels = inflate(self._stream, data, expected, "zlib")
+        if self._stream.unconsumed_tail:
+            # Output stopped at ``expected`` bytes; what is left may only be a flush marker.
+            self._inflate_nothing(self._stream.unconsumed_tail)
+        fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
+        return end
+
+    def _inflate_nothing(self, data: bytes | memoryview) -> None:
+        """Feed bytes that must not produce pixels (an empty block, a flush marker)."""
+        try:
+            extra = self._stream.decompress(data, 1)
+        except _zlib.error as exc:
+            raise ProtocolError(f"the server's zlib data is corrupt ({exc})") from None
+        if extra:
+            raise ProtocolError("the server's zlib data inflated to more pixels than its rectangle holds")
