@@ -262,7 +262,7 @@ class Connection:
             )
         return pos + 8 + length
 
-    def _parse_rects(self, buf: memoryview, pos: int, events: list[Event]) -> int | None:
+    def _parse_rects(self, buf: memoryview, pos: int, events: list[Event]) -> int:
         fb = self.fb
         while True:
             if self._rect is None:
@@ -270,7 +270,7 @@ class Connection:
                     self._finish_update(events)
                     return pos
                 if len(buf) - pos < 12:
-                    return None
+                    return pos  # what came before is done; the next header is still to come
                 x, y, w, h, encoding = _RECT_HEADER.unpack_from(buf, pos)
                 pos += 12
                 self._rects_left -= 1
@@ -278,7 +278,7 @@ class Connection:
                 if encoding not in _NOTICES:
                     self._answers = True
                 if encoding >= 0 or encoding == Encoding.TIGHT_PNG:
-                    if encoding not in self._decoders:
+                    if encoding not in self._decoders or encoding not in self.offered:
                         raise ProtocolError(
                             f"the server sent a rectangle in encoding {encoding},"
                             " which this client did not ask for"
@@ -296,7 +296,7 @@ class Connection:
                 else:
                     new = self._pseudo_rect(buf, pos, rect, encoding, events)
                     if new is None:
-                        return None
+                        return pos  # the header is consumed; the payload is still to come
                     pos = new
             except Incomplete as short:
                 return short.position
