@@ -24,6 +24,33 @@ from ovhkvm_desktop.transport.stream import ByteStream
 SECURITY_NAMES = {1: "none", 2: "vnc", 30: "apple"}
 
 
+def _single_des(key: bytes) -> object:
+    """DES as VNC authentication needs it, where current cryptography keeps it.
+
+    asyncvnc builds ``algorithms.TripleDES(8-byte key)``; cryptography deprecates TripleDES in
+    ``primitives`` (moved to ``decrepit``) and 8-byte keys. Three equal keys are single DES.
+    """
+    try:
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:  # cryptography < 43
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES
+    return TripleDES(key * 3 if len(key) == 8 else key)
+
+
+class _Algorithms:
+    """What asyncvnc reads from ``cryptography...algorithms``: AES as it is, DES from above."""
+
+    TripleDES = staticmethod(_single_des)
+
+    def __getattr__(self, name: str) -> object:
+        from cryptography.hazmat.primitives.ciphers import algorithms
+
+        return getattr(algorithms, name)
+
+
+asyncvnc.algorithms = _Algorithms()  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     """What the server said about itself during the handshake."""
@@ -124,6 +151,11 @@ async def handshake(stream: ByteStream, password: str | None) -> AsyncIterator[S
         # asyncvnc raises ValueError(reason) when the server refuses us at once (no types).
         raise ConnectFailed(f"the server refused the connection: {message}") from None
     except asyncio.IncompleteReadError:
+        if not reader.data:
+            hint = stream.closed_early_hint or "it may accept one client at a time"
+            raise ConnectFailed(
+                f"the console closed the connection before the VNC greeting ({hint})"
+            ) from None
         raise ConnectFailed(
             "the server closed the connection during the handshake"
             + _closed_hint(bytes(reader.data), bytes(writer.data))

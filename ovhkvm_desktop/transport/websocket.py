@@ -15,7 +15,13 @@ import ssl
 from http import HTTPStatus
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+)
 from websockets.typing import Subprotocol
 
 from ovhkvm_desktop.errors import ConnectFailed
@@ -95,6 +101,10 @@ async def open_websocket(
         ) from None
     except InvalidURI:
         raise ConnectFailed(f"{where} is not a valid WebSocket URL") from None
+    except InvalidMessage:
+        # websockify hangs up on an unknown token before answering the upgrade.
+        hint = "the console token may be wrong or expired" if target.token else "no HTTP answer"
+        raise ConnectFailed(f"{where} closed the connection without answering ({hint})") from None
     except InvalidHandshake as exc:
         raise ConnectFailed(f"{where} did not complete the WebSocket handshake: {exc}") from None
     except OSError as exc:
@@ -106,7 +116,8 @@ async def open_websocket(
     writer = WebSocketWriter(ws)
     pump = asyncio.get_running_loop().create_task(_pump(ws, reader))
     writer.pump = pump
-    return ByteStream(reader, writer, f"WebSocket {where}")
+    hint = "the console token may be wrong or expired: ask for a new console"
+    return ByteStream(reader, writer, f"WebSocket {where}", hint)
 
 
 async def _pump(ws: ClientConnection, reader: asyncio.StreamReader) -> None:
