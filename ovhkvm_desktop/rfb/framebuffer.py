@@ -11,6 +11,8 @@ from ovhkvm_desktop.rfb.errors import ProtocolError
 #: No screen is larger than this in either direction (RFB sizes are 16-bit; this keeps a hostile
 #: server from making us allocate 16 GiB). 8K is 7680x4320; allow some headroom.
 MAX_DIMENSION = 8192
+#: ... and no screen holds more pixels than 8K UHD (7680x4320: 133 MB of BGRX).
+MAX_PIXELS = 7680 * 4320
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,11 @@ class Framebuffer:
 
     def resize(self, width: int, height: int) -> None:
         """Start over at a new size (the screen is black until the server repaints it)."""
-        if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+        if not (
+            0 < width <= MAX_DIMENSION
+            and 0 < height <= MAX_DIMENSION
+            and width * height <= MAX_PIXELS
+        ):
             raise ProtocolError(f"the server announced an impossible screen size {width}x{height}")
         self.width = width
         self.height = height
