@@ -137,9 +137,3 @@ def test_info_json_lists_what_qemu_acknowledged(forced, request):
     assert "extended-desktop-size" in info["extensions"]
     assert info["pixel_format"].startswith("32bpp depth 24")
 
-
-@pytest.fixture(scope="session")
-def testcard_guest_lossy():
-    """The test card with `lossy=on`: QEMU may then send JPEG in Tight."""
-    with QemuGuest(mode="testcard", lossy=True) as guest:
-        yield guest
