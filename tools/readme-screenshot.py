@@ -20,7 +20,28 @@ def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else repo / "resources/screenshots/console.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     with QemuGuest(mode="console", keymap="us") as guest:
-        keys = "e c h o spc shift+o v h k v m minus d e s k t o p ret".split()
+        keys = [
+            "e",
+            "c",
+            "h",
+            "o",
+            "spc",
+            "shift+o",
+            "v",
+            "h",
+            "k",
+            "v",
+            "m",
+            "minus",
+            "d",
+            "e",
+            "s",
+            "k",
+            "t",
+            "o",
+            "p",
+            "ret",
+        ]
         guest.send_key(*keys)
         guest.wait_for_received(b"echo Ovhkvm-desktop")
         result = subprocess.run(

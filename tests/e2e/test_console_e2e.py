@@ -136,4 +136,3 @@ def test_info_json_lists_what_qemu_acknowledged(forced, request):
     assert "qemu-led-state" in info["extensions"]
     assert "extended-desktop-size" in info["extensions"]
     assert info["pixel_format"].startswith("32bpp depth 24")
-
