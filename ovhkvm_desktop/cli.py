@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 
@@ -157,7 +157,10 @@ class _ScreenWatcher(SessionListener):
             self.answered.set()
 
 
-async def _with_session(args: argparse.Namespace, body) -> int:  # type: ignore[no-untyped-def]
+SessionBody = Callable[[ConsoleSession, "_ScreenWatcher", asyncio.Task[None]], Awaitable[int]]
+
+
+async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
     target = parse_target(args.target)
     watcher = _ScreenWatcher()
     session = ConsoleSession(target, watcher, _options(args))
@@ -188,7 +191,9 @@ async def _wait(
 
 
 async def _screenshot(args: argparse.Namespace) -> int:
-    async def body(session: ConsoleSession, watcher: _ScreenWatcher, reader) -> int:  # type: ignore[no-untyped-def]
+    async def body(
+        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None]
+    ) -> int:
         await _wait(watcher.complete, reader, args.timeout, "waiting for the whole screen")
         save_png(session.framebuffer, args.file)
         return 0
@@ -207,7 +212,9 @@ def save_png(fb: Framebuffer, path: str) -> None:
 
 
 async def _info(args: argparse.Namespace) -> int:
-    async def body(session: ConsoleSession, watcher: _ScreenWatcher, reader) -> int:  # type: ignore[no-untyped-def]
+    async def body(
+        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None]
+    ) -> int:
         await _wait(watcher.answered, reader, args.timeout, "waiting for the first update")
         # Acknowledgements QEMU sends in reply to SetEncodings come before the first update;
         # give other servers a moment more.

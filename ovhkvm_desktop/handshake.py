@@ -48,7 +48,7 @@ class _Algorithms:
         return getattr(algorithms, name)
 
 
-asyncvnc.algorithms = _Algorithms()  # type: ignore[attr-defined]
+asyncvnc.algorithms = _Algorithms()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ turned into where and how to connect."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from ovhkvm_desktop.errors import ConsoleError
 
@@ -54,7 +54,7 @@ def parse_target(text: str) -> ConsoleTarget:
     raise ConsoleError(f"unknown kind of target {text!r}: use vnc://, ws://, wss:// or a noVNC URL")
 
 
-def _host_port(parts, text: str, default_port: int) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _host_port(parts: SplitResult, text: str, default_port: int) -> tuple[str, int]:
     try:
         port = parts.port
     except ValueError:
@@ -67,13 +67,13 @@ def _host_port(parts, text: str, default_port: int) -> tuple[str, int]:  # type:
     return host, port or default_port
 
 
-def _tcp_target(parts, text: str) -> ConsoleTarget:  # type: ignore[no-untyped-def]
+def _tcp_target(parts: SplitResult, text: str) -> ConsoleTarget:
     host, port = _host_port(parts, text, DEFAULT_VNC_PORT)
     password = unquote(parts.password) if parts.password is not None else None
     return ConsoleTarget("tcp", host, port, password=password)
 
 
-def _websocket_target(parts, text: str) -> ConsoleTarget:  # type: ignore[no-untyped-def]
+def _websocket_target(parts: SplitResult, text: str) -> ConsoleTarget:
     scheme = parts.scheme.lower()
     host, port = _host_port(parts, text, 443 if scheme == "wss" else 80)
     password = unquote(parts.password) if parts.password is not None else None
@@ -83,7 +83,7 @@ def _websocket_target(parts, text: str) -> ConsoleTarget:  # type: ignore[no-unt
     return ConsoleTarget("websocket", host, port, url, password, token)
 
 
-def _novnc_page_target(parts, text: str) -> ConsoleTarget:  # type: ignore[no-untyped-def]
+def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
     """A noVNC page (nova's `vnc_auto.html?token=T`, `vnc_lite.html?path=%3Ftoken%3DT`...) →
     the WebSocket URL that page would open."""
     page = parts.path.rsplit("/", 1)[-1]

@@ -167,6 +167,7 @@ class Connection:
         pos = 0
         end = len(buf)
         while pos < end:
+            new: int | None
             if self._rects_left or self._rect is not None:
                 new = self._parse_rects(buf, pos, events)
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
@@ -48,7 +49,7 @@ def check_payload_length(length: int, rect: Rect, what: str, bytes_per_pixel: in
         )
 
 
-def inflate(stream, data: memoryview | bytes, expected: int, what: str) -> bytes:  # type: ignore[no-untyped-def]
+def inflate(stream: Any, data: memoryview | bytes, expected: int, what: str) -> bytes:
     """Inflate ``data`` with a persistent zlib ``stream``, insisting on ``expected`` bytes out.
 
     Never produces more than ``expected`` bytes, so a decompression bomb costs nothing.
