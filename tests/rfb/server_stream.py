@@ -28,6 +28,4 @@ def extended_clipboard(flags: int, payload: bytes = b"") -> bytes:
 
 def clipboard_provide_text(text: str) -> bytes:
     data = text.replace("\n", "\r\n").encode() + b"\0"
-    return extended_clipboard(
-        (1 << 28) | 1, zlib.compress(struct.pack(">I", len(data)) + data)
-    )
+    return extended_clipboard((1 << 28) | 1, zlib.compress(struct.pack(">I", len(data)) + data))

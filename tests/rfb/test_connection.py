@@ -59,7 +59,7 @@ def test_start_asks_for_bgrx_the_encodings_in_order_and_a_full_screen():
     conn.start([Encoding.TIGHT, Encoding.ZRLE], compression=3, quality=7)
     sent = parse_client_messages(conn.data_to_send())
     assert sent[0] == ("SetPixelFormat", messages.BGRX)
-    kind, codes = sent[1]
+    _kind, codes = sent[1]
     assert codes[:3] == (Encoding.TIGHT, Encoding.ZRLE, Encoding.RAW)
     for pseudo in (-258, -261, -308, -223, -239, -257, -224, Encoding.EXTENDED_CLIPBOARD):
         assert pseudo in codes
@@ -186,7 +186,7 @@ def test_extended_clipboard_caps_notify_request_provide():
     ((_, _, body),) = parse_client_messages(conn.data_to_send())
     assert struct.unpack(">I", body)[0] == (1 << 27) | 1
     conn.receive_bytes(extended_clipboard((1 << 25) | 1))
-    ((_, length, body),) = parse_client_messages(conn.data_to_send())
+    ((_, _length, body),) = parse_client_messages(conn.data_to_send())
     assert struct.unpack_from(">I", body)[0] == (1 << 28) | 1
     import zlib
 
