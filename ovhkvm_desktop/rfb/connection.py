@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 
 from ovhkvm_desktop.rfb import messages
-from ovhkvm_desktop.rfb.decoders import make_decoders
+from ovhkvm_desktop.rfb.decoders import Decoder, make_decoders
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.events import (
@@ -93,7 +93,9 @@ class Connection:
         self._buf = bytearray()
         self._out = bytearray()
         self._rects_left = 0  # rectangles still due in the current update (0: between messages)
-        self._rect: tuple[Rect, int] | None = None  # rectangle under way, with its encoding
+        # The rectangle under way, with its encoding and decoder (None for pseudo-encodings).
+        self._rect: tuple[Rect, int, Decoder | None] | None = None
+        self._accepted: frozenset[int] = frozenset()
         self._dirty: list[Rect] = []
         self._answers = False
         self._skip = 0  # bytes of an oversized clipboard text still to throw away
@@ -112,6 +114,7 @@ class Connection:
         if Encoding.RAW not in data:
             data.append(Encoding.RAW)  # every server may send Raw; say we know it
         self.offered = (*data, *PSEUDO_ENCODINGS, *messages.level_encodings(compression, quality))
+        self._accepted = frozenset(code for code in data if code in self._decoders)
         self._out += messages.set_pixel_format()
         self._out += messages.set_encodings(self.offered)
         self._request(incremental=False)
@@ -264,41 +267,53 @@ class Connection:
         return pos + 8 + length
 
     def _parse_rects(self, buf: memoryview, pos: int, events: list[Event]) -> int:
+        # The hot loop: QEMU sends over a thousand small rectangles per update, so the work per
+        # rectangle outside the decoders is kept to a few local operations.
         fb = self.fb
+        decoders = self._decoders
+        accepted = self._accepted
+        dirty = self._dirty
+        unpack = _RECT_HEADER.unpack_from
+        end = len(buf)
         while True:
-            if self._rect is None:
+            current = self._rect
+            if current is None:
                 if self._rects_left == 0:
                     self._finish_update(events)
                     return pos
-                if len(buf) - pos < 12:
+                if end - pos < 12:
                     return pos  # what came before is done; the next header is still to come
-                x, y, w, h, encoding = _RECT_HEADER.unpack_from(buf, pos)
+                x, y, w, h, encoding = unpack(buf, pos)
                 pos += 12
                 self._rects_left -= 1
                 rect = Rect(x, y, w, h)
-                if encoding not in _NOTICES:
+                decoder = decoders.get(encoding) if encoding in accepted else None
+                if decoder is not None:
+                    if x + w > fb.width or y + h > fb.height:
+                        fb.check(rect)  # raises, with the sizes in words
                     self._answers = True
-                if encoding >= 0 or encoding == Encoding.TIGHT_PNG:
-                    if encoding not in self._decoders or encoding not in self.offered:
-                        raise ProtocolError(
-                            f"the server sent a rectangle in encoding {encoding},"
-                            " which this client did not ask for"
-                        )
-                    fb.check(rect)
-                self._rect = (rect, encoding)
-            rect, encoding = self._rect
-            decoder = self._decoders.get(encoding)
+                elif encoding >= 0 or encoding == Encoding.TIGHT_PNG:
+                    raise ProtocolError(
+                        f"the server sent a rectangle in encoding {encoding},"
+                        " which this client did not ask for"
+                    )
+                elif encoding not in _NOTICES:
+                    self._answers = True
+                self._rect = current = (rect, encoding, decoder)
+            rect, encoding, decoder = current
             try:
                 if decoder is not None:
                     pos = decoder.decode(buf, pos, rect, fb)
                     self.last_encoding = encoding
-                    if rect.area:
-                        self._dirty.append(rect)
+                    if rect.width and rect.height:
+                        dirty.append(rect)
                 else:
                     new = self._pseudo_rect(buf, pos, rect, encoding, events)
                     if new is None:
                         return pos  # the header is consumed; the payload is still to come
                     pos = new
+                    dirty = self._dirty  # a resize starts a new list
+                    fb = self.fb
             except Incomplete as short:
                 return short.position
             self._rect = None

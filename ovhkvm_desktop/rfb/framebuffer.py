@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,9 +15,8 @@ MAX_DIMENSION = 8192
 MAX_PIXELS = 7680 * 4320
 
 
-@dataclass(frozen=True, slots=True)
-class Rect:
-    """A rectangle of the screen, in pixels."""
+class Rect(NamedTuple):
+    """A rectangle of the screen, in pixels (a tuple: cheap to make for every rectangle)."""
 
     x: int
     y: int
