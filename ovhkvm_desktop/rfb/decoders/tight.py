@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ovhkvm_desktop.rfb.decoders.base import Decoder, check_payload_length
+from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
@@ -28,9 +29,21 @@ GRADIENT_FILTER = 2
 #: Filtered data shorter than this is sent as it is, without zlib and without a length.
 MIN_TO_COMPRESS = 12
 
-#: Rows of an image in which the gradient filter's clamping is repaired with numpy, one column at a
-#: time, before the rest of the row is done in plain Python (rows with many clamps are rare).
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_CHUNK_HEAD = struct.Struct(">I4s")
+_IHDR = struct.Struct(">IIBBBBB")
+
+#: Palettes seen recently (their lookup tables are reused: a screen's rectangles keep the same
+#: few colours). Cleared when it grows past this many entries.
+_CACHE_SIZE = 256
+
+#: Each byte of a 2-colour rectangle unpacked to its 8 palette indices, leftmost pixel first.
+_UNPACK_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(np.intp)
+
+#: The gradient filter's clamps are repaired one at a time with numpy, up to this many in a row
+#: and in up to ``_DIAGONALS_AFTER`` rows; past that, the rest is done diagonal by diagonal.
 _NUMPY_REPAIRS_PER_ROW = 8
+_DIAGONALS_AFTER = 16
 
 
 class TightDecoder(Decoder):
@@ -41,6 +54,9 @@ class TightDecoder(Decoder):
 
     def __init__(self) -> None:
         self._streams: list[Any] = [zlib.decompressobj() for _ in range(4)]
+        # Palette lookup tables keyed by the palette's TPIXELs as they came: for 2 colours
+        # each packed byte's 8 pixels, for more each index's pixel.
+        self._palettes: dict[bytes, np.ndarray] = {}
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         size = len(buf)
@@ -52,7 +68,8 @@ class TightDecoder(Decoder):
         if method == FILL:
             if pos + 4 > size:
                 raise Incomplete(pos)
-            self._reset(control)
+            if control & 15:
+                self._reset(control)
             fb.pixels32[rect.y : rect.y + height, rect.x : rect.x + width] = (
                 buf[pos + 1] << 16 | buf[pos + 2] << 8 | buf[pos + 3] | 0xFF000000
             )
@@ -64,7 +81,8 @@ class TightDecoder(Decoder):
             end = p + length
             if end > size:
                 raise Incomplete(pos)
-            self._reset(control)
+            if control & 15:
+                self._reset(control)
             _paint_image(buf[p:end], kind, rect, fb)
             return end
         if method >= 8:
@@ -99,28 +117,62 @@ class TightDecoder(Decoder):
             end = p + expected
             if end > size:
                 raise Incomplete(pos)
-            self._reset(control)
+            if control & 15:
+                self._reset(control)
             data = bytes(buf[p:end])
         else:
-            length, p = _compact_length(buf, p, pos)
-            check_payload_length(length, rect, self.name)
+            if p < size and buf[p] < 0x80:  # the usual 1-byte length, read here for speed
+                length = buf[p]
+                p += 1
+            else:
+                length, p = _compact_length(buf, p, pos)
+                if length > 4 * width * height + COMPRESSED_SLACK:
+                    check_payload_length(length, rect, self.name)
             end = p + length
             if end > size:
                 raise Incomplete(pos)
-            self._reset(control)
+            if control & 15:
+                self._reset(control)
             data = self._inflate(method & 3, buf[p:end], expected)
 
         if not expected:
             return end
+        if filter_id == PALETTE_FILTER:
+            self._paint_palette(data, palette, colours, rect, fb)
+            return end
         out = fb.pixels[rect.y : rect.y + height, rect.x : rect.x + width]
-        if filter_id == COPY_FILTER:
-            _paint_rgb(out, np.frombuffer(data, np.uint8).reshape(height, width, 3))
-        elif filter_id == PALETTE_FILTER:
-            _paint_palette(out.view(np.uint32)[:, :, 0], data, palette, colours, self.name)
-        else:
-            pixels = np.frombuffer(data, np.uint8).reshape(height, width, 3)
-            _paint_rgb(out, undo_gradient(pixels))
+        pixels = np.frombuffer(data, np.uint8).reshape(height, width, 3)
+        _paint_rgb(out, pixels if filter_id == COPY_FILTER else undo_gradient(pixels))
         return end
+
+    def _paint_palette(
+        self, data: bytes, palette: bytes, colours: int, rect: Rect, fb: Framebuffer
+    ) -> None:
+        width, height = rect.width, rect.height
+        table = self._palettes.get(palette)
+        if table is None:
+            # A TPIXEL is red, green, blue: read with the byte after it as a big-endian word,
+            # then shifted, it is 0x00RRGGBB.
+            words = np.ndarray((colours,), ">u4", palette + b"\0", 0, (3,))
+            table = (words >> 8) | np.uint32(0xFF000000)
+            if colours == 2:
+                table = table[_UNPACK_BITS]
+            if len(self._palettes) >= _CACHE_SIZE:
+                self._palettes.clear()
+            self._palettes[palette] = table
+        out = fb.pixels32[rect.y : rect.y + height, rect.x : rect.x + width]
+        if colours == 2:
+            packed = np.frombuffer(data, np.uint8).reshape(height, (width + 7) // 8)
+            out[...] = table.take(packed, axis=0).reshape(height, -1)[:, :width]
+            return
+        indices = np.frombuffer(data, np.uint8).reshape(height, width)
+        try:
+            out[...] = table.take(indices)
+        except IndexError:
+            raise ProtocolError(
+                f"the server's {self.name} data uses palette entry {int(indices.max())}"
+                f" of a {colours}-colour palette"
+            ) from None
 
     def _reset(self, control: int) -> None:
         for stream_id in range(4):
@@ -144,17 +196,20 @@ class TightDecoder(Decoder):
         return out
 
     def _unknown_method(self, method: int) -> str:
-        if method == PNG:
-            return "the server sent a Tight rectangle without zlib, which this client did not ask for"
+        if method in (PNG, PNG | EXPLICIT_FILTER) and self.encoding == Encoding.TIGHT:
+            # 0xA and 0xE are Tight's basic compression without zlib (not asked for here).
+            return (
+                "the server sent a Tight rectangle without zlib, which this client did not ask for"
+            )
         return f"the server sent a {self.name} rectangle with unknown compression {method:#x}"
 
 
 class TightPNGDecoder(TightDecoder):
     """TightPNG: Tight with PNG in place of basic compression.
 
-    The specification forbids basic compression here, but QEMU still sends it (its gradient
-    filter, and its full-colour and palette rectangles when built without PNG support), so it is
-    accepted as in Tight.
+    The specification forbids basic compression here, but QEMU still sends its gradient filter
+    that way (in lossy mode without a JPEG quality), so basic compression is accepted as in
+    Tight. PNG comes through ``_paint_simple_png`` or Pillow.
     """
 
     encoding = Encoding.TIGHT_PNG
@@ -190,35 +245,12 @@ def _paint_rgb(out: np.ndarray, rgb: np.ndarray) -> None:
     out[:, :, 3] = 255
 
 
-def _paint_palette(out32: np.ndarray, data: bytes, palette: bytes, colours: int, name: str) -> None:
-    height, width = out32.shape
-    if colours == 2:
-        table = np.array(
-            [
-                int.from_bytes(palette[0:3], "big") | 0xFF000000,
-                int.from_bytes(palette[3:6], "big") | 0xFF000000,
-            ],
-            np.uint32,
-        )
-        packed = np.frombuffer(data, np.uint8).reshape(height, (width + 7) // 8)
-        out32[...] = table[np.unpackbits(packed, axis=1, count=width)]
-        return
-    # A TPIXEL is red, green, blue: read with the byte after it as a big-endian word, then
-    # shifted, it is 0x00RRGGBB.
-    table = (np.ndarray((colours,), ">u4", palette + b"\0", 0, (3,)) >> 8) | np.uint32(0xFF000000)
-    indices = np.frombuffer(data, np.uint8).reshape(height, width)
-    try:
-        out32[...] = table[indices]
-    except IndexError:
-        raise ProtocolError(
-            f"the server's {name} data uses palette entry {int(indices.max())}"
-            f" of a {colours}-colour palette"
-        ) from None
-
-
 def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> None:
+    out = fb.pixels[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
+    if kind == "PNG" and _paint_simple_png(bytes(data), out):
+        return
     try:
-        image = Image.open(io.BytesIO(data), formats=[kind])
+        image: Image.Image = Image.open(io.BytesIO(data), formats=[kind])
         if image.size != (rect.width, rect.height):
             raise ProtocolError(
                 f"the server sent a {image.size[0]}x{image.size[1]} {kind} image"
@@ -227,10 +259,117 @@ def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> No
         if image.mode != "RGB":
             image = image.convert("RGB")
         rgb = np.asarray(image)
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ProtocolError(f"the server sent a {kind} image that cannot be decoded ({exc})") from None
-    out = fb.pixels[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProtocolError(
+            f"the server sent a {kind} image that cannot be decoded ({exc})"
+        ) from None
     _paint_rgb(out, rgb)
+
+
+def _paint_simple_png(data: bytes, out: np.ndarray) -> bool:
+    """Paint the kind of PNG QEMU makes (8-bit RGB or palette, not interlaced) without going
+    through ``Image.open``, whose fixed cost is several times a small rectangle's decoding;
+    return False for any other PNG, which ``Image.open`` then decodes (or refuses).
+
+    Rows using the None, Sub or Up filters are undone with numpy: Sub adds each byte to the one
+    a pixel to its left (a running sum along the row), Up adds the byte above (a running sum
+    down the rows since the last row that is not Up), all modulo 256, which uint8 arithmetic
+    does by itself. Average and Paeth make each byte depend on the one decoded before it;
+    images with such rows go to Pillow's PNG scanline decoder directly.
+    """
+    if not data.startswith(_PNG_SIGNATURE):
+        return False
+    header = palette = None
+    idat = []
+    pos = 8
+    size = len(data)
+    while pos + 8 <= size:
+        length, kind = _CHUNK_HEAD.unpack_from(data, pos)
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IHDR":
+            header = body
+        elif kind == b"PLTE":
+            palette = body
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if header is None or len(header) != 13:
+        return False
+    width, height, depth, colour_type, compression, filtering, interlace = _IHDR.unpack(header)
+    if (width, height) != out.shape[1::-1] or depth != 8 or compression or filtering or interlace:
+        return False
+    if not width or not height:
+        return False  # no such PNG: Pillow says why
+    table = None
+    if colour_type == 3 and palette and len(palette) % 3 == 0:
+        bytes_per_pixel = 1
+        table = (
+            np.ndarray((len(palette) // 3,), ">u4", palette + b"\0", 0, (3,)) >> 8
+        ) | np.uint32(0xFF000000)
+    elif colour_type == 2:
+        bytes_per_pixel = 3
+    else:
+        return False
+    stride = width * bytes_per_pixel + 1
+    compressed = b"".join(idat)
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(compressed, height * stride + 1)
+    except zlib.error:
+        return False
+    if len(raw) != height * stride or not inflater.eof:  # eof: the checksum was right
+        return False
+    filters = raw[::stride]
+    if max(filters) > 2:
+        return _paint_png_with_pillow(compressed, width, height, table, out)
+    pixels = np.frombuffer(raw, np.uint8).reshape(height, stride)[:, 1:]
+    if filters.count(0) != height:
+        pixels = pixels.copy()
+        if 1 in filters:
+            sub = [y for y in range(height) if filters[y] == 1]
+            rows = pixels[sub].reshape(len(sub), width, bytes_per_pixel)
+            pixels[sub] = np.add.accumulate(rows, axis=1, dtype=np.uint8).reshape(len(sub), -1)
+        up_rows = filters.count(2)
+        if up_rows > 8:
+            sums = np.zeros((height + 1, stride - 1), np.uint8)
+            sums[1:] = _running_sum(pixels, 0)
+            # The row before each row's running sum began: the last one that is not Up.
+            up = np.frombuffer(filters, np.uint8) == 2
+            starts = np.maximum.accumulate(np.where(up, 0, np.arange(height)))
+            pixels = sums[1:] - sums[starts]
+        elif up_rows:
+            for y in range(1, height):  # the row above row 0 is zeros: nothing to add
+                if filters[y] == 2:
+                    np.add(pixels[y], pixels[y - 1], out=pixels[y])
+    if table is not None:
+        try:
+            out.view(np.uint32)[:, :, 0] = table.take(pixels)
+        except IndexError:
+            return False  # an index past the palette: let Pillow judge
+    else:
+        _paint_rgb(out, pixels.reshape(height, width, 3))
+    return True
+
+
+def _paint_png_with_pillow(
+    compressed: bytes, width: int, height: int, table: np.ndarray | None, out: np.ndarray
+) -> bool:
+    """Undo the filters with Pillow's PNG scanline decoder ("zip"), skipping its file parsing."""
+    try:
+        if table is None:
+            # Read as blue, green, red, Pillow's RGBX is our BGRX (with X = 255).
+            image = Image.frombytes("RGB", (width, height), compressed, "zip", "BGR")
+            out.view(np.uint32)[:, :, 0] = np.frombuffer(
+                image.tobytes("raw", "RGBX"), np.uint32
+            ).reshape(height, width)
+        else:
+            image = Image.frombytes("P", (width, height), compressed, "zip", "P")
+            out.view(np.uint32)[:, :, 0] = table.take(np.asarray(image))
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
 
 
 def undo_gradient(diffs: np.ndarray) -> np.ndarray:
@@ -243,29 +382,75 @@ def undo_gradient(diffs: np.ndarray) -> np.ndarray:
     row where a prediction from it falls outside 0..255, keep the rows above (they are right),
     repair that row, and start again below it. Smooth images, the ones the filter is chosen
     for, clamp rarely, so this is a handful of whole-array passes instead of a step per pixel.
+    Where clamps are dense (noise, sharp edges near black or white) the rest of the image is
+    done one anti-diagonal at a time (the pixels of a diagonal do not depend on each other).
     """
+    diffs = np.ascontiguousarray(diffs)
     height, width = diffs.shape[:2]
+    pixels = _running_sum(_running_sum(diffs, 1), 0)
+    if height < 2 or width < 2:
+        return pixels  # no pixel has both a left and an upper neighbour: nothing can clamp
+    prediction = pixels[1:, :-1].astype(np.int16)
+    prediction += pixels[:-1, 1:]
+    prediction -= pixels[:-1, :-1]
+    if prediction.view(np.uint16).max() <= 255:  # negatives read as unsigned are above 255
+        return pixels
     # Row 0 and column 0 of ``v`` are the zero pixels outside the rectangle.
     v = np.zeros((height + 1, width + 1, 3), np.int16)
-    row = 0
+    row = int(np.flatnonzero((prediction.view(np.uint16) > 255).reshape(height - 1, -1).any(1))[0])
+    v[1 : row + 2, 1:] = pixels[: row + 1]  # right up to the first row that clamps (row + 1)
+    row += 1
+    rows = 2
+    repaired = 0
     while row < height:
-        sums = np.cumsum(np.cumsum(diffs[row:], axis=1, dtype=np.uint8), axis=0, dtype=np.uint8)
-        below = v[row + 1 :, 1:]
+        end = min(height, row + rows)
+        sums = _running_sum(_running_sum(diffs[row:end], 1), 0)
+        below = v[row + 1 : end + 1, 1:]
         np.add(sums, v[row, 1:], out=below)
         below &= 255
-        prediction = v[row + 1 :, :-1] + v[row:-1, 1:] - v[row:-1, :-1]
-        clamped = (prediction.view(np.uint16) > 255).reshape(height - row, -1).any(axis=1)
-        first = int(clamped.argmax())
-        if not clamped[first]:
+        prediction = v[row + 1 : end + 1, :-1] + v[row:end, 1:] - v[row:end, :-1]
+        clamped = np.flatnonzero((prediction.view(np.uint16) > 255).reshape(end - row, -1).any(1))
+        if not len(clamped):
+            row = end
+            rows *= 2
+            continue
+        row += int(clamped[0])
+        repaired += 1
+        if repaired > _DIAGONALS_AFTER or not _repair_row(v, diffs, row):
+            _by_diagonals(v, diffs, row)
             break
-        row += first
-        _repair_row(v, diffs, row)
         row += 1
+        # Clamps come in clusters: take a few rows at a time near them, so that an image
+        # clamping in every row costs a pass per row, not a pass over all the rows below.
+        rows = 2 * int(clamped[0]) + 2
     return v[1:, 1:].astype(np.uint8)
 
 
-def _repair_row(v: np.ndarray, diffs: np.ndarray, row: int) -> None:
-    """Recompute row ``row`` of ``v`` (padded as in ``undo_gradient``) with clamped predictions."""
+def _running_sum(a: np.ndarray, axis: int) -> np.ndarray:
+    """Running sums of uint8 ``a`` along ``axis`` (0 or 1), modulo 256 (uint8 wraps).
+
+    numpy's ``accumulate`` steps one element at a time, very slowly down columns; on large
+    arrays, adding the array shifted by 1, 2, 4... places (log2(n) whole-array additions,
+    each reading the values from before it) is several times faster.
+    """
+    if a.size < 16384:
+        return np.add.accumulate(a, axis=axis, dtype=np.uint8)
+    out = a.copy()
+    step = 1
+    while step < out.shape[axis]:
+        if axis == 0:
+            out[step:] += out[:-step]  # numpy reads the overlapping input before writing
+        else:
+            out[:, step:] += out[:, :-step]
+        step *= 2
+    return out
+
+
+def _repair_row(v: np.ndarray, diffs: np.ndarray, row: int) -> bool:
+    """Recompute row ``row`` of ``v`` (padded as in ``undo_gradient``) with clamped predictions.
+
+    Gives up (returns False, the row half done) after ``_NUMPY_REPAIRS_PER_ROW`` clamps.
+    """
     width = diffs.shape[1]
     up = v[row]  # the row above, column 0 being outside
     here = v[row + 1]
@@ -273,26 +458,46 @@ def _repair_row(v: np.ndarray, diffs: np.ndarray, row: int) -> None:
     col = 0  # here[:col + 1] is right
     for _ in range(_NUMPY_REPAIRS_PER_ROW):
         # Without clamping, here - up grows by the difference at each step.
-        start = here[col] - up[col]
-        sums = np.cumsum(d[col:], axis=0, dtype=np.int16) + start
+        sums = np.add.accumulate(d[col:], axis=0, dtype=np.uint8) + (here[col] - up[col])
         here[col + 1 :] = (sums + up[col + 1 :]) & 255
         prediction = here[col:-1] + up[col + 1 :] - up[col:-1]
         bad = np.flatnonzero((prediction.view(np.uint16) > 255).any(axis=1))
         if not len(bad):
-            return
+            return True
         col += int(bad[0])  # here[col + 1] is the first wrong pixel
-        p = np.clip(here[col] + up[col + 1] - up[col], 0, 255)
+        p = np.minimum(np.maximum(here[col] + up[col + 1] - up[col], 0), 255)
         here[col + 1] = (p + d[col]) & 255
         col += 1
         if col == width:
-            return
-    # Many clamps in this row: finish it one pixel at a time.
-    hv = here.tolist()
-    uv = up.tolist()
-    dv = d.tolist()
-    for x in range(col + 1, width + 1):
-        left, above, corner, diff = hv[x - 1], uv[x], uv[x - 1], dv[x - 1]
-        hv[x] = [
-            (diff[c] + min(255, max(0, left[c] + above[c] - corner[c]))) & 255 for c in range(3)
-        ]
-    here[:] = hv
+            return True
+    return False
+
+
+def _by_diagonals(v: np.ndarray, diffs: np.ndarray, row: int) -> None:
+    """Compute rows ``row`` and below of ``v`` one anti-diagonal at a time.
+
+    A diagonal (down and to the left) of a C-ordered array is a strided view of it, and so are
+    its pixels' left, upper and upper-left neighbours: five views and seven operations a diagonal.
+    """
+    height, width = diffs.shape[:2]
+    rows = height - row
+    item = v.itemsize
+    cell = 3 * item
+    v_row = (width + 1) * cell
+    step = v_row - cell  # one row down, one column left
+    d_step = (width - 1) * 3
+    for k in range(rows + width - 1):
+        first = max(0, k - width + 1)
+        n = min(rows - 1, k) - first + 1
+        i = row + first  # the diagonal's top right pixel is (i, j)
+        j = k - first
+        at = (i + 1) * v_row + (j + 1) * cell
+        p = np.ndarray((n, 3), np.int16, v, at - cell, (step, item)) + np.ndarray(
+            (n, 3), np.int16, v, at - v_row, (step, item)
+        )
+        p -= np.ndarray((n, 3), np.int16, v, at - v_row - cell, (step, item))
+        np.maximum(p, 0, out=p)  # np.clip costs three times as much
+        np.minimum(p, 255, out=p)
+        p += np.ndarray((n, 3), np.uint8, diffs, (i * width + j) * 3, (d_step, 1))
+        p &= 255
+        np.ndarray((n, 3), np.int16, v, at, (step, item))[...] = p

@@ -33,12 +33,19 @@ _UNPACK = {
     for bits in (1, 2, 4)
 }
 
-#: Palette RLE and plain RLE tiles are read in Python for up to this many runs; numpy, whose
-#: fixed cost is some 40 runs' worth, finishes tiles with more (anti-aliased text, photos).
-_PYTHON_RUNS = 48
+#: Palette RLE and plain RLE tiles are read in Python for up to this many runs (a stretch of
+#: single pixels counting as one); numpy, whose fixed cost is that of a hundred or so runs,
+#: finishes tiles with more (anti-aliased text, photos), at a small cost per run.
+_PYTHON_RUNS = 192
+
+#: The same for plain RLE, whose numpy part (a run every 4 bytes, mostly) costs less.
+_PYTHON_PLAIN_RUNS = 16
 
 #: One byte per palette index, for building index strings with ``bytes * run_length``.
 _INDEX_BYTES = [bytes((i,)) for i in range(128)]
+
+#: For ``bytes.translate``: 1 for the bytes that start a run in palette RLE, 0 for the others.
+_HIGH_MARKS = bytes(b >> 7 for b in range(256))
 
 #: Palettes seen recently, so that the tiles of a screen, which keep reusing the same few
 #: colours, do not rebuild their lookup tables. Cleared when it grows past this many entries.
@@ -75,10 +82,13 @@ class ZRLEDecoder(Decoder):
             raise ProtocolError(f"the server's ZRLE data is corrupt ({exc})") from None
         if len(data) > limit or self._zlib.unconsumed_tail:
             raise ProtocolError(
-                f"the server's ZRLE data inflates to more than a {width}x{height} rectangle can hold"
+                f"the server's ZRLE data inflates to more than"
+                f" a {width}x{height} rectangle can hold"
             )
         if tiles == 1:
-            used = self._paint_tile(data, data + b"\0", 0, fb.pixels32, rect.x, rect.y, width, height)
+            used = self._paint_tile(
+                data, data + b"\0", 0, fb.pixels32, rect.x, rect.y, width, height
+            )
         else:
             used = self._paint_tiles(data, rect, fb)
         if used != len(data):
@@ -155,7 +165,7 @@ class ZRLEDecoder(Decoder):
             raise _past_end()
         packed = np.frombuffer(data, np.uint8, row_bytes * th, p).reshape(th, row_bytes)
         pixels = table.take(packed, axis=0).reshape(th, -1)[:, :tw]
-        if colours & (colours - 1) and not pixels.all():  # 3 or 5..15 colours
+        if colours != 1 << bits and not pixels.all():  # some indices have no colour
             raise _no_such_colour(colours)
         out[...] = pixels
         return end
@@ -181,29 +191,55 @@ class ZRLEDecoder(Decoder):
         count = 0
         indices = bytearray()
         index_bytes = _INDEX_BYTES
+        # Runs are read one by one; a stretch of single pixels (bytes below 128) is copied at
+        # once, found with ``marks``: the tile's bytes with 1 for each byte of 128 or more.
+        stop = min(size, p + 2 * pixels)  # a run never takes more than 2 bytes a pixel
+        marks = b""
+        base = p
+        unchecked = False  # stretches of single pixels are checked against the palette at the end
         for _ in range(_PYTHON_RUNS):
             if p >= size:
                 raise _past_end()
             b = data[p]
-            p += 1
-            if b < colours:
-                indices.append(b)
-                count += 1
-            elif b < 128:
-                raise _no_such_colour(colours)
+            if b < 128:
+                if p + 1 < stop and data[p + 1] < 128:
+                    if not marks:
+                        marks = data[base:stop].translate(_HIGH_MARKS)
+                    q = marks.find(1, p - base)
+                    q = stop if q < 0 else base + q
+                    if q - p > pixels - count:
+                        q = p + pixels - count
+                    indices += data[p:q]
+                    count += q - p
+                    p = q
+                    unchecked = True
+                else:
+                    if b >= colours:
+                        raise _no_such_colour(colours)
+                    indices.append(b)
+                    count += 1
+                    p += 1
             else:
                 b -= 128
                 if b >= colours:
                     raise _no_such_colour(colours)
-                length, p = _run_length(data, p, size, pixels - count, tw, th)
+                if p + 1 < size and data[p + 1] != 255:
+                    length = data[p + 1] + 1
+                    p += 2
+                    if length > pixels - count:
+                        raise _run_past_tile(tw, th)
+                else:
+                    length, p = _run_length(data, p + 1, size, pixels - count, tw, th)
                 count += length
                 indices += index_bytes[b] * length
             if count == pixels:
-                out[...] = palette[np.frombuffer(indices, np.uint8).reshape(th, tw)]
-                return p
-        rest, p = _palette_rle_numpy(data, p, pixels - count, tw, th)
-        colour_rows = palette[np.concatenate((np.frombuffer(indices, np.uint8), rest))]
-        if not colour_rows.all():
+                colour_rows = palette.take(np.frombuffer(indices, np.uint8))
+                break
+        else:
+            rest, p = _palette_rle_numpy(data, p, pixels - count, tw, th)
+            colour_rows = palette.take(np.concatenate((np.frombuffer(indices, np.uint8), rest)))
+            unchecked = True
+        if unchecked and not colour_rows.all():
             raise _no_such_colour(colours)
         out[...] = colour_rows.reshape(th, tw)
         return p
@@ -239,7 +275,9 @@ def _run_length(data: bytes, p: int, size: int, limit: int, tw: int, th: int) ->
             return length, p
 
 
-def _palette_rle_numpy(data: bytes, p: int, pixels: int, tw: int, th: int) -> tuple[np.ndarray, int]:
+def _palette_rle_numpy(
+    data: bytes, p: int, pixels: int, tw: int, th: int
+) -> tuple[np.ndarray, int]:
     """Decode palette RLE runs at ``p`` covering ``pixels`` pixels, without a Python step per run.
 
     Bytes 255 only occur inside run lengths (no palette has an index 127), so with them set
@@ -253,43 +291,53 @@ def _palette_rle_numpy(data: bytes, p: int, pixels: int, tw: int, th: int) -> tu
     window = min(most, 1024)
     while True:
         chunk = np.frombuffer(data, np.uint8, window, p)
-        if 255 in chunk:
-            where = np.flatnonzero(chunk != 255)
+        where = None
+        kept = chunk
+        if data.find(b"\xff", p, p + window) >= 0:
+            where = (chunk != 255).nonzero()[0]
             kept = chunk[where]
-        else:
-            where = None
-            kept = chunk
-        n = len(kept)
+        n = kept.shape[0]
         high = kept >= 128
-        # Bytes of 128 or more since the last byte below 128, this one included.
-        highs = np.cumsum(high)
-        highs -= np.maximum.accumulate(np.where(high, 0, highs))
-        first = high & (highs & 1 == 1)
-        length_end = np.zeros(n, bool)
-        length_end[1:] = first[:-1]
-        # Pixels each byte adds: 1 for a single pixel, 0 for a run's first byte, and for the
-        # last byte of a length its value + 1 (+ 255 for each 255 before it).
-        adds = np.where(length_end, kept + np.intp(1), np.where(high, 0, 1))
+        # Bytes of 128 or more since the last byte below 128, this one included: odd for a
+        # run's first byte (and 0 below 128).
+        highs = np.add.accumulate(high, dtype=np.int32)
+        highs -= np.maximum.accumulate(highs * ~high)
+        first = highs & 1
+        # Pixels each byte adds: 1 for a single pixel; for a run's first byte the next byte's
+        # value + 1 (+ 255 for each 255 skipped before it); 0 for a length's last byte.
+        single = ~high
+        single[1:] &= first[:-1] == 0
+        adds = np.empty(n, np.int32)
+        adds[-1:] = pixels + 1  # a run cut short by the window's end: never where the tile ends
+        adds[:-1] = kept[1:] + np.int32(1)
         if where is not None:
-            gaps = np.diff(where, prepend=-1) - 1  # 255s right before each kept byte
-            adds += 255 * gaps
-        totals = np.cumsum(adds)
-        t = int(np.searchsorted(totals, pixels))
-        if t < n:
+            adds[:-1] += 255 * (where[1:] - where[:-1] - 1)
+        adds *= first
+        adds += single
+        totals = np.add.accumulate(adds)
+        t = int(totals.searchsorted(pixels))
+        if t < n and not (first[t] and t == n - 1):
             break
         if window == most:
+            _check_255s(where, first, n - 1)
             raise _past_end()
         window = min(most, window * 4)
     if totals[t] != pixels:
         raise _run_past_tile(tw, th)
-    if where is not None and (gaps[: t + 1][~length_end[: t + 1]]).any():
+    last = t + int(first[t])  # a run ends with its length's last byte
+    _check_255s(where, first, last)
+    used = (int(where[last]) if where is not None else last) + 1
+    return (kept[: t + 1] & 127).repeat(adds[: t + 1]), p + used
+
+
+def _check_255s(where: np.ndarray | None, first: np.ndarray, last: int) -> None:
+    """Every 255 up to kept byte ``last`` must sit in a run's length; elsewhere it is index 127."""
+    if where is None or last < 0:
+        return
+    gaps = np.diff(where[: last + 1], prepend=-1) - 1  # 255s right before each kept byte
+    after_first = np.concatenate(([0], first[:last]))
+    if (gaps[after_first == 0] > 0).any():
         raise ProtocolError("a ZRLE tile uses palette index 127, which no palette has")
-    previous = np.empty(t + 1, np.uint8)
-    previous[0] = 0
-    previous[1:] = kept[:t]
-    indices = np.where(length_end[: t + 1], previous, kept[: t + 1]) & 127
-    used = (int(where[t]) if where is not None else t) + 1
-    return np.repeat(indices, adds[: t + 1]), p + used
 
 
 def _plain_rle(data: bytes, padded: bytes, p: int, out: np.ndarray, tw: int, th: int) -> int:
@@ -298,7 +346,7 @@ def _plain_rle(data: bytes, padded: bytes, p: int, out: np.ndarray, tw: int, th:
     count = 0
     starts: list[int] = []
     lengths: list[int] = []
-    for _ in range(_PYTHON_RUNS):
+    for _ in range(_PYTHON_PLAIN_RUNS):
         if p + 4 > size:
             raise _past_end()
         starts.append(p)
@@ -320,9 +368,9 @@ def _plain_rle(data: bytes, padded: bytes, p: int, out: np.ndarray, tw: int, th:
     while count < pixels:
         p, count = _plain_rle_numpy(data, padded, p, pixels, count, colours, run_lengths, tw, th)
     if len(colours) > 1:
-        out[...] = np.repeat(np.concatenate(colours), np.concatenate(run_lengths)).reshape(th, tw)
+        out[...] = np.concatenate(colours).repeat(np.concatenate(run_lengths)).reshape(th, tw)
     else:
-        out[...] = np.repeat(colours[0], run_lengths[0]).reshape(th, tw)
+        out[...] = colours[0].repeat(run_lengths[0]).reshape(th, tw)
     return p
 
 
@@ -351,8 +399,8 @@ def _plain_rle_numpy(
     long = np.flatnonzero(table[:, 3] == 255)
     usable = int(long[0]) if len(long) else records
     lengths = table[:usable, 3] + np.intp(1)
-    totals = np.cumsum(lengths)
-    t = int(np.searchsorted(totals, remaining))
+    totals = np.add.accumulate(lengths)
+    t = int(totals.searchsorted(remaining))
     if t < usable:
         if totals[t] != remaining:
             raise _run_past_tile(tw, th)
