@@ -20,6 +20,9 @@ gzip
 gcc
 libc6-dev
 util-linux
+libxkbcommon-dev
+libx11-data
+qemu-system-data
 "
 # The guest's kernel is not installed: build-guest.sh fetches it with `apt-get download`, which
 # needs this package to be known to apt (its lists), not installed.
