@@ -52,4 +52,6 @@ class ZlibDecoder(Decoder):
         except _zlib.error as exc:
             raise ProtocolError(f"the server's zlib data is corrupt ({exc})") from None
         if extra:
-            raise ProtocolError("the server's zlib data inflated to more pixels than its rectangle holds")
+            raise ProtocolError(
+                "the server's zlib data inflated to more pixels than its rectangle holds"
+            )
