@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,34 +53,24 @@ def _encodings(text: str) -> tuple[int, ...]:
     return tuple(DATA_ENCODINGS[n] for n in names)
 
 
-def _level(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 9:
-        raise argparse.ArgumentTypeError("a level is a number from 0 to 9")
-    return value
+def _number(kind: type[int] | type[float], low: float, high: float, says: str) -> Any:
+    """An argparse type: a number of ``kind`` from ``low`` to ``high``, else ``says``."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(says) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(says)
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise argparse.ArgumentTypeError("a timeout is a number of seconds above 0")
-    return value
-
-
-def _delay(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 1000:
-        raise argparse.ArgumentTypeError("a delay is a number of milliseconds from 0 to 1000")
-    return value
+_level = _number(int, 0, 9, "a level is a number from 0 to 9")
+_seconds = _number(float, 0.001, 86400, "a timeout is a number of seconds above 0")
+_delay = _number(float, 0, 1000, "a delay is a number of milliseconds from 0 to 1000")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
+from collections.abc import Iterator
 
 from ovhkvm_desktop.errors import ConnectFailed
 from ovhkvm_desktop.targets import ConsoleTarget
@@ -15,26 +17,33 @@ READ_LIMIT = 1 << 20
 
 
 async def open_tcp(target: ConsoleTarget, *, timeout: float) -> ByteStream:
-    where = target.display
-    try:
+    with network_errors(target, timeout, listener="console"):
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(target.host, target.port, limit=READ_LIMIT), timeout
         )
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        # Key and pointer events are tiny: send them at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return ByteStream(reader, writer, f"TCP {target.display}")
+
+
+@contextlib.contextmanager
+def network_errors(target: ConsoleTarget, timeout: float, listener: str) -> Iterator[None]:
+    """Turn the failures of reaching ``target`` into one ``ConnectFailed`` sentence each."""
+    where = target.display
+    try:
+        yield
     except TimeoutError:
         raise ConnectFailed(f"no answer from {where} within {timeout:g} s") from None
     except socket.gaierror:
         raise ConnectFailed(f"cannot find the host {target.host!r} (check the name)") from None
     except ConnectionRefusedError:
         raise ConnectFailed(
-            f"{where} refused the connection: no console is listening on that port"
+            f"{where} refused the connection: no {listener} is listening on that port"
         ) from None
     except OSError as exc:
         raise ConnectFailed(f"cannot connect to {where}: {describe_os_error(exc)}") from None
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        # Key and pointer events are tiny: send them at once.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return ByteStream(reader, writer, f"TCP {where}")
 
 
 def describe_os_error(exc: OSError) -> str:

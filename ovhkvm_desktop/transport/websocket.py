@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import ssl
 from http import HTTPStatus
 
@@ -27,7 +26,7 @@ from websockets.typing import Subprotocol
 from ovhkvm_desktop.errors import ConnectFailed
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport.stream import ByteStream
-from ovhkvm_desktop.transport.tcp import READ_LIMIT, describe_os_error
+from ovhkvm_desktop.transport.tcp import READ_LIMIT, describe_os_error, network_errors
 
 _STATUS_HINTS = {
     400: "the proxy did not accept the request (subprotocol or path)",
@@ -57,58 +56,54 @@ async def open_websocket(
     secure = target.url.startswith("wss:")
     headers = {"Cookie": f"token={target.token}"} if target.token else None
     where = target.display
-    try:
-        ws = await asyncio.wait_for(
-            connect(
-                target.url,
-                subprotocols=[Subprotocol("binary")],
-                origin=None,
-                additional_headers=headers,
-                ssl=tls_context(ca_file) if secure else None,
-                compression=None,
-                open_timeout=None,
-                max_size=16 << 20,
-                ping_interval=None,
-                user_agent_header="ovhkvm-desktop",
-            ),
-            timeout,
-        )
-    except InvalidStatus as exc:
-        status = exc.response.status_code
+    # Socket-level failures (timeout, DNS, refused...) are worded by network_errors.
+    with network_errors(target, timeout, listener="console proxy"):
         try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = exc.response.reason_phrase or ""
-        hint = _STATUS_HINTS.get(status, "the console proxy refused the connection")
-        raise ConnectFailed(
-            f"{where} refused the WebSocket connection with HTTP {status} {phrase}: {hint}"
-        ) from None
-    except ssl.SSLCertVerificationError as exc:
-        reason = exc.verify_message or exc.reason or "verification failed"
-        raise ConnectFailed(
-            f"the TLS certificate of {target.host} could not be verified ({reason});"
-            " if you trust it, give its CA with --ca-file"
-        ) from None
-    except ssl.SSLError as exc:
-        raise ConnectFailed(f"TLS failed with {where}: {exc.reason or exc}") from None
-    except TimeoutError:
-        raise ConnectFailed(f"no answer from {where} within {timeout:g} s") from None
-    except socket.gaierror:
-        raise ConnectFailed(f"cannot find the host {target.host!r} (check the name)") from None
-    except ConnectionRefusedError:
-        raise ConnectFailed(
-            f"{where} refused the connection: no console proxy is listening on that port"
-        ) from None
-    except InvalidURI:
-        raise ConnectFailed(f"{where} is not a valid WebSocket URL") from None
-    except InvalidMessage:
-        # websockify hangs up on an unknown token before answering the upgrade.
-        hint = "the console token may be wrong or expired" if target.token else "no HTTP answer"
-        raise ConnectFailed(f"{where} closed the connection without answering ({hint})") from None
-    except InvalidHandshake as exc:
-        raise ConnectFailed(f"{where} did not complete the WebSocket handshake: {exc}") from None
-    except OSError as exc:
-        raise ConnectFailed(f"cannot connect to {where}: {describe_os_error(exc)}") from None
+            ws = await asyncio.wait_for(
+                connect(
+                    target.url,
+                    subprotocols=[Subprotocol("binary")],
+                    origin=None,
+                    additional_headers=headers,
+                    ssl=tls_context(ca_file) if secure else None,
+                    compression=None,
+                    open_timeout=None,
+                    max_size=16 << 20,
+                    ping_interval=None,
+                    user_agent_header="ovhkvm-desktop",
+                ),
+                timeout,
+            )
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            try:
+                phrase = HTTPStatus(status).phrase
+            except ValueError:
+                phrase = exc.response.reason_phrase or ""
+            hint = _STATUS_HINTS.get(status, "the console proxy refused the connection")
+            raise ConnectFailed(
+                f"{where} refused the WebSocket connection with HTTP {status} {phrase}: {hint}"
+            ) from None
+        except ssl.SSLCertVerificationError as exc:
+            reason = exc.verify_message or exc.reason or "verification failed"
+            raise ConnectFailed(
+                f"the TLS certificate of {target.host} could not be verified ({reason});"
+                " if you trust it, give its CA with --ca-file"
+            ) from None
+        except ssl.SSLError as exc:
+            raise ConnectFailed(f"TLS failed with {where}: {exc.reason or exc}") from None
+        except InvalidURI:
+            raise ConnectFailed(f"{where} is not a valid WebSocket URL") from None
+        except InvalidMessage:
+            # websockify hangs up on an unknown token before answering the upgrade.
+            hint = "the console token may be wrong or expired" if target.token else "no HTTP answer"
+            raise ConnectFailed(
+                f"{where} closed the connection without answering ({hint})"
+            ) from None
+        except InvalidHandshake as exc:
+            raise ConnectFailed(
+                f"{where} did not complete the WebSocket handshake: {exc}"
+            ) from None
     if ws.subprotocol != "binary":
         await ws.close()
         raise ConnectFailed(f"{where} did not agree to carry binary RFB data")

@@ -10,20 +10,12 @@ import tracemalloc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ovhkvm_desktop.rfb.connection import DEFAULT_ENCODINGS, Connection
+from ovhkvm_desktop.rfb.connection import DEFAULT_ENCODINGS, PSEUDO_ENCODINGS, Connection
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import ProtocolError
 
 ALL_DATA = (*DEFAULT_ENCODINGS, Encoding.TIGHT_PNG)
-PSEUDO = (
-    Encoding.DESKTOP_SIZE,
-    Encoding.EXTENDED_DESKTOP_SIZE,
-    Encoding.LAST_RECT,
-    Encoding.CURSOR,
-    Encoding.QEMU_EXTENDED_KEY_EVENT,
-    Encoding.QEMU_LED_STATE,
-    Encoding.QEMU_POINTER_MOTION_CHANGE,
-)
+PSEUDO = tuple(p for p in PSEUDO_ENCODINGS if p != Encoding.EXTENDED_CLIPBOARD)
 #: Peak Python/numpy memory a connection may use while fed one example (a 64x48 screen, at most
 #: a few hundred kB of input, but a server may legitimately resize it to the largest screen).
 MEMORY_LIMIT = 200 << 20
