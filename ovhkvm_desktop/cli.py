@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import sys
@@ -389,7 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return asyncio.run(args.run(args))
+        if inspect.iscoroutinefunction(args.run):
+            return asyncio.run(args.run(args))
+        return int(args.run(args))  # the window runs Qt's own event loop
     except ConsoleError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
