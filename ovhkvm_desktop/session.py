@@ -23,7 +23,10 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport import ByteStream, open_stream
 
-READ_CHUNK = 1 << 20
+#: Bytes decoded per turn of the loop: small enough that input queued meanwhile (key presses
+#: from the window's thread) waits a few milliseconds at most, large enough to read a full
+#: screen in few system calls.
+READ_CHUNK = 64 << 10
 
 #: A target, or something that fetches a fresh one for each attempt (OVH console tokens expire).
 TargetSource = ConsoleTarget | Callable[[], Awaitable[ConsoleTarget]]
@@ -139,6 +142,8 @@ class ConsoleSession:
                 self._flush()
                 for event in events:
                     self._dispatch(event)
+                # A read from a full buffer does not yield: let queued input go out first.
+                await asyncio.sleep(0)
         except ProtocolError as exc:
             reason = f"the server sent something this client cannot read: {exc}"
         except ConnectionLost as exc:
