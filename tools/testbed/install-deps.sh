@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install the Debian packages that the real-server test bed needs (QEMU, the guest's build tools,
-# websockify). Idempotent: installs only what is missing, and runs `apt-get update` only when the
-# package lists are absent or do not know a needed package.
+# websockify; X servers, xdotool and the libraries of Qt's xcb plugin for the window's tests;
+# gnome-keyring and D-Bus for the Secret Service test). Idempotent: installs only what is
+# missing, and runs `apt-get update` only when the package lists are absent or do not know a
+# needed package.
 #
 # As root: installs. As another user: reports what is missing and exits non-zero.
 # Usage: tools/testbed/install-deps.sh [--check]   (--check: never install, only report)
@@ -23,6 +25,30 @@ util-linux
 libxkbcommon-dev
 libx11-data
 qemu-system-data
+gnome-keyring
+dbus-daemon
+xvfb
+tigervnc-standalone-server
+xdotool
+x11-xkb-utils
+x11-xserver-utils
+x11-utils
+libegl1
+libgl1
+libfontconfig1
+libdbus-1-3
+libxkbcommon-x11-0
+libxcb-cursor0
+libxcb-icccm4
+libxcb-image0
+libxcb-keysyms1
+libxcb-randr0
+libxcb-render-util0
+libxcb-shape0
+libxcb-xinerama0
+libxcb-xkb1
+libxcb-xfixes0
+fonts-dejavu-core
 "
 # The guest's kernel is not installed: build-guest.sh fetches it with `apt-get download`, which
 # needs this package to be known to apt (its lists), not installed.

@@ -1,0 +1,117 @@
+"""The `open` command: one console window, running Qt's event loop (a synchronous command)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ovhkvm_desktop.errors import ConsoleError
+
+SCALE_CHOICES = ("fit", "actual", "remote")
+
+
+def add_commands(commands: Any, console_parent: argparse.ArgumentParser) -> None:
+    """Register `open` on the command line's subparsers (``console_parent``: shared options)."""
+    opener = commands.add_parser(
+        "open",
+        parents=[console_parent],
+        help="open a console window",
+        description="Open one console window on TARGET.",
+    )
+    opener.add_argument("target", metavar="TARGET")
+    opener.add_argument("--fullscreen", action="store_true", help="start in full screen")
+    opener.add_argument(
+        "--view-only", action="store_true", help="show the screen; send no keys or pointer"
+    )
+    opener.add_argument(
+        "--scale",
+        choices=SCALE_CHOICES,
+        default="fit",
+        help="fit: the whole screen in the window (default); actual: one to one, scroll bars;"
+        " remote: the server's screen follows the window's size",
+    )
+    opener.add_argument(
+        "--menu-key",
+        default="F8",
+        metavar="KEY",
+        help="the key that opens the console menu (F8); a Qt key name: F8, F12, Pause...",
+    )
+    opener.set_defaults(run=run)
+
+
+def _given(option: str, argv: list[str]) -> bool:
+    """Whether the user wrote this option (argparse fills defaults in: they must not win over
+    what the window remembers for the server)."""
+    return any(arg == option or arg.startswith(option + "=") for arg in argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window and run Qt until it closes; the exit status."""
+    from ovhkvm_desktop.keyboard import KeyboardMode
+    from ovhkvm_desktop.keyboard.layouts import (
+        UnknownLayoutError,
+        guest_layout_names,
+        load_layout,
+        load_server_keymap,
+    )
+    from ovhkvm_desktop.targets import parse_target
+
+    target = parse_target(args.target)
+    try:
+        load_layout(args.layout)
+        load_server_keymap(args.server_keymap)
+    except UnknownLayoutError as exc:
+        names = ", ".join(guest_layout_names())
+        raise ConsoleError(f"{exc.args[0] if exc.args else exc}; known layouts: {names}") from None
+
+    # Imported late: the headless commands never load Qt.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from ovhkvm_desktop.cli import _options
+    from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow, _qt_key
+    from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
+    from ovhkvm_desktop.ui.settings import ConsoleSettings
+
+    try:
+        _qt_key(args.menu_key)
+    except ValueError as exc:
+        raise ConsoleError(str(exc)) from None
+    options = _options(args)
+    argv = sys.argv[1:]
+    config = ConsoleConfig(
+        title=target.display,
+        server_key=target.display,
+        layout=args.layout,
+        layout_from_user=_given("--layout", argv),
+        mode=KeyboardMode(args.keyboard),
+        mode_from_user=_given("--keyboard", argv),
+        server_keymap=args.server_keymap,
+        extended_keys=not args.no_extended_keys,
+        scale=ScaleMode(args.scale),
+        view_only=args.view_only,
+        fullscreen=args.fullscreen,
+        menu_key=args.menu_key,
+    )
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0] if sys.argv else "ovhkvm-desktop"])
+        app.setApplicationName("ovhkvm-desktop")
+        app.setDesktopFileName("ovhkvm-desktop")
+    window = ConsoleWindow(target, config, options, ConsoleSettings())
+    ready_file = os.environ.get("OVHKVM_WINDOW_READY_FILE")
+    if ready_file:
+        # For tests and tools that drive the window from outside (xdotool, screenshots): the X
+        # window id, once the console shows its first picture.
+        def ready() -> None:
+            with open(ready_file, "w") as f:
+                f.write(f"{int(window.winId())}\n")
+
+        window.first_frame.connect(ready)
+    window.show()
+    return int(app.exec())

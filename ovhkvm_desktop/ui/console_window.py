@@ -1,0 +1,868 @@
+"""The console window: the remote screen, its toolbar, menus and status bar, for one server.
+
+It paints what the session thread reports and turns the user's intents (keys through the
+translator, pointer, clipboard, send keys, type text, resize) into calls on that thread. It never
+speaks the protocol itself (DESIGN.md, "Layers").
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStatusBar,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from ovhkvm_desktop.handshake import ServerInfo
+from ovhkvm_desktop.keyboard import (
+    KeyboardMode,
+    KeyStroke,
+    KeyTranslator,
+    LockState,
+    WireKeyEvent,
+    text_to_events,
+)
+from ovhkvm_desktop.keyboard.layouts import guest_layout_names, layout_descriptions
+from ovhkvm_desktop.keyboard.scancodes import XT, AltGrMerger
+from ovhkvm_desktop.rfb import events as ev
+from ovhkvm_desktop.rfb.encodings import Encoding
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer
+from ovhkvm_desktop.session import SessionOptions, TargetSource
+from ovhkvm_desktop.ui import send_keys
+from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
+from ovhkvm_desktop.ui.keys import HostKey, key_stroke
+from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
+from ovhkvm_desktop.ui.session_thread import Backoff, ConnectionState, Phase, SessionThread
+from ovhkvm_desktop.ui.settings import ConsoleSettings
+from ovhkvm_desktop.ui.type_text import TypeTextDialog
+
+#: Time between key events when typing a text (see cli.DEFAULT_KEY_DELAY_MS: a busy guest's
+#: 16-byte PS/2 queue drops faster bursts).
+KEY_DELAY_MS = 15.0
+
+_MODE_LABELS = {
+    KeyboardMode.TRANSLATE: "Translate (type what you mean)",
+    KeyboardMode.PHYSICAL: "Physical (key positions)",
+    KeyboardMode.KEYSYM: "Keysym (Xvnc, x11vnc)",
+}
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """How to open one console window."""
+
+    title: str  # the server, as the user names it (no password, no token)
+    server_key: str = ""  # what per-server choices are remembered under ("" : nothing)
+    layout: str = "us"
+    layout_from_user: bool = False  # given on the command line: wins over the remembered one
+    mode: KeyboardMode = KeyboardMode.TRANSLATE
+    mode_from_user: bool = False
+    server_keymap: str = "none"
+    extended_keys: bool = True  # use QEMU extended key events when the server offers them
+    scale: ScaleMode = ScaleMode.FIT
+    view_only: bool = False
+    fullscreen: bool = False
+    menu_key: str = "F8"
+    key_delay_ms: float = KEY_DELAY_MS
+
+
+class ConsoleWindow(QMainWindow):
+    """One console: ``ConsoleWindow(target, config, options).show()``."""
+
+    #: The first screen update of a connection has been shown (keys may be typed from now on).
+    first_frame = Signal()
+
+    def __init__(
+        self,
+        target: TargetSource,
+        config: ConsoleConfig,
+        options: SessionOptions | None = None,
+        settings: ConsoleSettings | None = None,
+        backoff: Backoff | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.config = self._remembered(config)
+        self.setWindowTitle(f"{config.title} — ovhkvm-desktop")
+        self._fb: Framebuffer | None = None
+        self._info: ServerInfo | None = None
+        self._connected = False
+        self._ever_connected = False
+        self._extended_acked = False
+        self._can_resize_remote = False
+        self._screen_id = 0
+        self._screen_flags = 0
+        self._leds: LockState | None = None
+        self._sized_once = False
+        self._framed = False
+        self._last_server_clipboard: str | None = None
+        self._dialog: TypeTextDialog | None = None
+        self._altgr: AltGrMerger[KeyStroke] | None = (
+            AltGrMerger() if sys.platform.startswith("win") else None
+        )
+        self.translator = self._make_translator()
+
+        self.bridge = SessionThread(target, options, backoff, self)
+        self.view = FramebufferView()
+        self.view.menu_key = _qt_key(self.config.menu_key)
+        self.view.view_only = self.config.view_only
+        self.view.set_scale_mode(self.config.scale)
+        self.setCentralWidget(self.view)
+        self.overlay = ConnectionOverlay(self.view)
+        self.bar = FullScreenBar(self)
+
+        self._build_actions()
+        self._build_menu()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_fullscreen_bar()
+        self._connect_signals()
+
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(1000)
+        self._stats_timer.timeout.connect(self._update_stats)
+        self._last_stats = (time.monotonic(), 0, 0)
+        self._altgr_timer = QTimer(self)
+        self._altgr_timer.setSingleShot(True)
+        self._altgr_timer.timeout.connect(self._expire_altgr)
+        self.resize(self._initial_size())
+        self._update_keyboard_labels()
+        self._show_state(self.bridge.state)
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _remembered(self, config: ConsoleConfig) -> ConsoleConfig:
+        """The command line wins; else what was chosen last time for this server."""
+        if self.settings is None or not config.server_key:
+            return config
+        key = config.server_key
+        layout = self.settings.get(key, "layout")
+        mode = self.settings.get(key, "keyboard")
+        if layout and not config.layout_from_user and layout in guest_layout_names():
+            config = replace(config, layout=layout)
+        if mode and not config.mode_from_user and mode in list(KeyboardMode):
+            config = replace(config, mode=KeyboardMode(mode))
+        return config
+
+    def _make_translator(self) -> KeyTranslator:
+        translator = KeyTranslator(
+            self.config.layout,
+            self.config.mode,
+            self.config.server_keymap,
+            self._extended_acked and self.config.extended_keys,
+        )
+        translator.set_leds(self._leds)
+        return translator
+
+    def _action(self, text: str, slot: object = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setCheckable(checkable)
+        if slot is not None:
+            (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.send_keys_menu = QMenu("Send keys", self)
+        for combo in (send_keys.CTRL_ALT_DEL, send_keys.CTRL_ALT_BACKSPACE):
+            self.send_keys_menu.addAction(self._combo_action(combo))
+        fkeys = self.send_keys_menu.addMenu("Ctrl+Alt+F1…F12")
+        for combo in send_keys.CTRL_ALT_F:
+            fkeys.addAction(self._combo_action(combo))
+        sysrq = self.send_keys_menu.addMenu("Alt+SysRq (magic SysRq)")
+        for combo in send_keys.SYSRQ:
+            sysrq.addAction(self._combo_action(combo))
+        self.send_keys_menu.addSeparator()
+        for combo in send_keys.SINGLE:
+            self.send_keys_menu.addAction(self._combo_action(combo))
+        self.send_keys_menu.addSeparator()
+        self.sticky_actions: dict[str, QAction] = {}
+        for name in send_keys.STICKY:
+            action = self._action(f"Hold {name}", checkable=True)
+            action.toggled.connect(lambda on, name=name: self._sticky(name, on))
+            self.send_keys_menu.addAction(action)
+            self.sticky_actions[name] = action
+
+        self.type_text_action = self._action("Type text…", self.open_type_text)
+        self.paste_action = self._action("Paste as keystrokes…", self.paste_as_keystrokes)
+        self.fullscreen_action = self._action("Full screen", self.set_fullscreen, True)
+        self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.fullscreen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.view_only_action = self._action("View only", self.set_view_only, True)
+        self.view_only_action.setChecked(self.config.view_only)
+        self.clipboard_out_action = self._action("Send my clipboard to the server", None, True)
+        self.clipboard_out_action.setChecked(True)
+        self.clipboard_in_action = self._action("Take the server's clipboard", None, True)
+        self.clipboard_in_action.setChecked(True)
+        self.screenshot_action = self._action("Save screenshot…", self.save_screenshot)
+        self.screenshot_clip_action = self._action(
+            "Copy screenshot to clipboard", self.copy_screenshot
+        )
+        self.release_pointer_action = self._action("Release pointer", self.view.release_pointer)
+        self.reconnect_action = self._action("Reconnect", self.bridge_reconnect)
+        self.close_action = self._action("Close", self.close)
+
+        self.scale_group = QActionGroup(self)
+        self.scale_actions: dict[ScaleMode, QAction] = {}
+        for mode, text in (
+            (ScaleMode.FIT, "Fit to window"),
+            (ScaleMode.ACTUAL, "Actual size"),
+            (ScaleMode.REMOTE, "Resize the remote screen"),
+        ):
+            action = self._action(text, checkable=True)
+            action.setActionGroup(self.scale_group)
+            action.setChecked(mode is self.config.scale)
+            action.triggered.connect(lambda _=False, mode=mode: self.set_scale_mode(mode))
+            self.scale_actions[mode] = action
+
+        self.mode_group = QActionGroup(self)
+        self.mode_actions: dict[KeyboardMode, QAction] = {}
+        for kmode, text in _MODE_LABELS.items():
+            action = self._action(text, checkable=True)
+            action.setActionGroup(self.mode_group)
+            action.setChecked(kmode is self.config.mode)
+            action.triggered.connect(lambda _=False, kmode=kmode: self.set_keyboard_mode(kmode))
+            self.mode_actions[kmode] = action
+
+        self.layout_group = QActionGroup(self)
+        self.layout_actions: dict[str, QAction] = {}
+        descriptions = layout_descriptions()
+        for name in guest_layout_names():
+            action = self._action(f"{descriptions.get(name, name)}  ({name})", checkable=True)
+            action.setActionGroup(self.layout_group)
+            action.setChecked(name == self.config.layout)
+            action.triggered.connect(lambda _=False, name=name: self.set_layout(name))
+            self.layout_actions[name] = action
+
+    def _combo_action(self, combo: send_keys.KeyCombo) -> QAction:
+        return self._action(combo.label, lambda: self.send_combo(combo))
+
+    def _build_menu(self) -> None:
+        menu = self.console_menu = QMenu("Console", self)
+        menu.addMenu(self.send_keys_menu)
+        menu.addAction(self.type_text_action)
+        menu.addAction(self.paste_action)
+        menu.addSeparator()
+        layouts = menu.addMenu("Guest keyboard layout")
+        for action in self.layout_actions.values():
+            layouts.addAction(action)
+        modes = menu.addMenu("Keyboard mode")
+        for action in self.mode_actions.values():
+            modes.addAction(action)
+        scale = menu.addMenu("Scaling")
+        for action in self.scale_actions.values():
+            scale.addAction(action)
+        menu.addAction(self.fullscreen_action)
+        menu.addAction(self.view_only_action)
+        menu.addSeparator()
+        menu.addAction(self.clipboard_out_action)
+        menu.addAction(self.clipboard_in_action)
+        menu.addAction(self.screenshot_action)
+        menu.addAction(self.screenshot_clip_action)
+        menu.addSeparator()
+        menu.addAction(self.release_pointer_action)
+        menu.addAction(self.reconnect_action)
+        menu.addAction(self.close_action)
+        menu.aboutToShow.connect(
+            lambda: self.release_pointer_action.setEnabled(self.view.pointer_captured)
+        )
+        # The window's own shortcuts work while the view has the focus only through actions
+        # added to the window.
+        self.addAction(self.fullscreen_action)
+
+    def _layout_combo(self) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip("The guest's keyboard layout (what the server's system uses)")
+        descriptions = layout_descriptions()
+        for name in guest_layout_names():
+            combo.addItem(f"{name} — {descriptions.get(name, name)}", name)
+        combo.setCurrentIndex(max(0, combo.findData(self.config.layout)))
+        _compact(combo)
+        combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        combo.activated.connect(lambda index: self.set_layout(combo.itemData(index)))
+        return combo
+
+    def _menu_button(self, text: str, menu: QMenu) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return button
+
+    def _build_toolbar(self) -> None:
+        bar = self.toolbar = QToolBar("Console")
+        bar.setMovable(False)
+        bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        bar.addWidget(QLabel(" Guest layout "))
+        self.layout_combo = self._layout_combo()
+        bar.addWidget(self.layout_combo)
+        self.mode_combo = QComboBox()
+        self.mode_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for kmode, text in _MODE_LABELS.items():
+            self.mode_combo.addItem(text, kmode.value)
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(self.config.mode.value))
+        _compact(self.mode_combo)
+        self.mode_combo.activated.connect(
+            lambda i: self.set_keyboard_mode(KeyboardMode(self.mode_combo.itemData(i)))
+        )
+        bar.addWidget(self.mode_combo)
+        bar.addSeparator()
+        bar.addWidget(self._menu_button("Send keys", self.send_keys_menu))
+        bar.addAction(self.type_text_action)
+        bar.addAction(self.paste_action)
+        bar.addSeparator()
+        self.scale_combo = QComboBox()
+        self.scale_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for mode, action in self.scale_actions.items():
+            self.scale_combo.addItem(action.text(), mode.value)
+        self.scale_combo.setCurrentIndex(self.scale_combo.findData(self.config.scale.value))
+        _compact(self.scale_combo)
+        self.scale_combo.activated.connect(
+            lambda i: self.set_scale_mode(ScaleMode(self.scale_combo.itemData(i)))
+        )
+        bar.addWidget(self.scale_combo)
+        bar.addAction(self.view_only_action)
+        bar.addAction(self.screenshot_action)
+        bar.addAction(self.fullscreen_action)
+        bar.addWidget(self._menu_button(f"Menu ({self.config.menu_key})", self.console_menu))
+        for button in bar.findChildren(QToolButton):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        status = QStatusBar()
+        self.setStatusBar(status)
+        self.state_label = QLabel()
+        self.size_label = QLabel("–")
+        self.encoding_label = QLabel("–")
+        self.fps_label = QLabel("0 fps")
+        self.rate_label = QLabel("0 kB/s")
+        self.rtt_label = QLabel("RTT –")
+        self.caps_label = QLabel("Caps")
+        self.num_label = QLabel("Num")
+        self.keyboard_label = QLabel()
+        status.addWidget(self.state_label, 1)
+        for label in (
+            self.size_label,
+            self.encoding_label,
+            self.fps_label,
+            self.rate_label,
+            self.rtt_label,
+            self.caps_label,
+            self.num_label,
+            self.keyboard_label,
+        ):
+            status.addPermanentWidget(label)
+        self._show_leds(None)
+
+    def _build_fullscreen_bar(self) -> None:
+        bar = self.bar
+        bar.title.setText(self.config.title)
+        self.bar_layout_combo = self._layout_combo()
+        bar.add(self.bar_layout_combo)
+        bar.add(self._menu_button("Send keys", self.send_keys_menu))
+        type_button = QToolButton()
+        type_button.setDefaultAction(self.type_text_action)
+        bar.add(type_button)
+        bar.add(self._menu_button("Menu", self.console_menu))
+        leave = QToolButton()
+        leave.setText("Leave full screen")
+        leave.clicked.connect(lambda: self.set_fullscreen(False))
+        bar.add(leave)
+        for button in bar.findChildren(QToolButton):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def _connect_signals(self) -> None:
+        b = self.bridge
+        b.connected.connect(self._on_connected)
+        b.frame.connect(self._on_frame)
+        b.resized.connect(self._on_resized)
+        b.cursor_changed.connect(self.view.set_remote_cursor)
+        b.bell.connect(self.view.flash)
+        b.clipboard.connect(self._on_server_clipboard)
+        b.leds.connect(self._on_leds)
+        b.pointer_mode.connect(lambda absolute: self.view.set_relative(not absolute))
+        b.acknowledged.connect(self._on_acknowledged)
+        b.desktop_size.connect(self._on_desktop_size)
+        b.state_changed.connect(self._show_state)
+        b.typing_progress.connect(self._on_typing_progress)
+        b.typing_finished.connect(self._on_typing_finished)
+        v = self.view
+        v.key.connect(self.handle_key)
+        v.pointer.connect(self._on_pointer)
+        v.focus_lost.connect(self.release_all_keys)
+        v.menu_requested.connect(self.open_console_menu)
+        v.fullscreen_requested.connect(lambda: self.set_fullscreen(not self.isFullScreen()))
+        v.top_edge.connect(self._on_top_edge)
+        v.remote_size_wanted.connect(self._request_remote_size)
+        o = self.overlay
+        o.reconnect_clicked.connect(self.bridge_reconnect)
+        o.cancel_clicked.connect(self.bridge.cancel_reconnect)
+        o.close_clicked.connect(self.close)
+        QGuiApplication.clipboard().dataChanged.connect(self._on_local_clipboard)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start connecting (``show()`` does it too)."""
+        if self.bridge.state.phase is Phase.CONNECTING and not self._stats_timer.isActive():
+            self.bridge.start()
+            self._stats_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.start()
+        if self.config.fullscreen and not self.isFullScreen():
+            QTimer.singleShot(0, lambda: self.set_fullscreen(True))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.view.rect())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._stats_timer.stop()
+        if self._dialog is not None:
+            self._dialog.close()
+        self.bridge.stop()
+        super().closeEvent(event)
+
+    def bridge_reconnect(self) -> None:
+        self.bridge.reconnect_now()
+
+    # -- what the session reports -----------------------------------------------------------
+
+    def _on_connected(self, info: ServerInfo, fb: Framebuffer) -> None:
+        self._info = info
+        self._fb = fb
+        self._connected = True
+        self._framed = False
+        self._ever_connected = True
+        self._extended_acked = False
+        self._can_resize_remote = False
+        self.translator = self._make_translator()
+        self.view.set_framebuffer(fb)
+        self.bar.title.setText(f"{info.name or self.config.title} — {self.config.title}")
+        if info.name:
+            self.setWindowTitle(f"{info.name} ({self.config.title}) — ovhkvm-desktop")
+        self._show_size()
+        self._fit_window()
+
+    def _on_frame(self) -> None:
+        self.view.update_rects(self.bridge.take_dirty())
+        if not self._framed and self._connected:
+            self._framed = True
+            self.first_frame.emit()
+
+    def _on_resized(self, width: int, height: int) -> None:
+        if self._fb is not None:
+            self.view.set_framebuffer(self._fb)
+        self._show_size()
+        if self.view.scale_mode is not ScaleMode.REMOTE:
+            self._fit_window()
+
+    def _on_server_clipboard(self, text: str) -> None:
+        if not self.clipboard_in_action.isChecked():
+            return
+        self._last_server_clipboard = text
+        QGuiApplication.clipboard().setText(text)
+
+    def _on_local_clipboard(self) -> None:
+        if not self.clipboard_out_action.isChecked() or not self._connected:
+            return
+        text = QGuiApplication.clipboard().text()
+        if text and text != self._last_server_clipboard:
+            self.bridge.send_clipboard(text)
+
+    def _on_leds(self, leds: ev.LedState) -> None:
+        self._leds = LockState(caps=leds.caps_lock, num=leds.num_lock, scroll=leds.scroll_lock)
+        self.translator.set_leds(self._leds)
+        self._show_leds(self._leds)
+
+    def _on_acknowledged(self, encoding: int) -> None:
+        if encoding == Encoding.QEMU_EXTENDED_KEY_EVENT and not self._extended_acked:
+            self._extended_acked = True
+            self.translator.extended_keys = self.config.extended_keys
+        elif encoding == Encoding.EXTENDED_DESKTOP_SIZE and not self._can_resize_remote:
+            self._can_resize_remote = True
+            if self.view.scale_mode is ScaleMode.REMOTE:
+                size = self.view.viewport().size()
+                self._request_remote_size(size.width(), size.height())
+
+    def _on_desktop_size(self, reply: ev.ExtendedDesktopSizeReply) -> None:
+        if reply.screens:
+            self._screen_id = reply.screens[0].id
+            self._screen_flags = reply.screens[0].flags
+        if reply.reason == 1 and reply.status != 0:
+            reasons = {1: "resizing is not allowed", 2: "out of resources", 3: "invalid layout"}
+            self.statusBar().showMessage(
+                f"The server kept its screen size ({reasons.get(reply.status, 'refused')})",
+                5000,
+            )
+
+    def _show_state(self, state: ConnectionState) -> None:
+        was_connected = self._connected
+        self._connected = state.phase is Phase.CONNECTED
+        if was_connected and not self._connected:
+            self.view.release_pointer()
+            self.translator = self._make_translator()  # the guest let go of everything
+            self._uncheck_sticky()
+        self.overlay.show_state(state, self._ever_connected)
+        words = {
+            Phase.CONNECTING: "Connecting…",
+            Phase.CONNECTED: "Connected",
+            Phase.WAITING: "Disconnected",
+            Phase.STOPPED: "Closed",
+        }
+        text = words[state.phase]
+        if state.phase is Phase.WAITING and state.reason:
+            text += f": {state.reason}"
+        self.state_label.setText(text)
+
+    # -- keyboard ---------------------------------------------------------------------------
+
+    def handle_key(self, key: HostKey) -> None:
+        """A key from the view: through the translator to the guest."""
+        if not key.down and key.auto_repeat:
+            return  # X11 auto-repeat comes as release+press pairs: only the presses count
+        if self.view.view_only or not self._connected:
+            return
+        stroke = key_stroke(key)
+        if self._altgr is not None:
+            strokes = self._altgr.feed(stroke.down, stroke.scancode, _now_ms(), stroke)
+            self._altgr_timer.start(60)
+        else:
+            strokes = [stroke]
+        for item in strokes:
+            self.bridge.send_keys(self.translator.key(item))
+
+    def _expire_altgr(self) -> None:
+        if self._altgr is not None:
+            for stroke in self._altgr.expire(_now_ms()):
+                self.bridge.send_keys(self.translator.key(stroke))
+
+    def release_all_keys(self) -> None:
+        """Let go of every key the guest holds from us (focus lost, mode change...)."""
+        if self._altgr is not None:
+            for stroke in self._altgr.flush():
+                self.translator.key(stroke)
+        events = self.translator.release_all()
+        self._uncheck_sticky()
+        if self._connected:
+            self.bridge.send_keys(events)
+
+    def _uncheck_sticky(self) -> None:
+        for action in self.sticky_actions.values():
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+
+    def _sticky(self, name: str, down: bool) -> None:
+        key_name, keysym_name = send_keys.STICKY[name]
+        from ovhkvm_desktop.keyboard import keysyms
+
+        stroke = KeyStroke(down, XT[key_name], keysyms.by_name(keysym_name))
+        events = self.translator.key(stroke)
+        if self._connected:
+            self.bridge.send_keys(events)
+
+    def send_combo(self, combo: send_keys.KeyCombo) -> None:
+        if self.view.view_only or not self._connected:
+            return
+        translator = send_keys.physical_translator(
+            self.config.layout,
+            self.config.server_keymap,
+            self._extended_acked and self.config.extended_keys,
+        )
+        events = send_keys.combo_events(translator, combo)
+        self.bridge.type_events(events, self.config.key_delay_ms / 1000, report=False)
+
+    def set_layout(self, name: str) -> None:
+        if name == self.config.layout:
+            return
+        self.release_all_keys()
+        self.config = replace(self.config, layout=name)
+        self.translator = self._make_translator()
+        self._remember(layout=name)
+        self._update_keyboard_labels()
+
+    def set_keyboard_mode(self, mode: KeyboardMode) -> None:
+        if mode is self.config.mode:
+            return
+        self.release_all_keys()
+        self.config = replace(self.config, mode=mode)
+        self.translator = self._make_translator()
+        self._remember(keyboard=mode.value)
+        self._update_keyboard_labels()
+
+    def _remember(self, **values: str) -> None:
+        if self.settings is not None and self.config.server_key:
+            self.settings.remember(self.config.server_key, **values)
+
+    def _update_keyboard_labels(self) -> None:
+        layout, mode = self.config.layout, self.config.mode
+        for combo in (self.layout_combo, self.bar_layout_combo):
+            combo.setCurrentIndex(max(0, combo.findData(layout)))
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode.value))
+        if layout in self.layout_actions:
+            self.layout_actions[layout].setChecked(True)
+        self.mode_actions[mode].setChecked(True)
+        self.keyboard_label.setText(f"{layout} · {mode.value}")
+        if self._dialog is not None:
+            self._dialog.set_layout_name(layout, self._untypeable)
+
+    def open_console_menu(self) -> None:
+        self.release_all_keys()
+        center = self.view.mapToGlobal(self.view.rect().center())
+        hint = self.console_menu.sizeHint()
+        self.console_menu.popup(center - QPoint(hint.width() // 2, hint.height() // 2))
+
+    # -- type text --------------------------------------------------------------------------
+
+    def type_text_dialog(self) -> TypeTextDialog:
+        if self._dialog is None:
+            dialog = TypeTextDialog(self.config.layout, self._untypeable, self)
+            dialog.type_requested.connect(self.type_text)
+            dialog.cancel_requested.connect(self.bridge.cancel_typing)
+            self._dialog = dialog
+        return self._dialog
+
+    def open_type_text(self) -> None:
+        dialog = self.type_text_dialog()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def paste_as_keystrokes(self) -> None:
+        dialog = self.type_text_dialog()
+        dialog.set_text(QGuiApplication.clipboard().text())
+        self.open_type_text()
+
+    def _typed(self, text: str) -> tuple[list[WireKeyEvent], list[str]]:
+        typed = text_to_events(
+            text,
+            self.translator.layout,
+            mode=self.config.mode,
+            server_keymap=self.config.server_keymap,
+            extended_keys=self._extended_acked and self.config.extended_keys,
+            leds=self._leds,
+        )
+        return typed.events, typed.unsupported
+
+    def _untypeable(self, text: str) -> list[str]:
+        return self._typed(text)[1]
+
+    def type_text(self, text: str) -> None:
+        """Type a text into the guest, paced; progress goes to the dialog."""
+        if not self._connected or self.view.view_only:
+            return
+        events, _ = self._typed(text)
+        self.release_all_keys()
+        self.bridge.type_events(events, self.config.key_delay_ms / 1000)
+        if self._dialog is not None:
+            self._dialog.typing_started(len(events))
+
+    def _on_typing_progress(self, done: int, total: int) -> None:
+        if self._dialog is not None:
+            self._dialog.set_progress(done, total)
+
+    def _on_typing_finished(self, cancelled: bool) -> None:
+        if self._dialog is not None and self._dialog.typing:
+            self._dialog.typing_finished(cancelled)
+
+    # -- pointer, scaling, full screen ------------------------------------------------------
+
+    def _on_pointer(self, buttons: int, x: int, y: int) -> None:
+        if self._connected and not self.view.view_only:
+            self.bridge.pointer(buttons, x, y)
+
+    def set_scale_mode(self, mode: ScaleMode) -> None:
+        self.view.set_scale_mode(mode)
+        self.scale_actions[mode].setChecked(True)
+        self.scale_combo.setCurrentIndex(self.scale_combo.findData(mode.value))
+        if mode is ScaleMode.REMOTE and self._can_resize_remote:
+            size = self.view.viewport().size()
+            self._request_remote_size(size.width(), size.height())
+        elif mode is ScaleMode.ACTUAL:
+            self._fit_window()
+
+    def _request_remote_size(self, width: int, height: int) -> None:
+        if self._can_resize_remote and self.view.scale_mode is ScaleMode.REMOTE:
+            self.bridge.set_desktop_size(width, height, self._screen_id, self._screen_flags)
+
+    def set_view_only(self, on: bool) -> None:
+        if on:
+            self.release_all_keys()
+        self.view.view_only = on
+        if self.view_only_action.isChecked() != on:
+            self.view_only_action.setChecked(on)
+
+    def set_fullscreen(self, on: bool) -> None:
+        if on == self.isFullScreen():
+            self.fullscreen_action.setChecked(on)
+            return
+        self.release_all_keys()
+        self.toolbar.setVisible(not on)
+        self.statusBar().setVisible(not on)
+        if on:
+            handle = self.windowHandle()
+            if handle is not None and self.screen() is not None:
+                handle.setScreen(self.screen())  # the monitor the window is on
+            self.showFullScreen()
+            self.view.setFocus()
+            self.view.grabKeyboard()  # Alt+Tab, Super... reach the guest
+        else:
+            self.view.releaseKeyboard()
+            self.bar.slide_out()
+            self.showNormal()
+        self.fullscreen_action.setChecked(on)
+
+    def _on_top_edge(self) -> None:
+        if self.isFullScreen():
+            self.bar.slide_in()
+
+    def _initial_size(self) -> QSize:
+        screen = self.screen()
+        if screen is None:
+            return QSize(1024, 768)
+        avail = screen.availableGeometry().size()
+        return QSize(min(1024, avail.width()), min(768 + 80, avail.height()))
+
+    def _fit_window(self) -> None:
+        """Show the whole remote screen one to one when the monitor has room (else fit it)."""
+        if self._fb is None or self.isFullScreen() or self.isMaximized():
+            return
+        if self._sized_once and self.view.scale_mode is ScaleMode.FIT:
+            return
+        self._sized_once = True
+        screen = self.screen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        frame_extra = self.frameGeometry().size() - self.size()
+        chrome = self.size() - self.view.viewport().size()
+        want = QSize(self._fb.width, self._fb.height) + chrome
+        room = avail.size() - frame_extra
+        if want.width() <= room.width() and want.height() <= room.height():
+            self.resize(want)
+        else:
+            # Too large: as large as the monitor allows, keeping the screen's aspect.
+            scale = min(
+                (room.width() - chrome.width()) / self._fb.width,
+                (room.height() - chrome.height()) / self._fb.height,
+            )
+            self.resize(QSize(int(self._fb.width * scale), int(self._fb.height * scale)) + chrome)
+        geometry = self.frameGeometry()
+        if not avail.contains(geometry):
+            self.move(
+                max(avail.left(), min(geometry.left(), avail.right() - geometry.width())),
+                max(avail.top(), min(geometry.top(), avail.bottom() - geometry.height())),
+            )
+
+    # -- screenshots ------------------------------------------------------------------------
+
+    def screenshot(self) -> QImage | None:
+        """A copy of the remote screen as it is now."""
+        image = self.view.image
+        return image.copy() if image is not None else None
+
+    def save_screenshot(self) -> None:
+        image = self.screenshot()
+        if image is None:
+            return
+        name = (self._info.name if self._info else "") or "console"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save screenshot", f"{_safe(name)}-{stamp}.png", "PNG images (*.png)"
+        )
+        if path:
+            if not image.save(path, b"PNG"):
+                self.statusBar().showMessage(f"Could not write {path}", 5000)
+            else:
+                self.statusBar().showMessage(f"Saved {path}", 3000)
+
+    def copy_screenshot(self) -> None:
+        image = self.screenshot()
+        if image is not None:
+            QGuiApplication.clipboard().setImage(image)
+            self.statusBar().showMessage("Screenshot copied to the clipboard", 3000)
+
+    # -- the status bar ---------------------------------------------------------------------
+
+    def _show_size(self) -> None:
+        if self._fb is not None:
+            self.size_label.setText(f"{self._fb.width}×{self._fb.height}")
+
+    def _show_leds(self, leds: LockState | None) -> None:
+        for label, on in (
+            (self.caps_label, leds.caps if leds else None),
+            (self.num_label, leds.num if leds else None),
+        ):
+            if on is None:
+                label.setStyleSheet("color: gray;")
+            else:
+                label.setStyleSheet(
+                    "color: black; background: #ffd54f; padding: 0 3px;" if on else "color: gray;"
+                )
+
+    def _update_stats(self) -> None:
+        now = time.monotonic()
+        traffic = self.bridge.traffic
+        then, frames, received = self._last_stats
+        elapsed = max(1e-3, now - then)
+        fps = (self.view.frames_painted - frames) / elapsed
+        rate = (traffic.bytes_received - received) / elapsed / 1024
+        self._last_stats = (now, self.view.frames_painted, traffic.bytes_received)
+        self.fps_label.setText(f"{fps:.0f} fps")
+        self.rate_label.setText(f"{rate:.0f} kB/s")
+        rtt = traffic.rtt_ms
+        self.rtt_label.setText(f"RTT {rtt:.1f} ms" if rtt is not None else "RTT –")
+        if traffic.encoding is not None:
+            try:
+                name = Encoding(traffic.encoding).name.lower()
+            except ValueError:
+                name = str(traffic.encoding)
+            self.encoding_label.setText(name)
+
+
+def _compact(combo: QComboBox) -> None:
+    """A combo box that does not make the window wider than its long item texts."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+
+
+def _qt_key(name: str) -> Qt.Key:
+    key = getattr(Qt.Key, f"Key_{name}", None)
+    if key is None:
+        raise ValueError(f"unknown key {name!r} (use a Qt key name such as F8, Pause, ScrollLock)")
+    return key
+
+
+def _now_ms() -> float:
+    return time.monotonic() * 1000
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:60] or "console"
