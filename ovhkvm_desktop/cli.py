@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ovhkvm_desktop import __version__
-from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.cloud.resolve import is_ovh_target, resolve_target
+from ovhkvm_desktop.errors import AuthenticationFailed, ConnectFailed, ConsoleError
 from ovhkvm_desktop.handshake import ServerInfo
 from ovhkvm_desktop.keyboard.layouts import UnknownLayoutError, guest_layout_names
 from ovhkvm_desktop.keyboard.translator import (
@@ -28,8 +29,9 @@ from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.connection import DEFAULT_ENCODINGS
 from ovhkvm_desktop.rfb.encodings import DATA_ENCODINGS, EXTENSION_NAMES, Encoding
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
-from ovhkvm_desktop.session import ConsoleSession, SessionListener, SessionOptions
+from ovhkvm_desktop.session import ConsoleSession, SessionListener, SessionOptions, TargetSource
 from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.ui.commands import add_commands as add_window_commands
 
 PROG = "ovhkvm-desktop"
 
@@ -41,6 +43,17 @@ DEFAULT_KEY_DELAY_MS = 15.0
 
 class UsageError(ConsoleError):
     pass
+
+
+class _Default(str):
+    """An option's default value that knows it is one: for ovh: targets the VPS keymap decides
+    the guest layout and the server keymap unless the user chose them."""
+
+    __slots__ = ()
+
+
+def _given(value: object) -> bool:
+    return not isinstance(value, _Default)
 
 
 def _encodings(text: str) -> tuple[int, ...]:
@@ -93,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca-file", metavar="FILE", help="also trust this CA for wss:// and https://"
     )
     group.add_argument(
+        "--profile", metavar="P", help="the OVHcloud profile of ovh:SERVICE targets (default one)"
+    )
+    group.add_argument(
         "--timeout", type=_seconds, default=15.0, metavar="S", help="give up after S seconds (15)"
     )
     group.add_argument(
@@ -114,9 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     keyboard = console.add_argument_group("keyboard")
     keyboard.add_argument(
         "--layout",
-        default="us",
+        default=_Default("us"),
         metavar="L",
-        help="the guest's keyboard layout, an xkb name: us, fr, de, ch(fr)... (us)",
+        help="the guest's keyboard layout, an xkb name: us, fr, de, ch(fr)... (us; for ovh:"
+        " targets, the VPS keymap)",
     )
     keyboard.add_argument(
         "--keyboard",
@@ -127,9 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     keyboard.add_argument(
         "--server-keymap",
-        default="none",
+        default=_Default("none"),
         metavar="K",
-        help="QEMU's -k keymap of the server (none, us, fr...): none when it has no -k",
+        help="QEMU's -k keymap of the server (none, us, fr...): none when it has no -k (for ovh:"
+        " targets, the VPS keymap)",
     )
     keyboard.add_argument(
         "--no-extended-keys",
@@ -167,7 +185,98 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("target", metavar="TARGET")
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(run=_info)
+    _add_cloud_commands(commands)
+    add_window_commands(commands, console)
     return parser
+
+
+def _add_cloud_commands(commands: Any) -> None:
+    from ovhkvm_desktop.config import ENDPOINTS
+
+    login = commands.add_parser(
+        "login",
+        help="log an OVHcloud account in and keep its secrets in the OS keyring",
+        description="Log an OVHcloud account in as a profile. Secrets are read from standard"
+        " input when it is not a terminal (else prompted), never from the command line, and"
+        " stored in the OS keyring only.",
+    )
+    login.add_argument("--profile", default="default", metavar="P", help="profile name (default)")
+    login.add_argument(
+        "--endpoint", choices=ENDPOINTS, metavar="E", help=f"one of {', '.join(ENDPOINTS)}"
+    )
+    how = login.add_mutually_exclusive_group()
+    how.add_argument(
+        "--application-key",
+        metavar="AK",
+        help="your application key (its secret is read from stdin or prompted)",
+    )
+    how.add_argument(
+        "--oauth2",
+        action="store_true",
+        help="an OAuth2 service account (--client-id; the secret from stdin or prompted)",
+    )
+    how.add_argument(
+        "--from-env",
+        action="store_true",
+        help="import OVH_ENDPOINT, OVH_APPLICATION_KEY/SECRET, OVH_CONSUMER_KEY (or"
+        " OVH_CLIENT_ID/SECRET)",
+    )
+    how.add_argument("--from-file", metavar="PATH", help="import an ovh.conf file")
+    login.add_argument("--client-id", metavar="ID", help="the OAuth2 service account's id")
+    login.add_argument(
+        "--consumer-key-stdin",
+        action="store_true",
+        help="you already hold a consumer key: read it after the application secret",
+    )
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the validation link, do not open it"
+    )
+    login.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="S",
+        help="how long to wait for the validation (600)",
+    )
+    login.add_argument(
+        "--poll-interval", type=_seconds, default=3.0, metavar="S", help=argparse.SUPPRESS
+    )
+    login.set_defaults(run=_login)
+
+    logout = commands.add_parser(
+        "logout", help="forget a profile and delete its secrets from the keyring"
+    )
+    logout.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    logout.set_defaults(run=_logout)
+
+    servers = commands.add_parser("servers", help="list the servers of a profile")
+    servers.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    servers.add_argument("--json", action="store_true", help="print a JSON array")
+    servers.set_defaults(run=_servers)
+
+    rescue = commands.add_parser(
+        "rescue", help="reboot a VPS into rescue mode (or back with --exit)"
+    )
+    rescue.add_argument("service", metavar="SERVICE", help="the VPS service name")
+    rescue.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    rescue.add_argument(
+        "--exit", action="store_true", help="switch back to the local disk and reboot"
+    )
+    rescue.add_argument(
+        "--open", action="store_true", help="then open its console window, full screen"
+    )
+    rescue.add_argument("--yes", action="store_true", help="do not ask before rebooting")
+    rescue.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=900.0,
+        metavar="S",
+        help="how long the VPS may take to get there (900)",
+    )
+    rescue.add_argument(
+        "--poll-interval", type=_seconds, default=5.0, metavar="S", help=argparse.SUPPRESS
+    )
+    rescue.set_defaults(run=_rescue)
 
 
 def _options(args: argparse.Namespace) -> SessionOptions:
@@ -221,11 +330,32 @@ class _ScreenWatcher(SessionListener):
 SessionBody = Callable[[ConsoleSession, "_ScreenWatcher", asyncio.Task[None]], Awaitable[int]]
 
 
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
-    target = parse_target(args.target)
+    if is_ovh_target(args.target):
+        resolved = await asyncio.to_thread(
+            resolve_target,
+            args.target,
+            args.profile,
+            progress=_say,
+            on_keyring_notice=_say,
+        )
+        # The VPS keymap decides unless the user chose (DESIGN.md, the keyboard model).
+        if not _given(args.layout) and resolved.layout:
+            args.layout = resolved.layout
+        if not _given(args.server_keymap) and resolved.server_keymap:
+            args.server_keymap = resolved.server_keymap
+        source: TargetSource = resolved.source
+        console = resolved.console
+    else:
+        source = parse_target(args.target)
+        console = None
     watcher = _ScreenWatcher()
-    session = ConsoleSession(target, watcher, _options(args))
-    await session.connect()
+    session = ConsoleSession(source, watcher, _options(args))
+    await _connect(session, console)
     reader = asyncio.create_task(session.run())
     try:
         return await body(session, watcher, reader)
@@ -234,6 +364,26 @@ async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConsoleError):
             await reader
+
+
+async def _connect(session: ConsoleSession, console: object | None) -> None:
+    """Connect; for an OVH VPS, fall back to its next console door when one fails."""
+    from ovhkvm_desktop.cloud.consoles import VpsConsole
+
+    while True:
+        try:
+            await session.connect()
+        except (ConnectFailed, AuthenticationFailed) as exc:
+            if not isinstance(console, VpsConsole) or console.door is None:
+                raise
+            failed = console.door
+            if not console.next_door(exc):
+                raise console.exhausted() from None
+            _say(f"the {failed} console did not connect ({exc}); trying the next way in")
+            continue
+        if isinstance(console, VpsConsole):
+            console.connected()
+        return
 
 
 async def _wait(
@@ -381,6 +531,230 @@ def print_info(session: ConsoleSession, as_json: bool) -> None:
     print(f"pixel format: {data['pixel_format']}")
     print(f"encoding:     {data['encoding'] or '-'}")
     print(f"extensions:   {', '.join(extensions) or '-'}")
+
+
+# -- OVHcloud commands ---------------------------------------------------------------------------
+
+
+def _secrets() -> Any:
+    from ovhkvm_desktop.secrets import Secrets
+
+    return Secrets(on_fallback=_say)
+
+
+def _read_secret(prompt: str) -> str:
+    """A secret from standard input (one line) when it is not a terminal, else a hidden prompt."""
+    if sys.stdin is None:
+        raise UsageError(f"{prompt} is needed: give it on standard input")
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{prompt}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError(f"no {prompt.lower()} was given")
+    return value.strip()
+
+
+class _Countdown:
+    """The time left for the validation: one updated line on a terminal, else a line a minute."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last: int | None = None
+
+    def __call__(self, left: float) -> None:
+        seconds = int(left)
+        if self.tty:
+            if seconds != self.last:
+                print(
+                    f"\rwaiting for the validation: {seconds // 60}:{seconds % 60:02d} left"
+                    " (Ctrl+C cancels) ",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.last = seconds
+        elif self.last is None or self.last - seconds >= 60:
+            _say(f"waiting for the validation: {seconds} s left (Ctrl+C cancels)")
+            self.last = seconds
+
+    def done(self) -> None:
+        if self.tty and self.last is not None:
+            print(file=sys.stderr)
+
+
+def _login(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud import login as flow
+    from ovhkvm_desktop.config import Settings, check_profile_name
+
+    check_profile_name(args.profile)
+    settings = Settings()
+    if args.from_env or args.from_file:
+        found = flow.from_environment() if args.from_env else flow.from_ovh_conf(args.from_file)
+        if args.endpoint and args.endpoint != found.endpoint:
+            raise UsageError(
+                f"the imported credentials are for {found.endpoint}, not {args.endpoint}"
+            )
+        if found.method == "application" and not found.consumer_key:
+            raise UsageError(
+                "the imported credentials have no consumer key: log in with --application-key"
+                " to get one"
+            )
+        flow.verify(found, args.profile)
+        credentials = found
+    else:
+        if not args.endpoint:
+            raise UsageError("--endpoint is needed (ovh-eu, ovh-ca, ovh-us...)")
+        if args.oauth2:
+            if not args.client_id:
+                raise UsageError("--oauth2 needs --client-id")
+            credentials = flow.Credentials(
+                args.endpoint,
+                client_id=args.client_id,
+                client_secret=_read_secret("OAuth2 client secret"),
+            )
+            flow.verify(credentials, args.profile)
+        elif args.application_key:
+            secret = _read_secret("Application secret")
+            if args.consumer_key_stdin:
+                credentials = flow.Credentials(
+                    args.endpoint, args.application_key, secret, _read_secret("Consumer key")
+                )
+                flow.verify(credentials, args.profile)
+            else:
+                credentials = _validate_new_key(args, flow, secret)
+        else:
+            raise UsageError(
+                "say how to log in: --application-key AK, --oauth2 --client-id ID, --from-env"
+                " or --from-file PATH"
+            )
+    secrets = _secrets()
+    profile = flow.save_profile(settings, secrets, args.profile, credentials)
+    where = f"the keyring ({secrets.backend_name})" if secrets.persistent else "memory only"
+    print(f"logged in: profile {profile.name} on {profile.endpoint}; secrets in {where}")
+    return 0
+
+
+def _validate_new_key(args: argparse.Namespace, flow: Any, secret: str) -> Any:
+    pending = flow.request_consumer_key(
+        flow.Credentials(args.endpoint, args.application_key, secret), args.profile
+    )
+    _say("open this link, log in to OVHcloud and grant the access:")
+    print(pending.validation_url, flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        with contextlib.suppress(Exception):
+            webbrowser.open(pending.validation_url)
+    countdown = _Countdown()
+    try:
+        return flow.wait_for_validation(
+            pending,
+            timeout=args.timeout,
+            interval=args.poll_interval,
+            on_wait=countdown,
+            name=args.profile,
+        )
+    finally:
+        countdown.done()
+
+
+def _logout(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud.login import delete_profile
+    from ovhkvm_desktop.config import Settings
+
+    settings = Settings()
+    profile = settings.profile(args.profile)
+    delete_profile(settings, _secrets(), profile.name)
+    print(f"profile {profile.name} and its secrets deleted")
+    return 0
+
+
+def _api(profile_name: str | None) -> Any:
+    from ovhkvm_desktop.cloud.client import OvhApi
+    from ovhkvm_desktop.config import Settings
+
+    settings = Settings()
+    return OvhApi.for_profile(settings.profile(profile_name), _secrets())
+
+
+def _servers(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud.inventory import fetch_servers
+
+    listing = fetch_servers(_api(args.profile))
+    for warning in listing.warnings:
+        _say(warning)
+    if args.json:
+        print(json.dumps([s.to_json() for s in listing.servers], indent=2))
+        return 0
+    columns = ("kind", "name", "displayName", "state", "model", "zone", "keymap", "netbootMode")
+    rows = [[str(getattr(s, c) or "-") for c in columns] for s in listing.servers]
+    header = ["KIND", "NAME", "DISPLAY NAME", "STATE", "MODEL", "ZONE", "KEYMAP", "NETBOOT"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        _say("no servers in this account")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(f"{question} Add --yes to confirm without a terminal")
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _window_opener() -> Callable[..., int] | None:
+    """The console window's `open_console(TARGET, profile=, fullscreen=)`, when this
+    installation has a window that opens ovh: targets."""
+    import importlib.util
+
+    if importlib.util.find_spec("ovhkvm_desktop.ui") is None:
+        return None
+    try:
+        from ovhkvm_desktop.ui import commands
+    except ImportError:  # the window's own dependencies (Qt) are missing
+        return None
+    opener = getattr(commands, "open_console", None)
+    return opener if callable(opener) else None
+
+
+def _rescue(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud import rescue
+
+    opener = _window_opener() if args.open else None
+    if args.open and opener is None:
+        raise UsageError(
+            "--open needs the console window for ovh: targets, which this installation does"
+            " not have: run without --open, then"
+            f" 'ovhkvm-desktop screenshot ovh:{args.service} FILE.png'"
+            f" or 'ovhkvm-desktop type ovh:{args.service} --text T'"
+        )
+    api = _api(args.profile)
+    chosen = rescue.plan(api, args.service, leave=args.exit)
+    if not chosen.already_there and not args.yes and not _confirm(chosen.question):
+        raise ConsoleError("nothing done")
+    server = rescue.switch(
+        api,
+        chosen,
+        progress=_say,
+        poll_interval=args.poll_interval,
+        timeout=args.timeout,
+        grace=rescue.SELF_REBOOT_GRACE,
+    )
+    if args.exit:
+        print(f"{server.name} is back on its own system ({server.state})")
+    else:
+        print(
+            f"{server.name} is in rescue mode: its root password is sent to the account's"
+            " e-mail address"
+        )
+    if opener is not None and not args.exit:
+        return int(opener(f"ovh:{args.service}", profile=args.profile, fullscreen=True))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

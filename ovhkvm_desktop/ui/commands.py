@@ -58,6 +58,13 @@ def run(args: argparse.Namespace) -> int:
     )
     from ovhkvm_desktop.targets import parse_target
 
+    if args.target.strip().startswith("ovh:"):
+        service = args.target.strip()[4:]
+        raise ConsoleError(
+            "the console window does not open ovh: targets yet: use"
+            f" 'ovhkvm-desktop screenshot ovh:{service} FILE.png' or"
+            f" 'ovhkvm-desktop type ovh:{service} --text T'"
+        )
     target = parse_target(args.target)
     try:
         load_layout(args.layout)
