@@ -66,10 +66,15 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
         )
         qtbot.addWidget(window)
         windows.append(window)
+        shown: list[bool] = []
+        window.first_frame.connect(lambda: shown.append(True))
         window.show()
         if wait:
             qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
             qtbot.waitUntil(lambda: window.view.image is not None, timeout=5000)
+            # Like a user, type once the screen shows: by then the server's acknowledgements
+            # (extended key events, LED state), sent before its first update, are known.
+            qtbot.waitUntil(lambda: bool(shown), timeout=5000)
         return window
 
     yield make
