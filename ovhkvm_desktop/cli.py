@@ -35,9 +35,10 @@ from ovhkvm_desktop.ui.commands import add_commands as add_window_commands
 
 PROG = "ovhkvm-desktop"
 
-#: Time between key events when typing a text. A QEMU guest reads its PS/2 keyboard through a
-#: 16-byte queue: on the test guest, events 4 ms apart garbled a text after ~100 strokes while
-#: 10 ms and more lost nothing (QEMU itself spaces them 10 ms apart by default).
+#: Time between key events when typing a text. QEMU spaces key events 10 ms apart itself
+#: (key-delay-ms) and queues the rest in a queue of about 340 events: a client sending faster
+#: overfills it (measured on the test guest: 8 ms lost characters after ~490, 4 ms after ~160).
+#: 15 ms leaves room for a backlog to drain; 10 ms was exact only on a quiet host.
 DEFAULT_KEY_DELAY_MS = 15.0
 
 
@@ -431,8 +432,15 @@ async def _type(args: argparse.Namespace) -> int:
         await send_key_events(session, typed.events, args.delay_ms / 1000, reader)
         if typed.unsupported:
             chars = " ".join(repr(c) for c in typed.unsupported)
+            if args.server_keymap != "none":
+                why = f"with the server keymap {args.server_keymap}"
+            elif not extended:
+                why = "with plain key events (through the en-us keymap of QEMU)"
+            else:
+                why = "on this guest layout"
             print(
-                f"{PROG}: the {args.layout} layout cannot type {chars}; typed everything else",
+                f"{PROG}: the {args.layout} layout cannot type {chars} {why};"
+                " typed everything else",
                 file=sys.stderr,
             )
             return 3
