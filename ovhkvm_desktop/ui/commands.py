@@ -49,6 +49,9 @@ def _given(option: str, argv: list[str]) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Open the window and run Qt until it closes; the exit status."""
+    from ovhkvm_desktop.cli import _given as _chosen
+    from ovhkvm_desktop.cli import _say
+    from ovhkvm_desktop.cloud.resolve import is_ovh_target, resolve_target
     from ovhkvm_desktop.keyboard import KeyboardMode
     from ovhkvm_desktop.keyboard.layouts import (
         UnknownLayoutError,
@@ -56,16 +59,31 @@ def run(args: argparse.Namespace) -> int:
         load_layout,
         load_server_keymap,
     )
+    from ovhkvm_desktop.session import TargetSource
     from ovhkvm_desktop.targets import parse_target
 
-    if args.target.strip().startswith("ovh:"):
-        service = args.target.strip()[4:]
-        raise ConsoleError(
-            "the console window does not open ovh: targets yet: use"
-            f" 'ovhkvm-desktop screenshot ovh:{service} FILE.png' or"
-            f" 'ovhkvm-desktop type ovh:{service} --text T'"
-        )
-    target = parse_target(args.target)
+    argv = getattr(args, "argv", None)
+    if argv is None:
+        argv = sys.argv[1:]
+    # Whether the user chose them: the parser marks its defaults (cli._Default).
+    layout_from_user = _chosen(args.layout)
+    keymap_from_user = _chosen(args.server_keymap)
+    source: TargetSource
+    if is_ovh_target(args.target):
+        # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
+        resolved = resolve_target(args.target, args.profile, progress=_say, on_keyring_notice=_say)
+        # The VPS keymap decides unless the user chose (DESIGN.md, the keyboard model).
+        if not layout_from_user and resolved.layout:
+            args.layout = resolved.layout
+        if not keymap_from_user and resolved.server_keymap:
+            args.server_keymap = resolved.server_keymap
+        source, title = resolved.source, resolved.title
+        # Remembered choices follow the service, not its display name (which users rename).
+        server_key = args.target.strip()
+    else:
+        target = parse_target(args.target)
+        source, title = target, target.display
+        server_key = title
     try:
         load_layout(args.layout)
         load_server_keymap(args.server_keymap)
@@ -87,12 +105,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConsoleError(str(exc)) from None
     options = _options(args)
-    argv = sys.argv[1:]
     config = ConsoleConfig(
-        title=target.display,
-        server_key=target.display,
+        title=title,
+        server_key=server_key,
         layout=args.layout,
-        layout_from_user=_given("--layout", argv),
+        layout_from_user=layout_from_user,
         mode=KeyboardMode(args.keyboard),
         mode_from_user=_given("--keyboard", argv),
         server_keymap=args.server_keymap,
@@ -110,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         app = QApplication([sys.argv[0] if sys.argv else "ovhkvm-desktop"])
         app.setApplicationName("ovhkvm-desktop")
         app.setDesktopFileName("ovhkvm-desktop")
-    window = ConsoleWindow(target, config, options, ConsoleSettings())
+    window = ConsoleWindow(source, config, options, ConsoleSettings())
     ready_file = os.environ.get("OVHKVM_WINDOW_READY_FILE")
     if ready_file:
         # For tests and tools that drive the window from outside (xdotool, screenshots): the X
@@ -122,3 +139,18 @@ def run(args: argparse.Namespace) -> int:
         window.first_frame.connect(ready)
     window.show()
     return int(app.exec())
+
+
+def open_console(target_text: str, *, profile: str | None = None, fullscreen: bool = False) -> int:
+    """Open the console window on ``target_text`` (e.g. ``ovh:SERVICE``) with the `open`
+    command's defaults and run Qt until it closes; the exit status (``cli._rescue`` --open)."""
+    from ovhkvm_desktop.cli import build_parser
+
+    argv = ["open", target_text]
+    if fullscreen:
+        argv.append("--fullscreen")
+    if profile:
+        argv += ["--profile", profile]
+    args = build_parser().parse_args(argv)
+    args.argv = argv[1:]
+    return run(args)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from ovhkvm_desktop.errors import AuthenticationFailed, ConsoleError
+from ovhkvm_desktop.errors import AuthenticationFailed, ConnectFailed, ConsoleError
 from ovhkvm_desktop.handshake import ServerInfo
 from ovhkvm_desktop.keyboard import WireKeyEvent
 from ovhkvm_desktop.rfb import events as ev
@@ -164,7 +164,7 @@ class SessionThread(QObject):
         """Connect and read until the end; returns why it ended and whether to retry alone."""
         session = ConsoleSession(self._target, _Listener(self), self._options)
         try:
-            await session.connect()
+            await self._connect(session)
             self.session = session
             self._set_state(ConnectionState(Phase.CONNECTED))
             await session.run()
@@ -180,6 +180,31 @@ class SessionThread(QObject):
             self._cancel_typing_now()
             with contextlib.suppress(Exception):
                 await session.close()
+
+    async def _connect(self, session: ConsoleSession) -> None:
+        """Connect; for an OVH VPS, fall back to its next console door when one fails (as the
+        command line's ``cli._connect``), starting again from the preferred door each attempt."""
+        from ovhkvm_desktop.cloud.consoles import VpsConsole
+
+        console = self._target if isinstance(self._target, VpsConsole) else None
+        if console is not None:
+            console.restart()
+        while True:
+            try:
+                await session.connect()
+            except (ConnectFailed, AuthenticationFailed) as exc:
+                if console is None or console.door is None:
+                    raise
+                failed = console.door
+                if not console.next_door(exc):
+                    raise console.exhausted() from None
+                console.progress(
+                    f"the {failed} console did not connect ({exc}); trying the next way in"
+                )
+                continue
+            if console is not None:
+                console.connected()
+            return
 
     async def _wait_before_retry(self, reason: str, attempt: int, retry: bool) -> None:
         assert self._wake is not None
@@ -199,7 +224,9 @@ class SessionThread(QObject):
 
     def _set_state(self, state: ConnectionState) -> None:
         self.state = state
-        self.state_changed.emit(state)
+        # The window (and this bridge's Qt half) may be gone while the thread winds down.
+        with contextlib.suppress(RuntimeError):
+            self.state_changed.emit(state)
 
     # -- from the GUI thread ----------------------------------------------------------------
 

@@ -142,9 +142,11 @@ def test_open_without_a_window_for_ovh_targets_is_said_before_rebooting(
     else:
         import types
 
-        monkeypatch.setitem(
-            __import__("sys").modules, "ovhkvm_desktop.ui.commands", types.ModuleType("c")
-        )
+        import ovhkvm_desktop.ui
+
+        bare = types.ModuleType("c")  # a window module without open_console
+        monkeypatch.setitem(__import__("sys").modules, "ovhkvm_desktop.ui.commands", bare)
+        monkeypatch.setattr(ovhkvm_desktop.ui, "commands", bare, raising=False)
     assert cli.main(["rescue", VPS, "--open", "--yes"]) == 1
     assert "--open needs the console window for ovh: targets" in capsys.readouterr().err
     assert fake_api.calls_to("PUT", f"/vps/{VPS}") == []

@@ -1,0 +1,114 @@
+"""`open ovh:SERVICE` (ui.commands.run) and `open_console` (rescue --open): the fake OVHcloud API
+hands out a console on a local RFB server; the window is titled after the VPS, takes the VPS
+keymap, and connects — through the next door when the first one does not connect."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import keyring.core
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from ovhkvm_desktop.cli import build_parser
+from ovhkvm_desktop.ui import commands
+from ovhkvm_desktop.ui.console_window import ConsoleWindow
+from tests.cloud.conftest import Account
+from tests.cloud.fake_api import FakeOvhApi
+from tests.cloud.keyrings import MemoryKeyring
+from tests.ui.rfb_server import RfbServer
+
+VPS = "vps-ui.vps.ovh.net"
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    """A logged-in profile "work" on the fake API, its secrets in a memory keyring."""
+    for name in list(os.environ):
+        if name.startswith(("OVH_", "OVHKVM_API")) or name.lower() in (
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ):
+            monkeypatch.delenv(name)
+    memory = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
+    with FakeOvhApi() as fake:
+        monkeypatch.setenv("OVHKVM_API_URL", fake.base_url)
+        yield Account(fake, memory)
+
+
+@pytest.fixture
+def opened(qtbot, monkeypatch: pytest.MonkeyPatch) -> list[ConsoleWindow]:
+    """Stand in for Qt's event loop in run(): wait for the window's first frame, then close."""
+    windows: list[ConsoleWindow] = []
+
+    def exec_until_first_frame(*args: object) -> int:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, ConsoleWindow)]
+        window = next(w for w in found if w.isVisible() and w not in windows)
+        qtbot.addWidget(window)
+        windows.append(window)
+        qtbot.waitUntil(lambda: window._framed, timeout=10000)
+        window.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", exec_until_first_frame)
+    return windows
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_open_ovh_target_connects_with_the_vps_title_and_keymap(
+    account: Account, opened: list[ConsoleWindow], capsys
+) -> None:
+    account.fake.add_vps(VPS, keymap="fr", displayName="web server")
+    with RfbServer(320, 200) as server:
+        account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
+        args = build_parser().parse_args(["open", f"ovh:{VPS}", "--profile", "work"])
+        assert commands.run(args) == 0
+        assert server.connections >= 1
+    (window,) = opened
+    assert f"web server ({VPS})" in window.windowTitle()
+    assert window.config.layout == "fr"
+    assert window.config.server_keymap == "fr"
+    assert not window.config.fullscreen
+
+
+def test_user_layout_wins_over_the_vps_keymap(
+    account: Account, opened: list[ConsoleWindow]
+) -> None:
+    account.fake.add_vps(VPS, keymap="fr")
+    with RfbServer(320, 200) as server:
+        account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
+        argv = ["open", f"ovh:{VPS}", "--profile", "work", "--layout", "de"]
+        assert commands.run(build_parser().parse_args(argv)) == 0
+    (window,) = opened
+    assert VPS in window.windowTitle()
+    assert window.config.layout == "de"
+    assert window.config.server_keymap == "fr"
+
+
+def test_open_console_falls_back_to_the_next_door_in_full_screen(
+    account: Account, opened: list[ConsoleWindow], capsys
+) -> None:
+    """rescue --open's way in: the WebSocket door's console does not answer; VNC does."""
+    account.fake.add_vps(VPS, keymap=None)
+    dead = {"host": "127.0.0.1", "port": closed_port(), "password": "x"}
+    account.fake.set_console(VPS, "VNCOverWebSocket", dead)
+    with RfbServer(320, 200) as server:
+        account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
+        assert commands.open_console(f"ovh:{VPS}", profile="work", fullscreen=True) == 0
+    (window,) = opened
+    assert window.config.fullscreen
+    assert window.config.layout == "us"
+    err = capsys.readouterr().err
+    assert "ovhkvm-desktop: the VNCOverWebSocket console did not connect" in err
+    from ovhkvm_desktop.config import Settings
+
+    assert Settings().console_door("work", VPS) == "VNC"
