@@ -112,10 +112,7 @@ class VpsConsole:
             self.server = vps_server(self.api.get(vps_path(self.service)))
         except UnknownServer:
             if self._is_dedicated():
-                raise ConsoleError(
-                    f"{self.service} is a dedicated server: its KVM (IPMI) is the vendor's HTML5"
-                    " page, not a VNC console; open it from the OVHcloud control panel"
-                ) from None
+                raise DedicatedServer(self.api, self.service) from None
             raise
         return self.server
 
@@ -234,6 +231,20 @@ def _access(answer: Any, door: str) -> tuple[str, int, str | None]:
 
 
 # -- dedicated servers -------------------------------------------------------------------------
+
+
+class DedicatedServer(ConsoleError):
+    """The service is a dedicated server: its KVM is the vendor's HTML5 page, not VNC.
+
+    ``ovhkvm-desktop open`` answers it by opening that page in the browser."""
+
+    def __init__(self, api: OvhApi, service: str) -> None:
+        super().__init__(
+            f"{service} is a dedicated server: its KVM (IPMI) is the vendor's HTML5 page, not a"
+            f" VNC console; 'ovhkvm-desktop open ovh:{service}' opens it in the browser"
+        )
+        self.api = api
+        self.service = service
 
 
 def dedicated_kvm_url(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ovhkvm_desktop.errors import ConsoleError
+
+if TYPE_CHECKING:
+    from ovhkvm_desktop.cloud.consoles import DedicatedServer
 
 SCALE_CHOICES = ("fit", "actual", "remote")
 
@@ -47,6 +50,21 @@ def _given(option: str, argv: list[str]) -> bool:
     return any(arg == option or arg.startswith(option + "=") for arg in argv)
 
 
+def open_dedicated_kvm(dedicated: DedicatedServer) -> int:
+    """A dedicated server's KVM is its vendor's HTML5 page: ask OVHcloud for it, open it in the
+    browser, and print its address on a line of its own (for a browser elsewhere)."""
+    import webbrowser
+
+    from ovhkvm_desktop.cli import _say
+    from ovhkvm_desktop.cloud.consoles import dedicated_kvm_url
+
+    url = dedicated_kvm_url(dedicated.api, dedicated.service, progress=_say)
+    print(url, flush=True)
+    if not webbrowser.open(url):
+        _say("no browser could be started: open the address above")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the window and run Qt until it closes; the exit status."""
     from ovhkvm_desktop.cli import _given as _chosen
@@ -71,7 +89,14 @@ def run(args: argparse.Namespace) -> int:
     source: TargetSource
     if is_ovh_target(args.target):
         # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
-        resolved = resolve_target(args.target, args.profile, progress=_say, on_keyring_notice=_say)
+        from ovhkvm_desktop.cloud.consoles import DedicatedServer
+
+        try:
+            resolved = resolve_target(
+                args.target, args.profile, progress=_say, on_keyring_notice=_say
+            )
+        except DedicatedServer as dedicated:
+            return open_dedicated_kvm(dedicated)
         # The VPS keymap decides unless the user chose (DESIGN.md, the keyboard model).
         if not layout_from_user and resolved.layout:
             args.layout = resolved.layout

@@ -107,6 +107,7 @@ class SessionThread(QObject):
         self._frame_posted = False
         self._wake: asyncio.Event | None = None
         self._auto_retry = True
+        self._cancelled = False
         self._retry_now = False
         self._typing: asyncio.Task[None] | None = None
         self._combos: set[asyncio.Task[None]] = set()
@@ -208,7 +209,7 @@ class SessionThread(QObject):
 
     async def _wait_before_retry(self, reason: str, attempt: int, retry: bool) -> None:
         assert self._wake is not None
-        self._auto_retry = retry
+        self._auto_retry = retry and not self._cancelled
         while True:
             delay = self.backoff.delay(attempt) if self._auto_retry else None
             self._set_state(ConnectionState(Phase.WAITING, reason, attempt, delay))
@@ -239,6 +240,7 @@ class SessionThread(QObject):
     def reconnect_now(self) -> None:
         def now() -> None:
             self._retry_now = True
+            self._cancelled = False
             if self._wake is not None:
                 self._wake.set()
 
@@ -247,6 +249,8 @@ class SessionThread(QObject):
     def cancel_reconnect(self) -> None:
         def cancel() -> None:
             self._auto_retry = False
+            # Kept until "reconnect": a cancel during an attempt also stops the retries after it.
+            self._cancelled = True
             if self._wake is not None:
                 self._wake.set()
 

@@ -112,3 +112,18 @@ def test_open_console_falls_back_to_the_next_door_in_full_screen(
     from ovhkvm_desktop.config import Settings
 
     assert Settings().console_door("work", VPS) == "VNC"
+
+
+def test_open_a_dedicated_server_opens_its_html5_kvm_in_the_browser(
+    account: Account, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    account.fake.add_dedicated("ns1.ip-1-2-3.eu")
+    args = build_parser().parse_args(["open", "ovh:ns1.ip-1-2-3.eu", "--profile", "work"])
+    assert commands.run(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("https://kvm.example.test/ns1.ip-1-2-3.eu/")
+    assert opened == [out[-1]]
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, ConsoleWindow)]
+    assert not [w for w in shown if w.isVisible()]  # no console window for a dedicated server

@@ -111,7 +111,11 @@ def test_backoff_grows_and_cancel_stops_the_attempts(make_window, server: RfbSer
     assert window.overlay.title.text() == "Connection lost"
     assert "Reconnecting in" in window.overlay.countdown.text() or window.overlay.isVisible()
     QTest.mouseClick(window.overlay.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.bridge.state.delay is None, timeout=3000)
+    # Cancelled: waiting, with no retry scheduled (a cancel during an attempt holds too).
+    qtbot.waitUntil(
+        lambda: window.bridge.state.phase is Phase.WAITING and window.bridge.state.delay is None,
+        timeout=3000,
+    )
     count = len(server.attempt_times)
     qtbot.wait(1200)
     assert len(server.attempt_times) == count  # no more attempts
