@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -57,8 +59,10 @@ from ovhkvm_desktop.ui.session_thread import Backoff, ConnectionState, Phase, Se
 from ovhkvm_desktop.ui.settings import ConsoleSettings
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 
-#: Time between key events when typing a text (see cli.DEFAULT_KEY_DELAY_MS: a busy guest's
-#: 16-byte PS/2 queue drops faster bursts).
+K = TypeVar("K")  # the value an exclusive menu choice stands for
+
+#: Time between key events when typing a text (see cli.DEFAULT_KEY_DELAY_MS: QEMU's input
+#: queue overflows when key events come faster than it paces them).
 KEY_DELAY_MS = 15.0
 
 _MODE_LABELS = {
@@ -223,37 +227,38 @@ class ConsoleWindow(QMainWindow):
         self.reconnect_action = self._action("Reconnect", self.bridge_reconnect)
         self.close_action = self._action("Close", self.close)
 
-        self.scale_group = QActionGroup(self)
-        self.scale_actions: dict[ScaleMode, QAction] = {}
-        for mode, text in (
-            (ScaleMode.FIT, "Fit to window"),
-            (ScaleMode.ACTUAL, "Actual size"),
-            (ScaleMode.REMOTE, "Resize the remote screen"),
-        ):
-            action = self._action(text, checkable=True)
-            action.setActionGroup(self.scale_group)
-            action.setChecked(mode is self.config.scale)
-            action.triggered.connect(lambda _=False, mode=mode: self.set_scale_mode(mode))
-            self.scale_actions[mode] = action
-
-        self.mode_group = QActionGroup(self)
-        self.mode_actions: dict[KeyboardMode, QAction] = {}
-        for kmode, text in _MODE_LABELS.items():
-            action = self._action(text, checkable=True)
-            action.setActionGroup(self.mode_group)
-            action.setChecked(kmode is self.config.mode)
-            action.triggered.connect(lambda _=False, kmode=kmode: self.set_keyboard_mode(kmode))
-            self.mode_actions[kmode] = action
-
-        self.layout_group = QActionGroup(self)
-        self.layout_actions: dict[str, QAction] = {}
+        self.scale_group, self.scale_actions = self._radio_actions(
+            {
+                ScaleMode.FIT: "Fit to window",
+                ScaleMode.ACTUAL: "Actual size",
+                ScaleMode.REMOTE: "Resize the remote screen",
+            },
+            self.config.scale,
+            self.set_scale_mode,
+        )
+        self.mode_group, self.mode_actions = self._radio_actions(
+            _MODE_LABELS, self.config.mode, self.set_keyboard_mode
+        )
         descriptions = layout_descriptions()
-        for name in guest_layout_names():
-            action = self._action(f"{descriptions.get(name, name)}  ({name})", checkable=True)
-            action.setActionGroup(self.layout_group)
-            action.setChecked(name == self.config.layout)
-            action.triggered.connect(lambda _=False, name=name: self.set_layout(name))
-            self.layout_actions[name] = action
+        self.layout_group, self.layout_actions = self._radio_actions(
+            {name: f"{descriptions.get(name, name)}  ({name})" for name in guest_layout_names()},
+            self.config.layout,
+            self.set_layout,
+        )
+
+    def _radio_actions(
+        self, labels: Mapping[K, str], current: K, choose: Callable[[K], object]
+    ) -> tuple[QActionGroup, dict[K, QAction]]:
+        """A checkable action per choice, exclusive in one group; triggering one calls choose."""
+        group = QActionGroup(self)
+        actions: dict[K, QAction] = {}
+        for value, text in labels.items():
+            action = self._action(text, checkable=True)
+            action.setActionGroup(group)
+            action.setChecked(value == current)
+            action.triggered.connect(lambda _=False, value=value: choose(value))
+            actions[value] = action
+        return group, actions
 
     def _combo_action(self, combo: send_keys.KeyCombo) -> QAction:
         return self._action(combo.label, lambda: self.send_combo(combo))
