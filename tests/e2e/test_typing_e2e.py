@@ -57,7 +57,6 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import threading
 import time
 import unicodedata
@@ -69,6 +68,7 @@ from pathlib import Path
 import pytest
 
 from ovhkvm_desktop.keyboard.layouts import GuestLayout, Mods, load_layout
+from tests.e2e.test_console_e2e import run_cli as run_console_cli
 from tests.keyboard.xkb_guest import QemuKeymapFile
 from tests.testbed import QemuGuest, keymap_name
 
@@ -244,15 +244,7 @@ def untypable_through(layout: GuestLayout, keymap: QemuKeymapFile, text: str) ->
 
 
 def run_cli(*args: str, stdin: str | None = None, timeout: float = CLI_TIMEOUT):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OVHKVM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "ovhkvm_desktop", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=environment,
-    )
+    return run_console_cli(*args, stdin=stdin, timeout=timeout)
 
 
 _REPORTED = re.compile(r"cannot type (.*); typed everything else")
