@@ -18,7 +18,12 @@ from ovhkvm_desktop import __version__
 from ovhkvm_desktop.cloud.resolve import is_ovh_target, resolve_target
 from ovhkvm_desktop.errors import AuthenticationFailed, ConnectFailed, ConsoleError
 from ovhkvm_desktop.handshake import ServerInfo
-from ovhkvm_desktop.keyboard.layouts import UnknownLayoutError, guest_layout_names
+from ovhkvm_desktop.keyboard.layouts import (
+    GuestSystem,
+    UnknownLayoutError,
+    guest_layout_names,
+    load_layout,
+)
 from ovhkvm_desktop.keyboard.translator import (
     KeyboardMode,
     KeyTranslator,
@@ -40,6 +45,8 @@ PROG = "ovhkvm-desktop"
 #: overfills it (measured on the test guest: 8 ms lost characters after ~490, 4 ms after ~160).
 #: 15 ms leaves room for a backlog to drain; 10 ms was exact only on a quiet host.
 DEFAULT_KEY_DELAY_MS = 15.0
+#: The shortest time between two key events when catching up after a stall, in seconds.
+MIN_KEY_GAP = 0.010
 
 
 class UsageError(ConsoleError):
@@ -149,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="QEMU's -k keymap of the server (none, us, fr...): none when it has no -k (for ovh:"
         " targets, the VPS keymap)",
+    )
+    keyboard.add_argument(
+        "--guest",
+        choices=[system.value for system in GuestSystem],
+        default=GuestSystem.AUTO.value,
+        help="what reads the guest's keyboard, which decides how accents compose: console (a"
+        " Linux text console: characters the layout lacks are typed by their code, Alt +"
+        " keypad), desktop (X11, Wayland: xkb's dead keys), auto (default: only what both"
+        " type the same)",
     )
     keyboard.add_argument(
         "--no-extended-keys",
@@ -431,17 +447,8 @@ async def _type(args: argparse.Namespace) -> int:
         typed = translator.type_text(text)
         await send_key_events(session, typed.events, args.delay_ms / 1000, reader)
         if typed.unsupported:
-            chars = " ".join(repr(c) for c in typed.unsupported)
-            if args.server_keymap != "none":
-                why = f"with the server keymap {args.server_keymap}"
-            elif not extended:
-                why = "with plain key events (through the en-us keymap of QEMU)"
-            else:
-                why = "on this guest layout"
             print(
-                f"{PROG}: the {args.layout} layout cannot type {chars} {why};"
-                " typed everything else",
-                file=sys.stderr,
+                f"{PROG}: {untypable_message(args, typed.unsupported, extended)}", file=sys.stderr
             )
             return 3
         return 0
@@ -449,9 +456,51 @@ async def _type(args: argparse.Namespace) -> int:
     return await _with_session(args, body)
 
 
+def untypable_message(args: argparse.Namespace, chars: Sequence[str], extended: bool) -> str:
+    """One line: which characters were left out, and why."""
+    layout = load_layout(args.layout, args.guest)
+    clauses = []
+    for_keys = [c for c in chars if layout.can_type(c)]  # the keys exist; the server misses them
+    if for_keys:
+        if args.server_keymap != "none":
+            why = f"with the server keymap {args.server_keymap}"
+        elif not extended:
+            why = "with plain key events (through the en-us keymap of QEMU)"
+        else:
+            why = "with the keys this server can press"
+        clauses.append(f"{_listed(for_keys)} {why}")
+    lacking = [c for c in chars if not layout.can_type(c)]
+    console = [c for c in lacking if load_layout(args.layout, GuestSystem.CONSOLE).can_type(c)]
+    desktop = [c for c in console if load_layout(args.layout, GuestSystem.DESKTOP).can_type(c)]
+    if args.guest == GuestSystem.AUTO and desktop:
+        clauses.append(
+            f"{_listed(desktop)} the same way on a Linux text console and on a desktop"
+            " (--guest console or --guest desktop says which the guest is)"
+        )
+    if args.guest == GuestSystem.AUTO and len(console) > len(desktop):
+        only = [c for c in console if c not in desktop]
+        clauses.append(
+            f"{_listed(only)} unless the guest is a Linux text console (--guest console types"
+            " them by their code)"
+        )
+    others = [c for c in lacking if args.guest != GuestSystem.AUTO or c not in console]
+    if others:
+        where = {GuestSystem.CONSOLE: ", even by code", GuestSystem.DESKTOP: " on a desktop"}
+        clauses.append(
+            f"{_listed(others)} on this guest layout{where.get(GuestSystem(args.guest), '')}"
+        )
+    return f"the {args.layout} layout cannot type {', nor '.join(clauses)}; typed everything else"
+
+
+def _listed(chars: Sequence[str]) -> str:
+    return " ".join(repr(c) for c in chars)
+
+
 def make_translator(args: argparse.Namespace, extended: bool) -> KeyTranslator:
     try:
-        return KeyTranslator(args.layout, args.keyboard, args.server_keymap, extended)
+        return KeyTranslator(
+            args.layout, args.keyboard, args.server_keymap, extended, system=args.guest
+        )
     except UnknownLayoutError as exc:
         names = ", ".join(guest_layout_names())
         raise UsageError(f"{exc.args[0] if exc.args else exc}; known layouts: {names}") from None
@@ -463,9 +512,12 @@ async def send_key_events(
     delay: float,
     reader: asyncio.Task[None],
 ) -> None:
-    """Send key events ``delay`` seconds apart (on a fixed schedule, so delays never add up)."""
+    """Send key events ``delay`` seconds apart, on a fixed schedule so that delays never add
+    up; after a stall (a slow link, a busy host) the schedule catches up no faster than one
+    event per ``MIN_KEY_GAP`` (or ``delay`` if shorter), never in a burst the guest would drop."""
     loop = asyncio.get_running_loop()
-    start = loop.time()
+    gap = min(delay, MIN_KEY_GAP)
+    due = loop.time()
     for index, event in enumerate(events):
         if reader.done():
             reader.result()  # the connection ended: raise its reason
@@ -475,9 +527,10 @@ async def send_key_events(
         else:
             session.key_event(event.down, event.keysym)
         await session.drain()
-        wait = start + (index + 1) * delay - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        now = loop.time()
+        due = max(due + delay, now + gap)
+        if due > now:
+            await asyncio.sleep(due - now)
     await session.drain()
 
 

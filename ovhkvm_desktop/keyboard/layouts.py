@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,69 @@ KEYPAD_SCANCODES = frozenset([0x37, 0x4A, 0x4E, 0x59, 0x7E, 0x9C, 0xB5, *range(0
 # mapped differently by some guest systems (a US Windows guest types `\` with it), so a
 # character another key types is typed with that other key.
 ISO_EXTRA_KEY = 0x56
+
+
+class GuestSystem(enum.StrEnum):
+    """What reads the guest's keyboard: it decides what a dead key and the next key type.
+
+    The keys themselves type the same everywhere (a Debian console's keymap is ckbcomp's
+    translation of the very xkb layout), but dead keys do not: a graphical Linux desktop
+    composes them by xkb's Compose rules (`ą` = dead ogonek, `a`), the Linux text console only
+    with its accent table, the Latin-1 set (`ê`, `ñ`, `ç`), and types anything else as the
+    accent followed by the letter. The console, though, types any character as its decimal
+    code on the keypad with Alt held (Unicode mode, which Debian and Ubuntu consoles use).
+    """
+
+    AUTO = "auto"  # unknown: only what types the same on a console and on a desktop
+    CONSOLE = "console"  # the Linux text console: login prompt, rescue shell, initramfs
+    DESKTOP = "desktop"  # a graphical Linux desktop (X11, Wayland): xkb and its Compose rules
+
+    @property
+    def description(self) -> str:
+        return _SYSTEM_DESCRIPTIONS[self]
+
+
+_SYSTEM_DESCRIPTIONS = {
+    GuestSystem.AUTO: "Unknown: type only what any guest types the same",
+    GuestSystem.CONSOLE: "Linux text console (login prompt, rescue shell)",
+    GuestSystem.DESKTOP: "Linux desktop (X11, Wayland)",
+}
+
+# The Linux console's dead keys (drivers/tty/vt/keyboard.c): each keeps an ASCII diacritic,
+# composed with the next character through the accent table, the kernel's built-in Latin-1 one
+# or console-setup's compose.UTF-8.inc, which agree on these: dead keysym name → (diacritic,
+# the letters it composes with, the combining mark of the results). Followed by a space, a dead
+# key types its diacritic.
+CONSOLE_ACCENTS: dict[str, tuple[str, str, str]] = {
+    "dead_grave": ("`", "AEIOUaeiou", "\u0300"),
+    "dead_acute": ("'", "AEIOUYaeiouy", "\u0301"),
+    "dead_circumflex": ("^", "AEIOUaeiou", "\u0302"),
+    "dead_tilde": ("~", "ANOano", "\u0303"),
+    "dead_diaeresis": ('"', "AEIOUaeiouy", "\u0308"),
+    "dead_cedilla": (",", "Cc", "\u0327"),
+}
+
+
+def console_composes(dead_key: str, base: str) -> str | None:
+    """What the Linux console types for this dead key then `base`, if it composes them."""
+    if dead_key not in CONSOLE_ACCENTS:
+        return None
+    diacritic, letters, mark = CONSOLE_ACCENTS[dead_key]
+    if base == " ":
+        return diacritic
+    if base in letters:
+        return unicodedata.normalize("NFC", base + mark)
+    return None
+
+
+def console_can_enter(char: str) -> bool:
+    """Whether the Linux console types `char` from its code entered with Alt + keypad digits:
+    any character but control characters, surrogates and U+FFFE/U+FFFF (which it drops)."""
+    return (
+        len(char) == 1
+        and unicodedata.category(char) not in ("Cc", "Cs")
+        and ord(char) not in (0xFFFE, 0xFFFF)
+    )
 
 
 class UnknownLayoutError(LookupError):
@@ -140,11 +204,20 @@ class GuestLayout(Layout):
     """The layout the guest system uses: how to type each character on it.
 
     Only the levels a real key reaches count: a layout without an AltGr key (`us`) has no third
-    level, whatever xkb's invisible level-3 key would give.
+    level, whatever xkb's invisible level-3 key would give. Which dead-key compositions count
+    depends on the guest `system` (see `GuestSystem`); on a Linux console, a character no key
+    types is typed by its code (`enters_codes`).
     """
 
-    def __init__(self, data: Mapping[str, Any], compose: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        compose: Mapping[str, Any],
+        system: GuestSystem = GuestSystem.AUTO,
+    ) -> None:
         super().__init__(data)
+        self.system = system
+        self.enters_codes = system is GuestSystem.CONSOLE
         reachable = Mods.SHIFT if self.shift_keys else Mods.NONE
         if self.altgr_keys:
             reachable |= Mods.ALTGR
@@ -177,7 +250,7 @@ class GuestLayout(Layout):
             char: [(press,) for press in presses] for char, presses in direct.items()
         }
         composed: dict[str, list[tuple[KeyPress, ...]]] = {}
-        for entry in compose.values():
+        for dead_name, entry in compose.items():
             dead_presses = dead.get(int(entry["keysym"]), [])
             if not dead_presses:
                 continue
@@ -189,6 +262,11 @@ class GuestLayout(Layout):
                     # accent itself; compositions with digits and signs (superscripts, ≠) are
                     # left out: guest systems differ on them.
                     continue
+                if (
+                    system is not GuestSystem.DESKTOP
+                    and console_composes(dead_name, base) != result
+                ):
+                    continue  # the Linux console would type something else
                 composed.setdefault(result, []).extend(
                     (dead_press, base_press)
                     for dead_press in dead_presses
@@ -221,9 +299,10 @@ class GuestLayout(Layout):
         return list(self._sequences.get(char, ()))
 
     def can_type(self, char: str) -> bool:
-        return char in self._sequences
+        return char in self._sequences or (self.enters_codes and console_can_enter(char))
 
     def typeable_chars(self) -> frozenset[str]:
+        """The characters its keys type (a console also types any other by its code)."""
         return frozenset(self._sequences)
 
     def press_for_keysym(self, keysym: int) -> KeyPress | None:
@@ -370,9 +449,9 @@ def layout_descriptions() -> dict[str, str]:
 
 
 @functools.cache
-def load_layout(name: str) -> GuestLayout:
-    """The guest layout of this xkb name (`fr`, `ch(fr)`, `us(intl)`...)."""
-    return GuestLayout(_layout_data(name), _compose())
+def load_layout(name: str, system: GuestSystem | str = GuestSystem.AUTO) -> GuestLayout:
+    """The guest layout of this xkb name (`fr`, `ch(fr)`, `us(intl)`...) on this guest system."""
+    return GuestLayout(_layout_data(name), _compose(), GuestSystem(system))
 
 
 def server_keymap_names() -> list[str]:

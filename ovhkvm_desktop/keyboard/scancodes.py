@@ -24,6 +24,8 @@ RIGHT_ALT = XT["KEY_RIGHTALT"]  # AltGr on most European layouts
 LEFT_META = XT["KEY_LEFTMETA"]
 RIGHT_META = XT["KEY_RIGHTMETA"]
 CAPS_LOCK = XT["KEY_CAPSLOCK"]
+#: The keypad's digit keys, "0" to "9" (the Linux console's Alt + code entry uses them).
+KEYPAD_DIGITS = {str(digit): XT[f"KEY_KP{digit}"] for digit in range(10)}
 NUM_LOCK = XT["KEY_NUMLOCK"]
 PAUSE = XT["KEY_PAUSE"]
 PRINT = XT["KEY_SYSRQ"]

@@ -23,7 +23,6 @@ downs only; the release repeats the values of the press.
 
 from __future__ import annotations
 
-import copy
 import enum
 import unicodedata
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from ovhkvm_desktop.keyboard import keysyms, scancodes
 from ovhkvm_desktop.keyboard.layouts import (
     GuestLayout,
+    GuestSystem,
     KeyPress,
     Mods,
     ServerKeymap,
@@ -98,6 +98,7 @@ class _Held:
     prefix: tuple[KeyPress, ...] = ()  # dead key(s) typed before it on every repeat
     mods: Mods | None = None  # the exact level modifiers it needs; None: the user's own
     strict: bool = False  # text: Ctrl/Alt/Super released around it
+    code_entry: str = ""  # a character typed by its code (Linux console), again on each repeat
 
 
 @dataclass(slots=True)
@@ -106,6 +107,11 @@ class _State:
     user_mods: dict[int, tuple[str, int]] = field(default_factory=dict)  # key id → role, guest key
     held: dict[int, _Held] = field(default_factory=dict)
     leds: LockState | None = None
+
+    def snapshot(self) -> _State:
+        """A copy to go back to if an attempt fails (the values are immutable or replaced,
+        never changed in place, so copying the dicts suffices)."""
+        return _State(dict(self.guest_down), dict(self.user_mods), dict(self.held), self.leds)
 
 
 class _CannotSend(Exception):
@@ -146,8 +152,10 @@ class KeyTranslator:
         server_keymap: str = "none",
         extended_keys: bool = True,
         alt_types_text: bool = False,
+        system: GuestSystem | str = GuestSystem.AUTO,
     ) -> None:
-        self.layout = load_layout(layout) if isinstance(layout, str) else layout
+        """`system` applies to a layout given by name (a `GuestLayout` has its own)."""
+        self.layout = load_layout(layout, system) if isinstance(layout, str) else layout
         self.mode = KeyboardMode(mode)
         self.server_keymap: ServerKeymap | None = load_server_keymap(server_keymap)
         self._default_keymap = default_server_keymap()
@@ -293,6 +301,20 @@ class KeyTranslator:
             self._set_level(out, press.mods, strict)
             self._tap(out, press.scancode)
 
+    def _enter_code(self, out: list[WireKeyEvent], char: str) -> None:
+        """Type `char` on a Linux console by its code: its decimal digits on the keypad with
+        left Alt held, nothing else; the console types it when Alt goes up. (The keymaps
+        ckbcomp and kbd make give Alt + keypad digits this meaning whatever the layout, with
+        Num Lock on or off; Shift or AltGr held would change it.)"""
+        self._set_level(out, Mods.NONE, strict=True)
+        alt = scancodes.LEFT_ALT
+        if alt in self._s.guest_down:
+            self._send(out, False, alt)
+        self._send(out, True, alt)
+        for digit in str(ord(char)):
+            self._tap(out, scancodes.KEYPAD_DIGITS[digit])
+        self._send(out, False, alt)
+
     # -- key strokes ------------------------------------------------------------------------
 
     def key(self, stroke: KeyStroke) -> list[WireKeyEvent]:
@@ -317,7 +339,8 @@ class KeyTranslator:
         for held in reversed(list(self._s.held.values())):
             event = held.event
             if event.scancode:
-                self._send(out, False, event.scancode)
+                if self._s.guest_down.get(event.scancode) is event:
+                    self._send(out, False, event.scancode)
             else:
                 out.append(WireKeyEvent(False, event.keysym, 0, False))
         self._s.held.clear()
@@ -349,6 +372,14 @@ class KeyTranslator:
     def _repeat(self, held: _Held) -> list[WireKeyEvent]:
         out: list[WireKeyEvent] = []
         event = held.event
+        if held.code_entry:
+            saved = self._s.snapshot()
+            try:
+                self._enter_code(out, held.code_entry)
+            except _CannotSend:
+                self._s = saved
+                return []
+            return out
         if event.scancode:
             try:
                 if held.prefix:
@@ -452,7 +483,7 @@ class KeyTranslator:
             return self._press_identity(key_id, stroke)
         scancode, num_on = found
         out: list[WireKeyEvent] = []
-        saved = copy.deepcopy(self._s)
+        saved = self._s.snapshot()
         try:
             self._sync_num(out, num_on)
             self._restore_user_mods(out)
@@ -469,7 +500,7 @@ class KeyTranslator:
         if not scancode:
             return []
         out: list[WireKeyEvent] = []
-        saved = copy.deepcopy(self._s)
+        saved = self._s.snapshot()
         try:
             self._restore_user_mods(out)
             event = self._send(out, True, scancode, stroke.keysym)
@@ -492,7 +523,7 @@ class KeyTranslator:
         if letter.isalpha() and "shift" in roles:
             mods |= Mods.SHIFT
         out: list[WireKeyEvent] = []
-        saved = copy.deepcopy(self._s)
+        saved = self._s.snapshot()
         try:
             self._set_level(out, mods, strict=False)
             event = self._send(out, True, press.scancode, stroke.keysym)
@@ -505,7 +536,7 @@ class KeyTranslator:
     def _press_text(self, key_id: int, char: str) -> list[WireKeyEvent]:
         for sequence in self.layout.sequences_for(char):
             out: list[WireKeyEvent] = []
-            saved = copy.deepcopy(self._s)
+            saved = self._s.snapshot()
             try:
                 prefix, last = sequence[:-1], sequence[-1]
                 self._type_presses(out, prefix, strict=True)
@@ -519,6 +550,17 @@ class KeyTranslator:
                 continue
             self._s.held[key_id] = _Held(event, prefix=prefix, mods=last.mods, strict=True)
             return out
+        if self.layout.enters_codes and self.layout.can_type(char):
+            out = []
+            saved = self._s.snapshot()
+            try:
+                self._enter_code(out, char)
+            except _CannotSend:
+                self._s = saved
+            else:
+                # Nothing stays down; the release only gives the user's modifiers back.
+                self._s.held[key_id] = _Held(out[-1], mods=Mods.NONE, strict=True, code_entry=char)
+                return out
         self.unsupported.append(char)
         return []
 
@@ -550,11 +592,16 @@ class KeyTranslator:
                 )
             else:
                 sequences = self.layout.sequences_for(char)
+            if not sequences and self.layout.enters_codes and self.layout.can_type(char):
+                sequences = [()]  # typed by its code
             for sequence in sequences:
-                saved = copy.deepcopy(self._s)
+                saved = self._s.snapshot()
                 attempt: list[WireKeyEvent] = []
                 try:
-                    self._type_presses(attempt, sequence, strict=True)
+                    if sequence:
+                        self._type_presses(attempt, sequence, strict=True)
+                    else:
+                        self._enter_code(attempt, char)
                 except _CannotSend:
                     self._s = saved
                     continue
@@ -574,6 +621,7 @@ def text_to_events(
     server_keymap: str = "none",
     extended_keys: bool = True,
     leds: LockState | None = None,
+    system: GuestSystem | str = GuestSystem.AUTO,
 ) -> TypedText:
     """The events that type `text` on a guest using `layout`, and what it cannot type.
 
@@ -581,6 +629,6 @@ def text_to_events(
     """
     if KeyboardMode(mode) is KeyboardMode.PHYSICAL:
         mode = KeyboardMode.TRANSLATE
-    translator = KeyTranslator(layout, mode, server_keymap, extended_keys)
+    translator = KeyTranslator(layout, mode, server_keymap, extended_keys, system=system)
     translator.set_leds(leds)
     return translator.type_text(text)

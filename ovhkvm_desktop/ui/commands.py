@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from ovhkvm_desktop.cloud.resolve import is_ovh_target, resolve_target
     from ovhkvm_desktop.keyboard import KeyboardMode
     from ovhkvm_desktop.keyboard.layouts import (
+        GuestSystem,
         UnknownLayoutError,
         guest_layout_names,
         load_layout,
@@ -137,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
         layout_from_user=layout_from_user,
         mode=KeyboardMode(args.keyboard),
         mode_from_user=_given("--keyboard", argv),
+        guest=GuestSystem(args.guest),
+        guest_from_user=_given("--guest", argv),
         server_keymap=args.server_keymap,
         extended_keys=not args.no_extended_keys,
         scale=ScaleMode(args.scale),

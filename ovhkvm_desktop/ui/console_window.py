@@ -45,7 +45,7 @@ from ovhkvm_desktop.keyboard import (
     WireKeyEvent,
     text_to_events,
 )
-from ovhkvm_desktop.keyboard.layouts import guest_layout_names, layout_descriptions
+from ovhkvm_desktop.keyboard.layouts import GuestSystem, guest_layout_names, layout_descriptions
 from ovhkvm_desktop.keyboard.scancodes import XT, AltGrMerger
 from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.encodings import Encoding
@@ -82,6 +82,8 @@ class ConsoleConfig:
     layout_from_user: bool = False  # given on the command line: wins over the remembered one
     mode: KeyboardMode = KeyboardMode.TRANSLATE
     mode_from_user: bool = False
+    guest: GuestSystem = GuestSystem.AUTO  # what reads the guest's keyboard (dead keys differ)
+    guest_from_user: bool = False
     server_keymap: str = "none"
     extended_keys: bool = True  # use QEMU extended key events when the server offers them
     scale: ScaleMode = ScaleMode.FIT
@@ -168,6 +170,9 @@ class ConsoleWindow(QMainWindow):
             config = replace(config, layout=layout)
         if mode and not config.mode_from_user and mode in list(KeyboardMode):
             config = replace(config, mode=KeyboardMode(mode))
+        guest = self.settings.get(key, "guest")
+        if guest and not config.guest_from_user and guest in list(GuestSystem):
+            config = replace(config, guest=GuestSystem(guest))
         return config
 
     def _make_translator(self) -> KeyTranslator:
@@ -176,6 +181,7 @@ class ConsoleWindow(QMainWindow):
             self.config.mode,
             self.config.server_keymap,
             self._extended_acked and self.config.extended_keys,
+            system=self.config.guest,
         )
         translator.set_leds(self._leds)
         return translator
@@ -245,6 +251,11 @@ class ConsoleWindow(QMainWindow):
             self.config.layout,
             self.set_layout,
         )
+        self.guest_group, self.guest_actions = self._radio_actions(
+            {system: system.description for system in GuestSystem},
+            self.config.guest,
+            self.set_guest_system,
+        )
 
     def _radio_actions(
         self, labels: Mapping[K, str], current: K, choose: Callable[[K], object]
@@ -272,6 +283,11 @@ class ConsoleWindow(QMainWindow):
         layouts = menu.addMenu("Guest keyboard layout")
         for action in self.layout_actions.values():
             layouts.addAction(action)
+        systems = menu.addMenu("Guest system")
+        systems.setToolTipsVisible(True)
+        for action in self.guest_actions.values():
+            action.setToolTip("How accented letters are typed: a text console and a desktop differ")
+            systems.addAction(action)
         modes = menu.addMenu("Keyboard mode")
         for action in self.mode_actions.values():
             modes.addAction(action)
@@ -562,6 +578,16 @@ class ConsoleWindow(QMainWindow):
             strokes = [stroke]
         for item in strokes:
             self.bridge.send_keys(self.translator.key(item))
+        if self.translator.unsupported:
+            self._say_untypable(self.translator.unsupported)
+            self.translator.unsupported.clear()
+
+    def _say_untypable(self, chars: list[str]) -> None:
+        listed = " ".join(repr(c) for c in dict.fromkeys(chars))
+        text = f"Cannot type {listed} with the {self.config.layout} layout"
+        if self.config.guest is GuestSystem.AUTO:
+            text += " on an unknown guest system: choose it in Console ▸ Guest system"
+        self.statusBar().showMessage(text, 8000)
 
     def _expire_altgr(self) -> None:
         if self._altgr is not None:
@@ -613,6 +639,15 @@ class ConsoleWindow(QMainWindow):
         self._remember(layout=name)
         self._update_keyboard_labels()
 
+    def set_guest_system(self, system: GuestSystem) -> None:
+        if system is self.config.guest:
+            return
+        self.release_all_keys()
+        self.config = replace(self.config, guest=system)
+        self.translator = self._make_translator()
+        self._remember(guest=system.value)
+        self._update_keyboard_labels()
+
     def set_keyboard_mode(self, mode: KeyboardMode) -> None:
         if mode is self.config.mode:
             return
@@ -634,7 +669,13 @@ class ConsoleWindow(QMainWindow):
         if layout in self.layout_actions:
             self.layout_actions[layout].setChecked(True)
         self.mode_actions[mode].setChecked(True)
-        self.keyboard_label.setText(f"{layout} · {mode.value}")
+        self.guest_actions[self.config.guest].setChecked(True)
+        guest = "" if self.config.guest is GuestSystem.AUTO else f" · {self.config.guest.value}"
+        self.keyboard_label.setText(f"{layout} · {mode.value}{guest}")
+        self.keyboard_label.setToolTip(
+            f"Guest layout {layout}, keyboard mode {mode.value}, guest system:"
+            f" {self.config.guest.description}"
+        )
         if self._dialog is not None:
             self._dialog.set_layout_name(layout, self._untypeable)
 

@@ -14,6 +14,14 @@ and the bytes tty1 received (UTF-8; Enter arrives as \\r) must be that text, byt
   out: a key QEMU would not pick for a keysym is reached through another keysym of that key.)
 - **server keymap**: a guest whose QEMU runs with `-k fr`, typed into with `--server-keymap fr`
   and guest layout fr (QEMU then ignores scancodes and maps every keysym with its fr keymap).
+- **console**: `--guest console`, the text holding instead every character the xkb layout
+  types (dead-key compositions included: those the console cannot compose go as their code,
+  Alt + keypad digits) and characters no layout of these has (Ł, ẞ, Ω, Д, 中, ✓, €, 😀...).
+  Every one must arrive.
+
+The first three run with the default guest system, `auto` (typing only what a console and a
+desktop type alike): their texts end with a few characters a desktop composes but the console
+would not (ǎ, ŷ...), which the command must report as untypable, and not type.
 
 Which characters "the console offers". The guest's keymap is ckbcomp's translation of the xkb
 layout, compiled by `loadkeys -u -b`; the test reads that very binary keymap (the `.bmap` that
@@ -67,7 +75,7 @@ from pathlib import Path
 
 import pytest
 
-from ovhkvm_desktop.keyboard.layouts import GuestLayout, Mods, load_layout
+from ovhkvm_desktop.keyboard.layouts import GuestLayout, GuestSystem, Mods, load_layout
 from tests.e2e.test_console_e2e import run_cli as run_console_cli
 from tests.keyboard.xkb_guest import QemuKeymapFile
 from tests.testbed import QemuGuest, keymap_name
@@ -193,6 +201,24 @@ def layout_text(guest_dir: Path, layout: str) -> str:
     return "\t" + "".join(sorted(chars)) + "\n"
 
 
+def refused_text(layout: str, count: int = 6) -> str:
+    """A few characters a desktop types with this layout but `--guest auto` must refuse."""
+    desktop = load_layout(layout, GuestSystem.DESKTOP).typeable_chars()
+    refused = sorted(desktop - load_layout(layout).typeable_chars())
+    step = max(1, len(refused) // count)
+    return "".join(refused[::step][:count])
+
+
+#: Characters no layout tested here types, from several scripts and planes.
+ELSEWHERE = "ŁłŐőŠšŽžĞğİıẞΩπДж中文✓€→…“”‘’😀"
+
+
+def console_text(layout: str) -> str:
+    """Every character the xkb layout types, and others, for a guest known to be a console."""
+    chars = load_layout(layout, GuestSystem.DESKTOP).typeable_chars() | set(ELSEWHERE)
+    return "\t" + "".join(sorted(chars)) + "\n"
+
+
 def long_script() -> str:
     """A shell script of ~3,000 characters: all of printable ASCII, tabs, numbered lines."""
     ascii_chars = "".join(chr(c) for c in range(0x21, 0x7F))
@@ -262,7 +288,8 @@ def reported_untypable(stderr: str) -> list[str]:
 @dataclass(frozen=True)
 class Case:
     layout: str
-    mode: str  # "extended", "plain" (--no-extended-keys) or "k-fr" (QEMU -k fr)
+    # "extended", "plain" (--no-extended-keys), "k-fr" (QEMU -k fr), "console" (--guest console)
+    mode: str
 
     @property
     def id(self) -> str:
@@ -278,6 +305,8 @@ class Case:
             return ["--no-extended-keys"]
         if self.mode == "k-fr":
             return ["--server-keymap", "fr"]
+        if self.mode == "console":
+            return ["--guest", "console"]
         return []
 
     @property
@@ -289,6 +318,7 @@ class Case:
 CASES = [Case(layout, "extended") for layout in LAYOUTS]
 CASES += [Case(layout, "plain") for layout in LAYOUTS]
 CASES += [Case("fr", "k-fr")]
+CASES += [Case(layout, "console") for layout in LAYOUTS]
 
 
 @dataclass
@@ -416,11 +446,17 @@ def typing_jobs(request, console_guest, testbed_guest_dir: Path) -> Iterator[Typ
 
     def typing_case(case: Case) -> Outcome:
         guest = console_guest(case.layout, **case.guest_options)
-        text = layout_text(testbed_guest_dir, case.layout)
-        untypable: list[str] = []
-        if case.qemu_keymap is not None:
-            keymap = QemuKeymapFile.load(case.qemu_keymap)
-            untypable = untypable_through(load_layout(case.layout), keymap, text)
+        if case.mode == "console":
+            text, untypable = console_text(case.layout), []
+        else:
+            text = layout_text(testbed_guest_dir, case.layout)
+            untypable = []
+            if case.qemu_keymap is not None:
+                keymap = QemuKeymapFile.load(case.qemu_keymap)
+                untypable = untypable_through(load_layout(case.layout), keymap, text)
+            refused = refused_text(case.layout)
+            text = text[:-1] + refused + text[-1:]
+            untypable += list(refused)
         with jobs.slot:
             return type_into(guest, case.layout, text, *case.cli_options, untypable=untypable)
 
@@ -449,8 +485,11 @@ def print_table(outcomes: dict[str, Outcome]) -> None:
     if not outcomes:
         return
     print("\n\nTyping end to end: printable characters that arrived exactly, per mode")
-    print("| layout | chars | extended | plain (no ext.) | reported | -k fr | seconds |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| layout | chars | extended | plain (no ext.) | reported | -k fr | refused (auto)"
+        " | console: chars | exact | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for layout in LAYOUTS:
         row = {case.mode: outcomes.get(case.id) for case in CASES if case.layout == layout}
         present = [o for o in row.values() if o is not None]
@@ -464,11 +503,28 @@ def print_table(outcomes: dict[str, Outcome]) -> None:
             return f"{outcome.exact()}/{typable}"
 
         plain = row.get("plain")
-        reported = "-" if plain is None else (" ".join(plain.reported) or "none")
+        refused = set(refused_text(layout))
+        reported = (
+            "-"
+            if plain is None
+            else (" ".join(c for c in plain.reported if c not in refused) or "none")
+        )
+        auto = row.get("extended") or plain
+        refused_cell = (
+            "-"
+            if auto is None
+            else (f"{len(refused)} reported" if refused <= set(auto.reported) else "NOT reported")
+        )
+        console = row.get("console")
+        console_cells = (
+            "- | -" if console is None else (f"{len(console.printable)} | {cell(console)}")
+        )
         seconds = "+".join(f"{o.seconds:.0f}" for o in present)
+        chars = next((len(o.printable) - len(refused) for o in present if o is not console), "-")
         print(
-            f"| {layout} | {len(present[0].printable)} | {cell(row.get('extended'))}"
-            f" | {cell(plain)} | {reported} | {cell(row.get('k-fr'))} | {seconds} |"
+            f"| {layout} | {chars} | {cell(row.get('extended'))}"
+            f" | {cell(plain)} | {reported} | {cell(row.get('k-fr'))} | {refused_cell}"
+            f" | {console_cells} | {seconds} |"
         )
     long = outcomes.get(LONG_SCRIPT)
     if long is not None:

@@ -1,5 +1,7 @@
 """Round trip for every guest layout: every character it can produce → translator → key events →
 an independent XKB guest (libxkbcommon + Compose) → the same text, character by character.
+The translator is told the guest is a desktop (`GuestSystem.DESKTOP`), whose dead keys compose
+as xkb's do; the other guest systems are tested in test_guest_systems.py.
 
 The characters are enumerated from libxkbcommon directly (not from the project's tables): every
 key at every level its real modifier keys reach (plain, Shift, AltGr, Shift+AltGr, and the fifth
@@ -17,11 +19,12 @@ import pytest
 
 from ovhkvm_desktop.keyboard import scancodes
 from ovhkvm_desktop.keyboard.layouts import (
+    GuestSystem,
     Mods,
     guest_layout_names,
-    load_layout,
     load_server_keymap,
 )
+from ovhkvm_desktop.keyboard.layouts import load_layout as load_any_layout
 from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
 from tests.keyboard.xkb_guest import (
     Qemu,
@@ -33,6 +36,11 @@ from tests.keyboard.xkb_guest import (
 )
 
 LAYOUTS = guest_layout_names()
+
+
+def load_layout(name: str):  # type: ignore[no-untyped-def]
+    return load_any_layout(name, GuestSystem.DESKTOP)
+
 
 REQUIRED = [
     "us", "us(intl)", "gb", "ie", "fr", "fr(oss)", "fr(bepo)", "be", "ch", "ch(fr)", "de",
@@ -112,7 +120,9 @@ def round_trip(
     default = QemuKeymapFile.load("en-us") if not extended else None
     keymap = QemuKeymapFile.load(qemu_keymap) if qemu_keymap else None
     qemu = Qemu(guest, keymap, default)
-    translator = KeyTranslator(name, server_keymap=server_keymap, extended_keys=extended)
+    translator = KeyTranslator(
+        name, server_keymap=server_keymap, extended_keys=extended, system=GuestSystem.DESKTOP
+    )
     translator.set_leds(LockState(caps=caps_lock))
     exact: list[str] = []
     wrong: list[tuple[str, str]] = []
@@ -146,7 +156,7 @@ def test_round_trip_whole_text_with_caps_lock_on(name: str) -> None:
     """All the characters as one text, the guest's Caps Lock on: modifiers carried across."""
     chars = "".join(producible(name))
     guest = XkbGuest(name, caps_lock=True)
-    translator = KeyTranslator(name)
+    translator = KeyTranslator(name, system=GuestSystem.DESKTOP)
     translator.set_leds(LockState(caps=True))
     typed = translator.type_text(chars + "\n\tend")
     assert typed.unsupported == []
