@@ -814,7 +814,10 @@ def _rescue(args: argparse.Namespace) -> int:
             " e-mail address"
         )
     if opener is not None and not args.exit:
-        return int(opener(f"ovh:{args.service}", profile=args.profile, fullscreen=True))
+        # OVHcloud's rescue system greets on the Linux text console.
+        return int(
+            opener(f"ovh:{args.service}", profile=args.profile, fullscreen=True, guest="console")
+        )
     return 0
 
 

@@ -169,14 +169,23 @@ def run(args: argparse.Namespace) -> int:
     return int(app.exec())
 
 
-def open_console(target_text: str, *, profile: str | None = None, fullscreen: bool = False) -> int:
+def open_console(
+    target_text: str,
+    *,
+    profile: str | None = None,
+    fullscreen: bool = False,
+    guest: str | None = None,
+) -> int:
     """Open the console window on ``target_text`` (e.g. ``ovh:SERVICE``) with the `open`
-    command's defaults and run Qt until it closes; the exit status (``cli._rescue`` --open)."""
+    command's defaults and run Qt until it closes; the exit status (``cli._rescue`` --open).
+    ``guest`` names the guest system when it is known (a rescue system is a text console)."""
     from ovhkvm_desktop.cli import build_parser
 
     argv = ["open", target_text]
     if fullscreen:
         argv.append("--fullscreen")
+    if guest:
+        argv += ["--guest", guest]
     if profile:
         argv += ["--profile", profile]
     args = build_parser().parse_args(argv)

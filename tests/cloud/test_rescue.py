@@ -171,5 +171,6 @@ def test_open_hands_the_rescued_vps_to_the_window(
 
     monkeypatch.setattr(ovhkvm_desktop.ui, "commands", window, raising=False)
     assert cli.main(["rescue", VPS, "--open", "--yes", "--poll-interval", "0.1"]) == 0
-    assert opened == [(f"ovh:{VPS}", {"profile": None, "fullscreen": True})]
+    # Full screen, on the rescue system's text console.
+    assert opened == [(f"ovh:{VPS}", {"profile": None, "fullscreen": True, "guest": "console"})]
     assert fake_api.vps[VPS]["state"] == "rescued"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from ovhkvm_desktop.keyboard import KeyboardMode
+from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from tests.ui.conftest import target_of
 from tests.ui.rfb_server import Key, RfbServer
@@ -199,3 +200,34 @@ def test_layout_choice_is_remembered_per_server(make_window, server: RfbServer) 
     # ... unless the command line names one.
     explicit = make_window(target_of(server), layout="fr", layout_from_user=True)
     assert explicit.config.layout == "fr"
+
+
+# ǎ as a host with a dead caron key delivers it: the text of the A key's press (its keysym is
+# the Unicode keysym of ǎ, there being no named one).
+HOST_A_CARON = (Qt.Key.Key_A, 38, 0x10001CE, "ǎ")
+
+
+def test_guest_system_decides_how_an_accent_is_typed(make_window, server: RfbServer) -> None:
+    """ǎ into a French guest: refused, in words, while the guest system is unknown; on a Linux
+    text console its code on the keypad with left Alt held; the choice is remembered."""
+    window = make_window(target_of(server), layout="fr")
+    tap(window, HOST_A_CARON)
+    tap(window, US_Q)  # a key after it goes through: nothing was sent for ǎ
+    assert keys_after(server, 2) == tapped(0x71, XT_A)  # "q" is the A key of a French guest
+    assert "Cannot type 'ǎ'" in window.statusBar().currentMessage()
+    assert "Guest system" in window.statusBar().currentMessage()
+
+    window.guest_actions[GuestSystem.CONSOLE].trigger()
+    assert window.keyboard_label.text() == "fr · translate · console"
+    server.clear()
+    tap(window, HOST_A_CARON)
+    alt, kp4, kp6, kp2 = 0x38, 0x4B, 0x4D, 0x50
+    got = [(k.down, k.keycode) for k in keys_after(server, 8)]
+    assert got == [
+        (True, alt), (True, kp4), (False, kp4), (True, kp6), (False, kp6),
+        (True, kp2), (False, kp2), (False, alt),
+    ]  # fmt: skip
+    assert window.settings is not None
+    assert window.settings.get("test", "guest") == "console"
+    window.close()
+    assert make_window(target_of(server)).config.guest is GuestSystem.CONSOLE

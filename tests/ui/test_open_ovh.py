@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from ovhkvm_desktop.cli import build_parser
+from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.ui import commands
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from tests.cloud.conftest import Account
@@ -103,10 +104,14 @@ def test_open_console_falls_back_to_the_next_door_in_full_screen(
     account.fake.set_console(VPS, "VNCOverWebSocket", dead)
     with RfbServer(320, 200) as server:
         account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
-        assert commands.open_console(f"ovh:{VPS}", profile="work", fullscreen=True) == 0
+        assert (
+            commands.open_console(f"ovh:{VPS}", profile="work", fullscreen=True, guest="console")
+            == 0
+        )
     (window,) = opened
     assert window.config.fullscreen
     assert window.config.layout == "us"
+    assert window.config.guest is GuestSystem.CONSOLE
     err = capsys.readouterr().err
     assert "ovhkvm-desktop: the VNCOverWebSocket console did not connect" in err
     from ovhkvm_desktop.config import Settings
