@@ -23,10 +23,11 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport import ByteStream, open_stream
 
-#: Bytes decoded per turn of the loop: small enough that input queued meanwhile (key presses
-#: from the window's thread) waits a few milliseconds at most, large enough to read a full
-#: screen in few system calls.
+#: Bytes read at once: enough to take a busy screen's updates in few system calls.
 READ_CHUNK = 64 << 10
+#: Decoding time per turn of the loop, in seconds: input queued meanwhile (key presses from the
+#: window's thread) waits this long, and one rectangle more, at most.
+DECODE_SLICE = 0.002
 
 #: A target, or something that fetches a fresh one for each attempt (OVH console tokens expire).
 TargetSource = ConsoleTarget | Callable[[], Awaitable[ConsoleTarget]]
@@ -138,12 +139,16 @@ class ConsoleSession:
                 if not data:
                     raise ConnectionLost("the server closed the connection")
                 self.bytes_received += len(data)
-                events = conn.receive_bytes(data)
-                self._flush()
-                for event in events:
-                    self._dispatch(event)
-                # A read from a full buffer does not yield: let queued input go out first.
-                await asyncio.sleep(0)
+                while True:
+                    events = conn.receive_bytes(data, time.perf_counter() + DECODE_SLICE)
+                    self._flush()
+                    for event in events:
+                        self._dispatch(event)
+                    # A read from a full buffer does not yield: let queued input go out first.
+                    await asyncio.sleep(0)
+                    if not conn.paused:
+                        break
+                    data = b""
         except ProtocolError as exc:
             reason = f"the server sent something this client cannot read: {exc}"
         except ConnectionLost as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterable
+from time import perf_counter
 
 from ovhkvm_desktop.rfb import messages
 from ovhkvm_desktop.rfb.decoders import Decoder, make_decoders
@@ -89,6 +90,7 @@ class Connection:
         self.last_encoding: int | None = None
         self.request_in_flight = False
         self.updates_enabled = True
+        self.paused = False  # receive_bytes stopped at its deadline with bytes left to parse
         self._decoders = make_decoders()
         self._buf = bytearray()
         self._out = bytearray()
@@ -153,8 +155,15 @@ class Connection:
 
     # -- what we receive --------------------------------------------------------------------
 
-    def receive_bytes(self, data: bytes) -> list[Event]:
-        """Take bytes from the server; return the events they complete, in order."""
+    def receive_bytes(self, data: bytes, deadline: float | None = None) -> list[Event]:
+        """Take bytes from the server; return the events they complete, in order.
+
+        With a `deadline` (a `time.perf_counter()` value), parsing stops at the first message
+        or rectangle that ends after it: what is left stays buffered, `paused` is True, and
+        `receive_bytes(b"")` goes on from there. (A session that decodes a busy screen in
+        slices lets the user's key presses out between them.)
+        """
+        self.paused = False
         events: list[Event] = []
         if self._skip:
             dropped = min(self._skip, len(data))
@@ -162,22 +171,25 @@ class Connection:
             data = data[dropped:]
         self._buf += data
         with memoryview(self._buf) as view:
-            pos = self._parse(view, events)
+            pos = self._parse(view, events, deadline)
         del self._buf[:pos]
         return events
 
-    def _parse(self, buf: memoryview, events: list[Event]) -> int:
+    def _parse(self, buf: memoryview, events: list[Event], deadline: float | None) -> int:
         pos = 0
         end = len(buf)
         while pos < end:
             new: int | None
             if self._rects_left or self._rect is not None:
-                new = self._parse_rects(buf, pos, events)
+                new = self._parse_rects(buf, pos, events, deadline)
             else:
                 new = self._parse_message(buf, pos, events)
             if new is None or new == pos:
                 break  # the rest of the message has not arrived yet
             pos = new
+            if deadline is not None and (self.paused or perf_counter() > deadline):
+                self.paused = pos < end
+                break
         return pos
 
     def _parse_message(self, buf: memoryview, pos: int, events: list[Event]) -> int | None:
@@ -266,7 +278,9 @@ class Connection:
             )
         return pos + 8 + length
 
-    def _parse_rects(self, buf: memoryview, pos: int, events: list[Event]) -> int:
+    def _parse_rects(
+        self, buf: memoryview, pos: int, events: list[Event], deadline: float | None
+    ) -> int:
         # The hot loop: QEMU sends over a thousand small rectangles per update, so the work per
         # rectangle outside the decoders is kept to a few local operations.
         fb = self.fb
@@ -319,6 +333,9 @@ class Connection:
             self._rect = None
             if encoding == Encoding.LAST_RECT:
                 self._rects_left = 0
+            if deadline is not None and self._rects_left and perf_counter() > deadline:
+                self.paused = True
+                return pos
 
     def _pseudo_rect(
         self, buf: memoryview, pos: int, rect: Rect, encoding: int, events: list[Event]

@@ -58,6 +58,8 @@ _QT_BUTTONS = (
 _WHEEL_STEP = 120  # one notch, in eighths of a degree
 #: QEMU Pointer Motion Change: in relative mode, motion is sent as 0x7FFF + delta.
 RELATIVE_ORIGIN = 0x7FFF
+#: Beyond this many exposed rectangles a paint blits their bounding rectangle once.
+_MAX_BLITS = 16
 
 
 class FramebufferView(QAbstractScrollArea):
@@ -167,9 +169,14 @@ class FramebufferView(QAbstractScrollArea):
             for rect in _rects(outside):
                 painter.fillRect(rect, Qt.GlobalColor.black)
         if self._scale == 1.0:
-            # One to one: blit only the exposed parts (the cheapest path in the raster engine).
+            # One to one: blit only the exposed parts (the cheapest path in the raster engine),
+            # or, when they are many (a busy screen's update is a thousand small rectangles),
+            # their bounding rectangle once, which Qt clips to them: a Python call per part
+            # would cost more, and each lets the decoding thread take the GIL for a while.
             offset = target.topLeft().toPoint()
-            for rect in _rects(event.region()):
+            region = event.region()
+            parts = _rects(region) if region.rectCount() <= _MAX_BLITS else [region.boundingRect()]
+            for rect in parts:
                 source = rect.translated(-offset).intersected(image.rect())
                 if not source.isEmpty():
                     painter.drawImage(source.topLeft() + offset, image, source)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import gc
 import socket
 import struct
 import sys
@@ -28,6 +29,27 @@ from ovhkvm_desktop.rfb import messages
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.session import ConsoleSession, SessionListener, SessionOptions, TargetSource
+from ovhkvm_desktop.ui.dirty import coalesce
+
+#: The interpreter's thread switch interval while a console runs, in seconds (see `start`).
+GUI_SWITCH_INTERVAL = 0.001
+
+
+def tune_interpreter() -> None:
+    """Make Python answer the user within milliseconds while a console decodes a busy screen.
+
+    - The session thread holds the GIL most of the time it decodes; each time the GUI thread
+      wants it back (a key press, a paint) it waits up to the switch interval, 5 ms by default,
+      and a key press needs it several times: 1 ms, for a few % of switching overhead.
+    - A busy screen allocates thousands of objects per update, so the collector runs often;
+      each full collection walked every object of the program (~65,000: modules, keyboard
+      tables, Qt wrappers), 50 ms with both threads stopped. Those that exist once a console
+      starts live as long as the program: frozen out of the collector, full collections only
+      look at what came after.
+    """
+    sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
+    gc.collect()
+    gc.freeze()
 
 
 class Phase(enum.Enum):
@@ -115,6 +137,7 @@ class SessionThread(QObject):
     # -- the thread -------------------------------------------------------------------------
 
     def start(self) -> None:
+        tune_interpreter()
         self._thread = threading.Thread(
             target=self._run_thread, name="console-session", daemon=True
         )
@@ -400,8 +423,11 @@ class _Listener(SessionListener):
             bridge.traffic.bytes_received = session.bytes_received
             if session.connection is not None:
                 bridge.traffic.encoding = session.connection.last_encoding
-        if rects:
-            bridge._post_dirty(rects)
+        if rects and session is not None and session.connection is not None:
+            # Merged here, on the loop thread, so that the GUI thread (which must answer the
+            # user's keys at once) gets a few areas, not a busy screen's thousand rectangles.
+            fb = session.connection.fb
+            bridge._post_dirty(coalesce(rects, fb.width, fb.height))
 
     def on_resize(self, width: int, height: int) -> None:
         self._bridge.resized.emit(width, height)

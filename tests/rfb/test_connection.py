@@ -99,6 +99,33 @@ def test_update_split_at_every_byte_gives_the_same_screen():
     assert len(got) == 1 and np.array_equal(trickle.fb.pixels, whole.fb.pixels)
 
 
+def test_a_deadline_decodes_in_slices_with_the_same_result():
+    """Past its deadline, receive_bytes stops after each rectangle (paused, the rest kept);
+    going on with no new bytes ends with the same screen, events and requests as at once."""
+    rects = [raw_rect(x, y, 1, 1, bytes([x, y, x ^ y, 0])) for y in range(4) for x in range(8)]
+    # An update of 32 rectangles, a Bell, another update.
+    stream = fbu(*rects) + b"\x02" + fbu(raw_rect(0, 0, 2, 2, bytes(range(16))))
+    whole = started(8, 4)
+    whole_events = whole.receive_bytes(stream)
+    assert not whole.paused
+    sliced = started(8, 4)
+    per_turn = [sliced.receive_bytes(stream, deadline=0.0)]  # a deadline long past
+    while sliced.paused:
+        per_turn.append(sliced.receive_bytes(b"", deadline=0.0))
+    assert len(per_turn) >= len(rects)  # one rectangle per turn, then the rest
+    assert per_turn[: len(rects) - 1] == [[]] * (len(rects) - 1)  # the update is not done yet
+    events = [event for turn in per_turn for event in turn]
+    assert events == whole_events
+    assert np.array_equal(sliced.fb.pixels, whole.fb.pixels)
+    assert parse_client_messages(sliced.data_to_send()) == parse_client_messages(
+        whole.data_to_send()
+    )
+    # Without a deadline, or with time to spare, nothing pauses.
+    spare = started(8, 4)
+    assert spare.receive_bytes(stream, deadline=float("inf")) == whole_events
+    assert not spare.paused
+
+
 def test_qemu_notices_do_not_count_as_the_answer_to_our_request():
     conn = started()
     events = conn.receive_bytes(
