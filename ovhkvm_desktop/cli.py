@@ -296,7 +296,7 @@ def _add_cloud_commands(commands: Any) -> None:
     rescue.set_defaults(run=_rescue)
 
 
-def _options(args: argparse.Namespace) -> SessionOptions:
+def session_options(args: argparse.Namespace) -> SessionOptions:
     password = None
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -371,7 +371,7 @@ async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
         source = parse_target(args.target)
         console = None
     watcher = _ScreenWatcher()
-    session = ConsoleSession(source, watcher, _options(args))
+    session = ConsoleSession(source, watcher, session_options(args))
     await _connect(session, console)
     reader = asyncio.create_task(session.run())
     try:

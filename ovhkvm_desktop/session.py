@@ -218,6 +218,10 @@ class ConsoleSession:
             self.connection.send_clipboard(text)
             self._flush()
 
+    def round_trip_ms(self) -> float | None:
+        """The network round-trip time to the server, when the transport knows it."""
+        return self._stream.round_trip_ms() if self._stream is not None else None
+
     async def drain(self) -> None:
         """Wait until what was sent has left our buffers."""
         if self._stream is not None:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
+import sys
 from typing import Protocol
+
+_TCP_INFO_RTT = struct.Struct("=I")
+_TCP_INFO_RTT_OFFSET = 68  # struct tcp_info: 8 bytes of u8 fields, then tcpi_rtt is u32 no. 15
 
 
 class Writer(Protocol):
@@ -29,6 +35,22 @@ class ByteStream:
         self.description = description  # e.g. "TCP 127.0.0.1:5901" (no secrets)
         #: Said when the other end hangs up before the RFB greeting (e.g. a refused token).
         self.closed_early_hint = closed_early_hint
+
+    def round_trip_ms(self) -> float | None:
+        """The TCP round-trip time the kernel estimates for this connection (Linux; None when
+        unknown, e.g. where the writer does not expose its socket)."""
+        get_extra_info = getattr(self.writer, "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if sock is None or not sys.platform.startswith("linux"):
+            return None
+        try:
+            info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        except (OSError, AttributeError):
+            return None
+        if len(info) < _TCP_INFO_RTT_OFFSET + 4:
+            return None
+        (micros,) = _TCP_INFO_RTT.unpack_from(info, _TCP_INFO_RTT_OFFSET)
+        return float(micros) / 1000
 
     async def close(self) -> None:
         self.writer.close()

@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from ovhkvm_desktop.cli import _options
+    from ovhkvm_desktop.cli import session_options
     from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow, _qt_key
     from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
     from ovhkvm_desktop.ui.settings import ConsoleSettings
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         _qt_key(args.menu_key)
     except ValueError as exc:
         raise ConsoleError(str(exc)) from None
-    options = _options(args)
+    options = session_options(args)
     config = ConsoleConfig(
         title=title,
         server_key=server_key,

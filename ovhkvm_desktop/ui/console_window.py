@@ -64,6 +64,8 @@ K = TypeVar("K")  # the value an exclusive menu choice stands for
 #: Time between key events when typing a text (see cli.DEFAULT_KEY_DELAY_MS: QEMU's input
 #: queue overflows when key events come faster than it paces them).
 KEY_DELAY_MS = 15.0
+#: Width the status bar keeps for its message (the connection state) before its labels.
+_STATUS_TEXT_ROOM = 120
 
 _MODE_LABELS = {
     KeyboardMode.TRANSLATE: "Translate (type what you mean)",
@@ -91,6 +93,36 @@ class ConsoleConfig:
     fullscreen: bool = False
     menu_key: str = "F8"
     key_delay_ms: float = KEY_DELAY_MS
+
+
+class FittingStatusBar(QStatusBar):
+    """A status bar that, in a narrow window, hides its least useful labels rather than
+    holding the window wide (a QStatusBar's minimum width is the sum of its labels')."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._labels: list[tuple[int, QLabel]] = []
+
+    def add_label(self, label: QLabel, keep: int) -> None:
+        """A permanent label; the higher `keep`, the longer it stays."""
+        label.setMinimumWidth(1)
+        self.addPermanentWidget(label)
+        self._labels.append((keep, label))
+        self.fit()
+
+    def fit(self) -> None:
+        room = self.width() - _STATUS_TEXT_ROOM
+        layout = self.layout()
+        spacing = (layout.spacing() if layout is not None else 6) + 8  # gap and label frame
+        for _, label in sorted(self._labels, key=lambda item: -item[0]):
+            need = label.sizeHint().width() + spacing
+            label.setVisible(need <= room)
+            if need <= room:
+                room -= need
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
 
 
 class ConsoleWindow(QMainWindow):
@@ -373,7 +405,7 @@ class ConsoleWindow(QMainWindow):
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:
-        status = QStatusBar()
+        status = self.status_bar = FittingStatusBar()
         self.setStatusBar(status)
         self.state_label = QLabel()
         self.size_label = QLabel("–")
@@ -385,17 +417,19 @@ class ConsoleWindow(QMainWindow):
         self.num_label = QLabel("Num")
         self.keyboard_label = QLabel()
         status.addWidget(self.state_label, 1)
-        for label in (
-            self.size_label,
-            self.encoding_label,
-            self.fps_label,
-            self.rate_label,
-            self.rtt_label,
-            self.caps_label,
-            self.num_label,
-            self.keyboard_label,
+        self.state_label.setMinimumWidth(1)  # long reasons are cut, not the window widened
+        # In order on the bar; when the window is narrow the least useful go first.
+        for label, keep in (
+            (self.size_label, 4),
+            (self.encoding_label, 2),
+            (self.fps_label, 3),
+            (self.rate_label, 1),
+            (self.rtt_label, 0),
+            (self.caps_label, 5),
+            (self.num_label, 5),
+            (self.keyboard_label, 6),
         ):
-            status.addPermanentWidget(label)
+            status.add_label(label, keep)
         self._show_leds(None)
 
     def _build_fullscreen_bar(self) -> None:
@@ -672,6 +706,7 @@ class ConsoleWindow(QMainWindow):
         self.guest_actions[self.config.guest].setChecked(True)
         guest = "" if self.config.guest is GuestSystem.AUTO else f" · {self.config.guest.value}"
         self.keyboard_label.setText(f"{layout} · {mode.value}{guest}")
+        self.status_bar.fit()
         self.keyboard_label.setToolTip(
             f"Guest layout {layout}, keyboard mode {mode.value}, guest system:"
             f" {self.config.guest.description}"
@@ -885,6 +920,7 @@ class ConsoleWindow(QMainWindow):
         self.rate_label.setText(f"{rate:.0f} kB/s")
         rtt = traffic.rtt_ms
         self.rtt_label.setText(f"RTT {rtt:.1f} ms" if rtt is not None else "RTT –")
+        self.status_bar.fit()
         if traffic.encoding is not None:
             try:
                 name = Encoding(traffic.encoding).name.lower()

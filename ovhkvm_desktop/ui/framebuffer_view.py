@@ -90,6 +90,7 @@ class FramebufferView(QAbstractScrollArea):
         self._remote_cursor: ev.CursorChanged | None = None
         self._relative = False
         self._captured = False
+        self._capture_click: Qt.MouseButton | None = None  # the click that captured, while down
         self._remote_timer = QTimer(self)
         self._remote_timer.setSingleShot(True)
         self._remote_timer.setInterval(300)
@@ -327,6 +328,11 @@ class FramebufferView(QAbstractScrollArea):
             self.release_pointer()
 
     @property
+    def relative(self) -> bool:
+        """Whether the guest takes relative motion (its pointer is a mouse, not a tablet)."""
+        return self._relative
+
+    @property
     def pointer_captured(self) -> bool:
         return self._captured
 
@@ -374,6 +380,10 @@ class FramebufferView(QAbstractScrollArea):
             return
         if down and self._relative and not self._captured:
             self._capture_pointer()
+            self._capture_click = event.button()  # its release is ours too, not the guest's
+            return
+        if not down and event.button() == self._capture_click:
+            self._capture_click = None
             return
         bit = next((b for qt, b in _QT_BUTTONS if qt == event.button()), 0)
         if not bit:

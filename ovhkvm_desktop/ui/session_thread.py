@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import enum
 import gc
-import socket
-import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -403,7 +401,8 @@ class SessionThread(QObject):
         """The TCP round-trip time the kernel estimates (Linux), once a second."""
         while True:
             await asyncio.sleep(1.0)
-            self.traffic.rtt_ms = _tcp_rtt_ms(self.session)
+            session = self.session
+            self.traffic.rtt_ms = session.round_trip_ms() if session is not None else None
 
 
 class _Listener(SessionListener):
@@ -459,29 +458,3 @@ def _key_message(event: WireKeyEvent) -> bytes:
     if event.extended:
         return messages.qemu_extended_key_event(event.down, event.keysym, event.scancode)
     return messages.key_event(event.down, event.keysym)
-
-
-_TCP_INFO_RTT = struct.Struct("=I")
-_TCP_INFO_RTT_OFFSET = 68  # struct tcp_info: 8 bytes of u8 fields, then tcpi_rtt is u32 no. 15
-
-
-def _tcp_rtt_ms(session: ConsoleSession | None) -> float | None:
-    if session is None or not sys.platform.startswith("linux"):
-        return None
-    # The session does not expose its stream; TCP targets keep the socket on the writer.
-    stream = getattr(session, "_stream", None)
-    writer = getattr(stream, "writer", None)
-    get_extra_info = getattr(writer, "get_extra_info", None)
-    if get_extra_info is None:
-        return None
-    sock = get_extra_info("socket")
-    if sock is None:
-        return None
-    try:
-        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    except (OSError, AttributeError):
-        return None
-    if len(info) < _TCP_INFO_RTT_OFFSET + 4:
-        return None
-    (micros,) = _TCP_INFO_RTT.unpack_from(info, _TCP_INFO_RTT_OFFSET)
-    return micros / 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 
 from PySide6.QtCore import Qt
@@ -144,3 +145,32 @@ def test_each_attempt_asks_the_target_source_for_a_fresh_target(make_window, qtb
         qtbot.waitUntil(lambda: second.connections == 1, timeout=5000)
         qtbot.waitUntil(lambda: window.windowTitle().startswith("second"), timeout=3000)
         assert len(asked) == 2
+
+
+def test_status_bar_shows_size_frames_and_the_round_trip_time(
+    make_window, server: RfbServer, qtbot
+) -> None:
+    """Once a second: the resolution, frames/s, kB/s and the TCP round-trip time the kernel
+    measures for the connection (a local server: well under a millisecond, but measured)."""
+    window = make_window(target_of(server))
+    qtbot.waitUntil(lambda: window.rtt_label.text() != "RTT –", timeout=4000)
+    assert re.fullmatch(r"RTT \d+\.\d ms", window.rtt_label.text())
+    fb = window.bridge.session.framebuffer if window.bridge.session else None
+    assert fb is not None and window.size_label.text() == f"{fb.width}×{fb.height}"
+    assert window.bridge.session is not None
+    rtt = window.bridge.session.round_trip_ms()
+    assert rtt is not None and 0 <= rtt < 100
+
+
+def test_a_narrow_window_hides_status_labels_instead_of_staying_wide(
+    make_window, server: RfbServer, qtbot
+) -> None:
+    window = make_window(target_of(server))
+    window.resize(300, 300)
+    qtbot.waitUntil(lambda: window.width() == 300, timeout=2000)
+    labels = [window.keyboard_label, window.rtt_label, window.rate_label]
+    keyboard, rtt, rate = (label.isVisible() for label in labels)
+    assert keyboard and not rtt and not rate  # the least useful went first
+    window.resize(1200, 300)
+    qtbot.waitUntil(lambda: window.width() == 1200, timeout=2000)
+    assert all(label.isVisible() for label in labels)

@@ -207,3 +207,41 @@ def test_resolution_change_follows_the_server(make_window, server: RfbServer, qt
     assert window.size_label.text() == "1280×800"
     assert window.view.scale == pytest.approx(0.5)
     assert window.view.map_to_framebuffer(QPointF(320, 200)) == (640, 400)
+
+
+POINTER_MOTION_CHANGE = -257  # QEMU: x = 1 absolute device, x = 0 relative (a mouse)
+
+
+def test_relative_pointer_is_captured_on_click_and_released_by_the_menu_key(
+    make_window, server: RfbServer, qtbot
+) -> None:
+    """A guest with a relative device: the first click captures the pointer (and reaches no
+    guest), motion goes as offsets from 0x7FFF, buttons at the origin; F8 lets it go; a switch
+    back to an absolute device sends coordinates again."""
+    window = make_window(target_of(server), scale=ScaleMode.ACTUAL)
+    view, viewport = window.view, window.view.viewport()
+    server.send(fbu(rect(0, 0, 0, 0, POINTER_MOTION_CHANGE)))
+    qtbot.waitUntil(lambda: view.relative, timeout=3000)
+    server.clear()
+
+    click(window, 10, 10)
+    assert view.pointer_captured
+    center = viewport.rect().center()
+    QTest.mouseMove(viewport, center + QPoint(5, -3))
+    click(window, center.x(), center.y())
+    items = server.wait_for(lambda m: len([p for p in m if isinstance(p, Pointer)]) >= 3)
+    pointers = [(p.buttons, p.x, p.y) for p in items if isinstance(p, Pointer)]
+    origin = 0x7FFF
+    assert pointers == [(0, origin + 5, origin - 3), (1, origin, origin), (0, origin, origin)]
+
+    QTest.keyClick(viewport, Qt.Key.Key_F8)
+    assert not view.pointer_captured
+    window.console_menu.hide()
+
+    server.send(fbu(rect(1, 0, 0, 0, POINTER_MOTION_CHANGE)))
+    qtbot.waitUntil(lambda: not view.relative, timeout=3000)
+    server.clear()
+    origin_in_view = view.target_rect.topLeft()  # the screen is centred in a larger view
+    click(window, origin_in_view.x() + 10, origin_in_view.y() + 12)
+    items = server.wait_for(lambda m: len([p for p in m if isinstance(p, Pointer)]) >= 2)
+    assert [(p.x, p.y) for p in items if isinstance(p, Pointer)] == [(10, 12), (10, 12)]
