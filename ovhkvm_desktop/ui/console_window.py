@@ -665,30 +665,22 @@ class ConsoleWindow(QMainWindow):
         self.bridge.type_events(events, self.config.key_delay_ms / 1000, report=False)
 
     def set_layout(self, name: str) -> None:
-        if name == self.config.layout:
-            return
-        self.release_all_keys()
-        self.config = replace(self.config, layout=name)
-        self.translator = self._make_translator()
-        self._remember(layout=name)
-        self._update_keyboard_labels()
+        self._change_keyboard({"layout": name}, layout=name)
 
     def set_guest_system(self, system: GuestSystem) -> None:
-        if system is self.config.guest:
-            return
-        self.release_all_keys()
-        self.config = replace(self.config, guest=system)
-        self.translator = self._make_translator()
-        self._remember(guest=system.value)
-        self._update_keyboard_labels()
+        self._change_keyboard({"guest": system.value}, guest=system)
 
     def set_keyboard_mode(self, mode: KeyboardMode) -> None:
-        if mode is self.config.mode:
+        self._change_keyboard({"keyboard": mode.value}, mode=mode)
+
+    def _change_keyboard(self, remembered: dict[str, str], **changes: object) -> None:
+        """Apply a keyboard choice: keys up, a new translator, remembered for this server."""
+        if all(getattr(self.config, name) == value for name, value in changes.items()):
             return
         self.release_all_keys()
-        self.config = replace(self.config, mode=mode)
+        self.config = replace(self.config, **changes)  # type: ignore[arg-type]
         self.translator = self._make_translator()
-        self._remember(keyboard=mode.value)
+        self._remember(**remembered)
         self._update_keyboard_labels()
 
     def _remember(self, **values: str) -> None:

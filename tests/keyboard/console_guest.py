@@ -19,7 +19,7 @@ round trips cover all 26 layouts in a second.
 from __future__ import annotations
 
 from ovhkvm_desktop.keyboard import scancodes
-from tests.keyboard.xkb_guest import _is_modifier, compile_keymap, xkb
+from tests.keyboard.xkb_guest import XkbGuest, _is_modifier, xkb
 
 # drivers/tty/vt/defkeymap.c_shipped: accent_table[], (diacritic, base, result).
 ACCENT_TABLE = {
@@ -62,35 +62,26 @@ _SHIFT_KEYS = {scancodes.LEFT_SHIFT, scancodes.RIGHT_SHIFT, scancodes.LEFT_CTRL,
                scancodes.RIGHT_CTRL, scancodes.LEFT_ALT, scancodes.RIGHT_ALT}  # fmt: skip
 
 
-class ConsoleGuest:
-    """A Linux text console whose keymap ckbcomp made from xkb layout `name`."""
+class ConsoleGuest(XkbGuest):
+    """A Linux text console whose keymap ckbcomp made from xkb layout `name` (the keys'
+    symbols come from libxkbcommon, as `XkbGuest`'s; what they type, from the kernel's rules)."""
 
     def __init__(self, name: str) -> None:
-        self.keymap = compile_keymap(name)
-        self.state = self.keymap.state_new()
-        self.text: list[str] = []
-        self.pressed: set[int] = set()
+        super().__init__(name)
         self._diacritic = ""
         self._code: int | None = None
 
-    def key(self, scancode: int, down: bool) -> None:
-        evdev = scancodes.to_evdev(scancode)
-        assert evdev is not None, f"no key for XT {scancode:#x}"
-        keycode = evdev + 8
-        if not down:
-            self.pressed.discard(scancode)
-            self.state.update_key(keycode, xkb.XKB_KEY_UP)
-            if scancode in _SHIFT_KEYS and self._code is not None:
-                self._type_code(self._code)
-                self._code = None
-            return
-        self.pressed.add(scancode)
+    def _released(self, scancode: int) -> None:
+        if scancode in _SHIFT_KEYS and self._code is not None:
+            self._type_code(self._code)
+            self._code = None
+
+    def _pressed(self, scancode: int, keycode: int) -> None:
         alt_only = self.pressed & _SHIFT_KEYS == {scancodes.LEFT_ALT}
         if scancode in _KEYPAD_DIGIT and alt_only:
             self._code = (self._code or 0) * 10 + _KEYPAD_DIGIT[scancode]
         else:
             self._key(keycode)
-        self.state.update_key(keycode, xkb.XKB_KEY_DOWN)
 
     def _key(self, keycode: int) -> None:
         keysym = self.state.key_get_one_sym(keycode)
@@ -118,8 +109,3 @@ class ConsoleGuest:
         if 0xD800 <= code < 0xE000 or code == 0xFFFF or code >= 0x110000:
             return  # to_utf8 drops them
         self.text.append(chr(code))
-
-    def take_text(self) -> str:
-        text = "".join(self.text)
-        self.text.clear()
-        return text

@@ -81,8 +81,17 @@ class XkbGuest:
         if not down:
             self.pressed.discard(scancode)
             self.state.update_key(keycode, xkb.XKB_KEY_UP)
+            self._released(scancode)
             return
         self.pressed.add(scancode)
+        self._pressed(scancode, keycode)
+        self.state.update_key(keycode, xkb.XKB_KEY_DOWN)
+
+    def _released(self, scancode: int) -> None:
+        """After a key went up (guests that act on releases override this)."""
+
+    def _pressed(self, scancode: int, keycode: int) -> None:
+        """A key went down, the state not updated yet: what it types."""
         keysym = self.state.key_get_one_sym(keycode)
         # Modifier keys never interrupt a dead key (libX11's IsModifierKey); libxkbcommon 1.5's
         # Compose forgets ISO_Level5_Shift, so they are not fed to it at all.
@@ -96,7 +105,6 @@ class XkbGuest:
                 self.compose.reset()
             elif status == xkb.XKB_COMPOSE_NOTHING:
                 self.text.append(self.state.key_get_string(keycode).replace("\r", "\n"))
-        self.state.update_key(keycode, xkb.XKB_KEY_DOWN)
 
     @property
     def caps_lock(self) -> bool:
