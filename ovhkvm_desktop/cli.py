@@ -821,12 +821,36 @@ def _rescue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    """The app: its main window and tray icon, Qt's event loop until it quits."""
+    import importlib.util
+
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort the process with a message of its own.
+        raise UsageError(
+            "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set);"
+            " the headless commands work without one: see 'ovhkvm-desktop --help'"
+        )
+    if importlib.util.find_spec("PySide6") is None:
+        raise UsageError(
+            "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
+            " without it: see 'ovhkvm-desktop --help'"
+        )
+    from ovhkvm_desktop.ui.app import run_app
+
+    return run_app()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help(sys.stderr)
-        return 2
+        if args.command is not None:
+            parser.print_help(sys.stderr)
+            return 2
+        args.run = _app  # no command: the app, main window and tray icon
     try:
         if inspect.iscoroutinefunction(args.run):
             return asyncio.run(args.run(args))

@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ovhkvm_desktop.errors import ConsoleError
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from ovhkvm_desktop.cloud.consoles import DedicatedServer
+    from ovhkvm_desktop.session import SessionOptions, TargetSource
+    from ovhkvm_desktop.ui.console_window import ConsoleConfig
 
 SCALE_CHOICES = ("fit", "actual", "remote")
 
@@ -50,25 +56,62 @@ def _given(option: str, argv: list[str]) -> bool:
     return any(arg == option or arg.startswith(option + "=") for arg in argv)
 
 
+def browse_dedicated_kvm(
+    dedicated: DedicatedServer,
+    *,
+    progress: Callable[[str], None],
+    on_url: Callable[[str], None] | None = None,
+) -> tuple[str, bool]:
+    """Ask OVHcloud for a dedicated server's HTML5 KVM page and open it in the browser
+    (blocking: off the GUI thread); its URL, and whether a browser could be started.
+    ``on_url`` hears the URL before the browser is asked to open it."""
+    import webbrowser
+
+    from ovhkvm_desktop.cloud.consoles import dedicated_kvm_url
+
+    url = dedicated_kvm_url(dedicated.api, dedicated.service, progress=progress)
+    if on_url is not None:
+        on_url(url)
+    return url, bool(webbrowser.open(url))
+
+
 def open_dedicated_kvm(dedicated: DedicatedServer) -> int:
     """A dedicated server's KVM is its vendor's HTML5 page: ask OVHcloud for it, open it in the
     browser, and print its address on a line of its own (for a browser elsewhere)."""
-    import webbrowser
-
     from ovhkvm_desktop.cli import _say
-    from ovhkvm_desktop.cloud.consoles import dedicated_kvm_url
 
-    url = dedicated_kvm_url(dedicated.api, dedicated.service, progress=_say)
-    print(url, flush=True)
-    if not webbrowser.open(url):
+    def print_url(url: str) -> None:
+        print(url, flush=True)
+
+    _, opened = browse_dedicated_kvm(dedicated, progress=_say, on_url=print_url)
+    if not opened:
         _say("no browser could be started: open the address above")
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    """Open the window and run Qt until it closes; the exit status."""
+@dataclass(frozen=True)
+class ConsoleOpening:
+    """Everything a console window needs, found before it opens (see ``prepare_console``)."""
+
+    source: TargetSource
+    config: ConsoleConfig
+    options: SessionOptions
+
+
+def prepare_console(
+    args: argparse.Namespace,
+    *,
+    progress: Callable[[str], None],
+    on_keyring_notice: Callable[[str], None],
+) -> ConsoleOpening:
+    """The `open` command's arguments → what the window connects to and how (blocking: an ovh:
+    target asks the API about the VPS; the app calls it off the GUI thread).
+
+    Raises ``DedicatedServer`` for a dedicated server (its KVM is a web page: see
+    ``browse_dedicated_kvm``). ``progress`` is also told, later and from the session's thread,
+    how the VPS console's doors answer."""
     from ovhkvm_desktop.cli import _given as _chosen
-    from ovhkvm_desktop.cli import _say
+    from ovhkvm_desktop.cli import session_options
     from ovhkvm_desktop.cloud.resolve import is_ovh_target, resolve_target
     from ovhkvm_desktop.keyboard import KeyboardMode
     from ovhkvm_desktop.keyboard.layouts import (
@@ -78,7 +121,6 @@ def run(args: argparse.Namespace) -> int:
         load_layout,
         load_server_keymap,
     )
-    from ovhkvm_desktop.session import TargetSource
     from ovhkvm_desktop.targets import parse_target
 
     argv = getattr(args, "argv", None)
@@ -89,15 +131,9 @@ def run(args: argparse.Namespace) -> int:
     keymap_from_user = _chosen(args.server_keymap)
     source: TargetSource
     if is_ovh_target(args.target):
-        # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
-        from ovhkvm_desktop.cloud.consoles import DedicatedServer
-
-        try:
-            resolved = resolve_target(
-                args.target, args.profile, progress=_say, on_keyring_notice=_say
-            )
-        except DedicatedServer as dedicated:
-            return open_dedicated_kvm(dedicated)
+        resolved = resolve_target(
+            args.target, args.profile, progress=progress, on_keyring_notice=on_keyring_notice
+        )
         # The VPS keymap decides unless the user chose (DESIGN.md, the keyboard model).
         if not layout_from_user and resolved.layout:
             args.layout = resolved.layout
@@ -118,13 +154,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConsoleError(f"{exc.args[0] if exc.args else exc}; known layouts: {names}") from None
 
     # Imported late: the headless commands never load Qt.
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
-
-    from ovhkvm_desktop.cli import session_options
-    from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow, _qt_key
+    from ovhkvm_desktop.ui.console_window import ConsoleConfig, _qt_key
     from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
-    from ovhkvm_desktop.ui.settings import ConsoleSettings
 
     try:
         _qt_key(args.menu_key)
@@ -147,6 +178,14 @@ def run(args: argparse.Namespace) -> int:
         fullscreen=args.fullscreen,
         menu_key=args.menu_key,
     )
+    return ConsoleOpening(source, config, options)
+
+
+def application() -> QApplication:
+    """The running QApplication, created (named, high-DPI ready) when there is none."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance()
     if app is None:
         QApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -155,7 +194,26 @@ def run(args: argparse.Namespace) -> int:
         app = QApplication([sys.argv[0] if sys.argv else "ovhkvm-desktop"])
         app.setApplicationName("ovhkvm-desktop")
         app.setDesktopFileName("ovhkvm-desktop")
-    window = ConsoleWindow(source, config, options, ConsoleSettings())
+    assert isinstance(app, QApplication)
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window and run Qt until it closes; the exit status."""
+    from ovhkvm_desktop.cli import _say
+    from ovhkvm_desktop.cloud.consoles import DedicatedServer
+
+    try:
+        # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
+        opening = prepare_console(args, progress=_say, on_keyring_notice=_say)
+    except DedicatedServer as dedicated:
+        return open_dedicated_kvm(dedicated)
+
+    from ovhkvm_desktop.ui.console_window import ConsoleWindow
+    from ovhkvm_desktop.ui.settings import ConsoleSettings
+
+    app = application()
+    window = ConsoleWindow(opening.source, opening.config, opening.options, ConsoleSettings())
     ready_file = os.environ.get("OVHKVM_WINDOW_READY_FILE")
     if ready_file:
         # For tests and tools that drive the window from outside (xdotool, screenshots): the X
@@ -169,16 +227,14 @@ def run(args: argparse.Namespace) -> int:
     return int(app.exec())
 
 
-def open_console(
+def console_args(
     target_text: str,
     *,
     profile: str | None = None,
     fullscreen: bool = False,
     guest: str | None = None,
-) -> int:
-    """Open the console window on ``target_text`` (e.g. ``ovh:SERVICE``) with the `open`
-    command's defaults and run Qt until it closes; the exit status (``cli._rescue`` --open).
-    ``guest`` names the guest system when it is known (a rescue system is a text console)."""
+) -> argparse.Namespace:
+    """The `open` command's arguments for ``target_text``, with its defaults (as if typed)."""
     from ovhkvm_desktop.cli import build_parser
 
     argv = ["open", target_text]
@@ -190,4 +246,17 @@ def open_console(
         argv += ["--profile", profile]
     args = build_parser().parse_args(argv)
     args.argv = argv[1:]
-    return run(args)
+    return args
+
+
+def open_console(
+    target_text: str,
+    *,
+    profile: str | None = None,
+    fullscreen: bool = False,
+    guest: str | None = None,
+) -> int:
+    """Open the console window on ``target_text`` (e.g. ``ovh:SERVICE``) with the `open`
+    command's defaults and run Qt until it closes; the exit status (``cli._rescue`` --open).
+    ``guest`` names the guest system when it is known (a rescue system is a text console)."""
+    return run(console_args(target_text, profile=profile, fullscreen=fullscreen, guest=guest))

@@ -1,0 +1,1130 @@
+"""The main window: every server of every OVHcloud profile in one table that filters as you
+type, and the ways in — a VPS's console, a dedicated server's KVM page, a rescue session, any
+VNC address. Every API call runs in the background; the window only shows what comes back."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ovhkvm_desktop.cloud import login as login_flow
+from ovhkvm_desktop.cloud import rescue as rescue_flow
+from ovhkvm_desktop.cloud.client import CredentialRejected, OvhApi
+from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
+from ovhkvm_desktop.config import Profile, Settings
+from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.secrets import Secrets
+from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.ui import commands
+from ovhkvm_desktop.ui.app import Background, in_words
+from ovhkvm_desktop.ui.console_window import ConsoleWindow
+from ovhkvm_desktop.ui.login_dialog import LoginDialog
+from ovhkvm_desktop.ui.settings import ConsoleSettings
+
+if TYPE_CHECKING:
+    from ovhkvm_desktop.ui.tray import ServerTray
+
+COLUMNS = ("Name", "Service", "Kind", "State", "Model", "Zone", "Profile")
+NAME, SERVICE, KIND, STATE, MODEL, ZONE, PROFILE = range(len(COLUMNS))
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+MAX_COLUMN_WIDTH = 260
+
+#: A button of the message bar: its label, and what it does.
+MessageAction = tuple[str, Callable[[], object]]
+
+#: Where the window's geometry is remembered (config.json's free-form settings).
+GEOMETRY_SETTING = "main_window.geometry"
+TRAY_HINT_SETTING = "main_window.tray_hint_shown"
+
+_STATE_COLOURS = {
+    "running": "#2e9d4a",
+    "ok": "#2e9d4a",
+    "rescued": "#d08a00",
+    "rebooting": "#d08a00",
+    "installing": "#d08a00",
+    "maintenance": "#d08a00",
+    "upgrading": "#d08a00",
+    "stopping": "#8a8a8a",
+    "stopped": "#8a8a8a",
+    "expired": "#c62828",
+    "error": "#c62828",
+    "hacked": "#c62828",
+    "hackedBlocked": "#c62828",
+}
+
+
+@dataclass(frozen=True)
+class Timings:
+    """How long the window's API flows poll and wait (tests shorten them)."""
+
+    login_poll: float = login_flow.POLL_INTERVAL
+    login_timeout: float = login_flow.VALIDATION_TIMEOUT
+    rescue_poll: float = rescue_flow.POLL_INTERVAL
+    rescue_timeout: float = rescue_flow.RESCUE_TIMEOUT
+    rescue_grace: float = rescue_flow.SELF_REBOOT_GRACE
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """One row: a server as one profile sees it."""
+
+    profile: str
+    server: Server
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.profile, self.server.name)
+
+    @property
+    def target(self) -> str:
+        return f"ovh:{self.server.name}"
+
+    @property
+    def label(self) -> str:
+        """How the user names it: its display name, with the service when they differ."""
+        s = self.server
+        return s.name if s.displayName == s.name else f"{s.displayName} ({s.name})"
+
+    @property
+    def is_vps(self) -> bool:
+        return self.server.kind == "vps"
+
+
+@dataclass
+class ProfileListing:
+    """What the window knows of one profile's servers."""
+
+    profile: str
+    servers: list[Server] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: BaseException | None = None
+    loading: bool = False
+    loaded: bool = False
+
+
+@dataclass(frozen=True)
+class KvmPage:
+    """A dedicated server's KVM page, opened in the browser (or not: no browser started)."""
+
+    url: str
+    opened: bool
+
+
+def fetch_listing(
+    profile: Profile, inventory: Inventory, refresh: bool, on_keyring_notice: Callable[[str], None]
+) -> Listing:
+    """One profile's servers (blocking: the keyring and the API)."""
+    api = OvhApi.for_profile(profile, Secrets(on_fallback=on_keyring_notice))
+    return inventory.servers(api, refresh=refresh)
+
+
+def prepare_opening(
+    target: str,
+    profile: str | None,
+    *,
+    fullscreen: bool = False,
+    guest: str | None = None,
+    progress: Callable[[str], None],
+) -> commands.ConsoleOpening | KvmPage:
+    """What `ovhkvm-desktop open TARGET` does before its window shows (blocking): a console to
+    open, or for a dedicated server its KVM page, opened in the browser."""
+    from ovhkvm_desktop.cloud.consoles import DedicatedServer
+
+    args = commands.console_args(target, profile=profile, fullscreen=fullscreen, guest=guest)
+    try:
+        return commands.prepare_console(args, progress=progress, on_keyring_notice=progress)
+    except DedicatedServer as dedicated:
+        url, opened = commands.browse_dedicated_kvm(dedicated, progress=progress)
+        return KvmPage(url, opened)
+
+
+def plan_rescue(profile: str, service: str) -> tuple[OvhApi, rescue_flow.RescuePlan]:
+    """Read the VPS and say what rescue will do (blocking)."""
+    api = OvhApi.for_profile(Settings().profile(profile), Secrets())
+    return api, rescue_flow.plan(api, service)
+
+
+def state_icon(state: str) -> QIcon:
+    """A small coloured dot for a server state (green: up, amber: in between, red: trouble)."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(_STATE_COLOURS.get(state, "#8a8a8a")))
+    painter.drawEllipse(2, 2, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class MessageBar(QFrame):
+    """One or a few lines above the table: what failed (in words) or what the user should know,
+    with an optional action button and a close button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.label.setOpenExternalLinks(False)
+        layout.addWidget(self.label, 1)
+        self.action_button = QPushButton()
+        self.action_button.hide()
+        layout.addWidget(self.action_button)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setToolTip("Dismiss")
+        close.setFixedWidth(28)
+        close.clicked.connect(self.dismiss)
+        layout.addWidget(close)
+        self._action: Callable[[], object] | None = None
+        self.action_button.clicked.connect(self._act)
+        self.hide()
+
+    def show_message(
+        self,
+        text: str,
+        *,
+        error: bool,
+        rich: bool = False,
+        action: MessageAction | None = None,
+    ) -> None:
+        colours = ("#fdecea", "#8a1c1c") if error else ("#e8f1fd", "#123a6b")
+        self.setStyleSheet(
+            f"#messageBar {{ background: {colours[0]}; border-radius: 4px; }}"
+            f" #messageBar QLabel {{ color: {colours[1]}; }}"
+        )
+        self.label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+        self.label.setText(text)
+        self._action = action[1] if action else None
+        self.action_button.setText(action[0] if action else "")
+        self.action_button.setVisible(action is not None)
+        self.show()
+
+    def text(self) -> str:
+        """What the bar says ("" when it is dismissed)."""
+        return "" if self.isHidden() else self.label.text()
+
+    def dismiss(self) -> None:
+        self.label.clear()
+        self._action = None
+        self.hide()
+
+    def _act(self) -> None:
+        action = self._action
+        self.dismiss()
+        if action is not None:
+            action()
+
+
+class EmptyState(QWidget):
+    """What the window shows instead of an empty table, with the next step as buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.text)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.primary = QPushButton()
+        self.primary.setDefault(True)
+        self.secondary = QPushButton()
+        buttons.addWidget(self.primary)
+        buttons.addWidget(self.secondary)
+        self._slots: dict[QPushButton, Callable[[], object]] = {}
+        self.primary.clicked.connect(lambda _checked=False: self._slots[self.primary]())
+        self.secondary.clicked.connect(lambda _checked=False: self._slots[self.secondary]())
+        buttons.addStretch(1)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(2)
+
+    def show_state(
+        self,
+        title: str,
+        text: str,
+        primary: tuple[str, Callable[[], object]],
+        secondary: tuple[str, Callable[[], object]],
+    ) -> None:
+        self.title.setText(title)
+        self.text.setText(text)
+        for button, (label, slot) in ((self.primary, primary), (self.secondary, secondary)):
+            button.setText(label)
+            self._slots[button] = slot
+
+
+class AddressDialog(QDialog):
+    """Asks for a console address (vnc://, ws://, wss://, a noVNC page URL) and says in one
+    line what is wrong with a bad one, without closing."""
+
+    chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to address — ovhkvm-desktop")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("The address of a VNC console:"))
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("vnc://host:5900, wss://host/path or a noVNC page URL")
+        self.address.setMinimumWidth(420)
+        layout.addWidget(self.address)
+        self.problem = QLabel()
+        self.address.textChanged.connect(lambda _text: self.problem.hide())
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.hide()
+        layout.addWidget(self.problem)
+        hint = QLabel(
+            "A password goes in the address (vnc://:PASSWORD@host); it is not remembered."
+        )
+        hint.setEnabled(False)
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def accept(self) -> None:
+        text = self.address.text().strip()
+        if not text:
+            self._say("Type the address of a console, e.g. vnc://192.0.2.1:5900")
+            return
+        try:
+            parse_target(text)
+        except ConsoleError as exc:
+            self._say(in_words(exc))
+            return
+        self.chosen.emit(text)
+        super().accept()
+
+    def done(self, result: int) -> None:
+        self.address.setText("")  # it may hold a password
+        super().done(result)
+
+    def _say(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+        self.address.setFocus()
+
+
+class MainWindow(QMainWindow):
+    """The servers of every profile; ``refresh()`` fetches them in the background."""
+
+    #: The user asked to quit the app (File ▸ Quit, or closing the window without a tray).
+    quit_requested = Signal()
+    #: The server list changed (the tray rebuilds its menu from ``server_groups()``).
+    servers_changed = Signal()
+
+    def __init__(self, timings: Timings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("ovhkvm-desktop")
+        self.timings = timings or Timings()
+        self.background = Background(self)
+        self.inventory = Inventory()
+        self.console_settings = ConsoleSettings()
+        self.listings: dict[str, ProfileListing] = {}
+        self.consoles: list[tuple[tuple[str, str] | None, ConsoleWindow]] = []
+        self.tray: ServerTray | None = None
+        self.quitting = False
+        self.login_dialog: LoginDialog | None = None
+        self.address_dialog: AddressDialog | None = None
+        self.rescue_question: QMessageBox | None = None
+        self.problem: str | None = None  # what went wrong with the settings, if anything
+        self._generation = 0
+        self._opening: set[tuple[str, str]] = set()
+        self._action_message: tuple[str, bool, bool, MessageAction | None] | None = None
+        self._keyring_notice: str | None = None
+        self._columns_fitted = False
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_central()
+        self._build_status_bar()
+        self.background.busy_changed.connect(self._show_busy)
+        self._restore_geometry()
+        self._update_view()
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("Open console", self.open_selected)
+        self.open_action.setToolTip("Open the console of the selected server (Enter)")
+        self.rescue_action = self._action("Rescue…", self.rescue_selected)
+        self.rescue_action.setToolTip(
+            "Reboot the selected VPS into OVHcloud's rescue system and open its console"
+        )
+        self.address_action = self._action("Connect to address…", self.connect_to_address, "Ctrl+L")
+        self.address_action.setToolTip("Open a console by its vnc://, ws://, wss:// or noVNC URL")
+        self.refresh_action = self._action(
+            "Refresh", lambda: self.refresh(force=True), QKeySequence.StandardKey.Refresh
+        )
+        self.add_account_action = self._action("Add account…", self.add_account)
+        self.add_account_action.setToolTip("Log an OVHcloud account in (a new profile)")
+        self.copy_action = self._action("Copy service name", self.copy_selected)
+        self.quit_action = self._action(
+            "Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit
+        )
+        self.filter_action = self._action(
+            "Filter", lambda: self.filter.setFocus(), QKeySequence.StandardKey.Find
+        )
+        self.addAction(self.filter_action)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        app = bar.addMenu("&File")
+        app.addAction(self.add_account_action)
+        app.addAction(self.address_action)
+        app.addSeparator()
+        app.addAction(self.quit_action)
+        server = bar.addMenu("&Server")
+        server.addAction(self.open_action)
+        server.addAction(self.rescue_action)
+        server.addSeparator()
+        server.addAction(self.copy_action)
+        view = bar.addMenu("&View")
+        view.addAction(self.refresh_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Servers")
+        toolbar.setObjectName("serversToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.open_action)
+        toolbar.addAction(self.rescue_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.address_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.add_account_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        self.message_bar = MessageBar()
+        layout.addWidget(self.message_bar)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter servers by name, state, model, zone, profile…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        layout.addWidget(self.filter)
+
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)  # any column
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        self.table.activated.connect(self._on_activated)  # double-click, Enter
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._update_actions())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.no_match = QLabel()
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_match.setEnabled(False)
+        self.no_match.hide()
+
+        table_page = QWidget()
+        table_layout = QVBoxLayout(table_page)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.table, 1)
+        table_layout.addWidget(self.no_match)
+        self.empty = EmptyState()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(table_page)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.activity = QLabel()
+        self.activity.setMinimumWidth(1)
+        status.addWidget(self.activity, 1)
+        self.spinner = QProgressBar()
+        self.spinner.setRange(0, 0)  # busy
+        self.spinner.setMaximumWidth(90)
+        self.spinner.setMaximumHeight(14)
+        self.spinner.setTextVisible(False)
+        self.spinner.hide()
+        status.addPermanentWidget(self.spinner)
+        self.count = QLabel()
+        status.addPermanentWidget(self.count)
+
+    # -- the server list --------------------------------------------------------------------------
+
+    def refresh(self, force: bool = True) -> None:
+        """Fetch every profile's servers in the background (``force``: past the cache)."""
+        try:
+            profiles = Settings().profiles()
+        except ConsoleError as exc:
+            self.problem = in_words(exc)
+            self.listings = {}
+            self._update_view()
+            return
+        self.problem = None
+        self._generation += 1
+        generation = self._generation
+        self.listings = {
+            p.name: self.listings.get(p.name) or ProfileListing(p.name) for p in profiles
+        }
+        notice = self.background.reporter(self._on_keyring_notice)
+        for profile in profiles:
+            listing = self.listings[profile.name]
+            listing.loading = True
+            self.background.run(
+                partial(fetch_listing, profile, self.inventory, force, notice),
+                partial(self._on_listing, generation, profile.name),
+                partial(self._on_listing_failed, generation, profile.name),
+                name=f"servers-{profile.name}",
+            )
+        if profiles:
+            self._say("Loading the servers…")
+        self._update_view()
+
+    def _on_listing(self, generation: int, profile: str, result: Listing) -> None:
+        listing = self.listings.get(profile)
+        if generation != self._generation or listing is None:
+            return  # a newer refresh is on its way
+        listing.servers, listing.warnings = list(result.servers), list(result.warnings)
+        listing.error, listing.loading, listing.loaded = None, False, True
+        self._listing_settled()
+
+    def _on_listing_failed(self, generation: int, profile: str, exc: BaseException) -> None:
+        listing = self.listings.get(profile)
+        if generation != self._generation or listing is None:
+            return
+        listing.error, listing.loading, listing.loaded = exc, False, True
+        self._listing_settled()
+
+    def _listing_settled(self) -> None:
+        if not self.loading:
+            self._say("")
+        self._update_view()
+
+    def _on_keyring_notice(self, notice: str) -> None:
+        if self._keyring_notice is None:
+            self._keyring_notice = notice
+            self._update_messages()
+
+    def entries(self) -> list[ServerEntry]:
+        """Every server of every profile, in the profiles' order."""
+        return [
+            ServerEntry(listing.profile, server)
+            for listing in self.listings.values()
+            for server in listing.servers
+        ]
+
+    def server_groups(self) -> list[tuple[str, list[ServerEntry]]]:
+        """The servers by profile (profiles with servers only), for the tray."""
+        groups = []
+        for listing in self.listings.values():
+            if listing.servers:
+                entries = [ServerEntry(listing.profile, s) for s in listing.servers]
+                groups.append((listing.profile, sorted(entries, key=lambda e: e.label.lower())))
+        return groups
+
+    @property
+    def loading(self) -> bool:
+        return any(listing.loading for listing in self.listings.values())
+
+    def _update_view(self) -> None:
+        selected = self.selected_entry()
+        self.model.removeRows(0, self.model.rowCount())
+        for entry in self.entries():
+            self.model.appendRow(self._row(entry))
+        several = len(self.listings) > 1
+        self.table.setColumnHidden(PROFILE, not several)
+        if selected is not None:
+            self._select(selected.key)
+        if self.model.rowCount() and not self._columns_fitted:
+            self._fit_columns()
+        self._update_page()
+        self._update_messages()
+        self._apply_filter(self.filter.text())
+        self._update_actions()
+        self.servers_changed.emit()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their contents, once (then the user's widths stay)."""
+        self._columns_fitted = True
+        self.table.resizeColumnsToContents()
+        for column in range(len(COLUMNS) - 1):
+            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
+
+    def _row(self, entry: ServerEntry) -> list[QStandardItem]:
+        s = entry.server
+        kind = "VPS" if s.kind == "vps" else "Dedicated"
+        texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
+        items = []
+        for text in texts:
+            item = QStandardItem(text)
+            item.setData(text.lower(), SORT_ROLE)
+            item.setEditable(False)
+            items.append(item)
+        items[NAME].setData(entry, ENTRY_ROLE)
+        items[STATE].setIcon(state_icon(s.state))
+        tip = [f"{entry.label} — {kind}, {s.state}", f"profile {entry.profile}"]
+        if s.keymap:
+            tip.append(f"keyboard: {s.keymap}")
+        if s.kind == "dedicated":
+            tip.append("its KVM opens in the browser")
+        for item in items:
+            item.setToolTip("\n".join(tip))
+        return items
+
+    def _update_page(self) -> None:
+        if not self.listings and self.problem is None:
+            self._show_empty(
+                "No account yet",
+                "Add an OVHcloud account to list your VPS and dedicated servers here, or"
+                " connect to any VNC console by its address.",
+                ("Add an OVHcloud account…", self.add_account),
+                ("Connect to address…", self.connect_to_address),
+            )
+        elif (
+            self.listings
+            and not self.loading
+            and not self.entries()
+            and all(listing.error is None for listing in self.listings.values())
+        ):
+            accounts = "this account" if len(self.listings) == 1 else "these accounts"
+            self._show_empty(
+                "No servers",
+                f"There is no VPS or dedicated server in {accounts}.",
+                ("Refresh", lambda: self.refresh(force=True)),
+                ("Add account…", self.add_account),
+            )
+        else:
+            self.stack.setCurrentIndex(0)
+        self.filter.setVisible(self.stack.currentIndex() == 0)
+
+    def _show_empty(
+        self,
+        title: str,
+        text: str,
+        primary: tuple[str, Callable[[], object]],
+        secondary: tuple[str, Callable[[], object]],
+    ) -> None:
+        self.empty.show_state(title, text, primary, secondary)
+        self.stack.setCurrentWidget(self.empty)
+
+    def _update_messages(self) -> None:
+        """The message bar: what the user just did went wrong, or a profile's listing did."""
+        lines: list[str] = []
+        error = False
+        action: MessageAction | None = None
+        rich = False
+        if self._action_message is not None:
+            text, error, rich, action = self._action_message
+            lines.append(text)
+        if self.problem:
+            lines.append(self.problem)
+            error = True
+        for listing in self.listings.values():
+            if listing.error is not None:
+                lines.append(in_words(listing.error))
+                error = True
+                if action is None and isinstance(listing.error, CredentialRejected):
+                    action = ("Log in again…", partial(self.add_account, listing.profile))
+            lines += [in_words(ConsoleError(w)) for w in listing.warnings]
+        if self._keyring_notice:
+            lines.append(in_words(ConsoleError(self._keyring_notice)))
+        if not lines:
+            self.message_bar.dismiss()
+            return
+        if rich:
+            import html
+
+            lines = [line if i == 0 else html.escape(line) for i, line in enumerate(lines)]
+        self.message_bar.show_message(
+            ("<br>" if rich else "\n").join(lines), error=error, rich=rich, action=action
+        )
+
+    def show_message(
+        self,
+        text: str,
+        *,
+        error: bool = True,
+        rich: bool = False,
+        action: MessageAction | None = None,
+    ) -> None:
+        """Tell the user something above the table (replaces the last such message)."""
+        self._action_message = (text, error, rich, action)
+        self._update_messages()
+
+    def _apply_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        nothing = bool(text.strip()) and self.model.rowCount() > 0 and not self.proxy.rowCount()
+        self.no_match.setText(f"No server matches “{text.strip()}”")
+        self.no_match.setVisible(nothing)
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(
+            f"{shown} of {total} servers" if shown != total else f"{total} servers" if total else ""
+        )
+        self._update_actions()
+
+    # -- selection --------------------------------------------------------------------------------
+
+    def visible_entries(self) -> list[ServerEntry]:
+        """The rows the filter lets through, top to bottom."""
+        rows = []
+        for row in range(self.proxy.rowCount()):
+            entry = self.proxy.index(row, NAME).data(ENTRY_ROLE)
+            if isinstance(entry, ServerEntry):
+                rows.append(entry)
+        return rows
+
+    def row_of(self, entry: ServerEntry) -> QModelIndex:
+        """The table's index of an entry's row (invalid when filtered out)."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, NAME)
+            found = index.data(ENTRY_ROLE)
+            if isinstance(found, ServerEntry) and found.key == entry.key:
+                return index
+        return QModelIndex()
+
+    def selected_entry(self) -> ServerEntry | None:
+        selection = self.table.selectionModel()
+        if selection is None:
+            return None
+        rows = selection.selectedRows(NAME)
+        entry = rows[0].data(ENTRY_ROLE) if rows else None
+        return entry if isinstance(entry, ServerEntry) else None
+
+    def _select(self, key: tuple[str, str]) -> None:
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, NAME)
+            entry = index.data(ENTRY_ROLE)
+            if isinstance(entry, ServerEntry) and entry.key == key:
+                self.table.selectRow(row)
+                return
+
+    def _update_actions(self) -> None:
+        entry = self.selected_entry()
+        self.open_action.setEnabled(entry is not None)
+        self.copy_action.setEnabled(entry is not None)
+        dedicated = entry is not None and not entry.is_vps
+        self.open_action.setText("Open KVM in browser" if dedicated else "Open console")
+        self.rescue_action.setEnabled(
+            entry is not None and entry.is_vps and entry.server.state != "expired"
+        )
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        entry = self.proxy.index(index.row(), NAME).data(ENTRY_ROLE)
+        if isinstance(entry, ServerEntry):
+            self.open_server(entry)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if self.selected_entry() is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.open_action)
+        menu.addAction(self.rescue_action)
+        menu.addSeparator()
+        menu.addAction(self.copy_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def open_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.open_server(entry)
+
+    def rescue_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None and entry.is_vps:
+            self.rescue(entry)
+
+    def copy_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            QGuiApplication.clipboard().setText(entry.server.name)
+            self._say(f"Copied {entry.server.name}")
+
+    # -- consoles ---------------------------------------------------------------------------------
+
+    def open_server(self, entry: ServerEntry) -> None:
+        """Open a VPS's console window, or a dedicated server's KVM page in the browser; a
+        console already open is brought to the front."""
+        existing = self.console_of(entry.key)
+        if existing is not None:
+            existing.showNormal() if existing.isMinimized() else existing.show()
+            existing.raise_()
+            existing.activateWindow()
+            return
+        self._open(entry.key, entry.target, entry.profile, what=entry.label)
+
+    def console_of(self, key: tuple[str, str]) -> ConsoleWindow | None:
+        for known, window in self.consoles:
+            if known == key:
+                return window
+        return None
+
+    def _open(
+        self,
+        key: tuple[str, str] | None,
+        target: str,
+        profile: str | None,
+        *,
+        what: str,
+        fullscreen: bool = False,
+        guest: str | None = None,
+    ) -> None:
+        if key is not None:
+            if key in self._opening:
+                return
+            self._opening.add(key)
+        self._say(f"Opening {what}…")
+        self.background.run(
+            partial(
+                prepare_opening,
+                target,
+                profile,
+                fullscreen=fullscreen,
+                guest=guest,
+                progress=self.background.reporter(self._say),
+            ),
+            partial(self._opened, key, what),
+            partial(self._open_failed, key, what),
+            name="open-console",
+        )
+
+    def _opened(
+        self, key: tuple[str, str] | None, what: str, result: commands.ConsoleOpening | KvmPage
+    ) -> None:
+        if key is not None:
+            self._opening.discard(key)
+        if isinstance(result, KvmPage):
+            if result.opened:
+                self._say(f"The KVM of {what} is open in your browser")
+            else:
+                import html
+
+                self.show_message(
+                    f'No browser could be started: open <a href="{html.escape(result.url)}">'
+                    f"the KVM page of {html.escape(what)}</a> yourself (link valid for 15 min).",
+                    error=False,
+                    rich=True,
+                )
+            return
+        if self.quitting:
+            return
+        window = ConsoleWindow(result.source, result.config, result.options, self.console_settings)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.consoles.append((key, window))
+        window.destroyed.connect(partial(self._forget_console, window))
+        window.show()
+        self._say(f"Opened {what}")
+
+    def _open_failed(self, key: tuple[str, str] | None, what: str, exc: BaseException) -> None:
+        if key is not None:
+            self._opening.discard(key)
+        self._say("")
+        self.show_message(f"Cannot open {what}: {in_words(exc)}")
+
+    def _forget_console(self, window: ConsoleWindow, *_args: object) -> None:
+        self.consoles = [(k, w) for k, w in self.consoles if w is not window]
+
+    def close_consoles(self) -> None:
+        for _, window in list(self.consoles):
+            with contextlib.suppress(RuntimeError):  # already gone
+                window.close()
+
+    # -- connect to an address --------------------------------------------------------------------
+
+    def connect_to_address(self) -> AddressDialog:
+        """Ask for a console address; a good one opens its console window."""
+        self.show_and_raise()
+        if self.address_dialog is not None and self.address_dialog.isVisible():
+            self.address_dialog.raise_()
+            self.address_dialog.activateWindow()
+            return self.address_dialog
+        dialog = AddressDialog(self)
+        dialog.chosen.connect(self._connect_address)
+        self.address_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _connect_address(self, text: str) -> None:
+        shown = parse_target(text).display  # never with its password or token
+        self._open(None, text, None, what=shown)
+
+    # -- rescue -----------------------------------------------------------------------------------
+
+    def rescue(self, entry: ServerEntry) -> None:
+        """Ask OVHcloud what rescuing the VPS means, confirm with the user, do it, then open its
+        console full screen (the rescue system greets on a Linux text console)."""
+        if entry.key in self._opening:
+            return
+        self._opening.add(entry.key)
+        self._say(f"Reading {entry.label}…")
+        self.background.run(
+            partial(plan_rescue, entry.profile, entry.server.name),
+            partial(self._confirm_rescue, entry),
+            partial(self._rescue_failed, entry),
+            name="rescue-plan",
+        )
+
+    def _confirm_rescue(
+        self, entry: ServerEntry, planned: tuple[OvhApi, rescue_flow.RescuePlan]
+    ) -> None:
+        api, chosen = planned
+        if chosen.already_there:
+            self._rescued(entry, chosen.server)
+            return
+        self.show_and_raise()
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Rescue — ovhkvm-desktop")
+        box.setText(chosen.question)
+        box.setInformativeText(
+            "This takes a few minutes; the console then opens full screen on the rescue"
+            " system. Its progress shows at the bottom of this window."
+        )
+        go = box.addButton("Reboot into rescue", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.rescue_question = box
+
+        def answered(_result: int) -> None:
+            self.rescue_question = None
+            box.deleteLater()
+            if box.clickedButton() is go:
+                self._switch_to_rescue(entry, api, chosen)
+            else:
+                self._opening.discard(entry.key)
+                self._say(f"Rescue of {entry.label} cancelled: nothing was changed")
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _switch_to_rescue(
+        self, entry: ServerEntry, api: OvhApi, chosen: rescue_flow.RescuePlan
+    ) -> None:
+        t = self.timings
+        self._say(f"Rebooting {entry.label} into rescue mode…")
+        self.background.run(
+            partial(
+                rescue_flow.switch,
+                api,
+                chosen,
+                progress=self.background.reporter(self._say),
+                poll_interval=t.rescue_poll,
+                timeout=t.rescue_timeout,
+                grace=t.rescue_grace,
+            ),
+            partial(self._rescued, entry),
+            partial(self._rescue_failed, entry),
+            name="rescue",
+        )
+
+    def _rescued(self, entry: ServerEntry, server: Server) -> None:
+        self._opening.discard(entry.key)
+        self.show_message(
+            f"{entry.label} is in rescue mode: its root password is sent to the account's"
+            " e-mail address.",
+            error=False,
+        )
+        self.inventory.forget(entry.profile)
+        existing = self.console_of(entry.key)
+        if existing is not None:
+            existing.close()  # its guest and keyboard were the VPS's own system's
+        self._open(
+            entry.key,
+            entry.target,
+            entry.profile,
+            what=f"the rescue console of {entry.label}",
+            fullscreen=True,
+            guest="console",
+        )
+
+    def _rescue_failed(self, entry: ServerEntry, exc: BaseException) -> None:
+        self._opening.discard(entry.key)
+        self._say("")
+        self.show_message(f"Rescue of {entry.label} failed: {in_words(exc)}")
+
+    # -- accounts ---------------------------------------------------------------------------------
+
+    def add_account(self, profile: str | None = None) -> LoginDialog:
+        """The login dialog (for a new profile, or to log ``profile`` in again)."""
+        self.show_and_raise()
+        if self.login_dialog is not None and self.login_dialog.isVisible():
+            self.login_dialog.raise_()
+            self.login_dialog.activateWindow()
+            return self.login_dialog
+        known: Profile | None = None
+        names: list[str] = []
+        with contextlib.suppress(ConsoleError):
+            settings = Settings()
+            names = [p.name for p in settings.profiles()]
+            if profile is not None:
+                known = settings.profile(profile)
+        dialog = LoginDialog(
+            self.background,
+            self,
+            profile=known,
+            existing=names,
+            poll_interval=self.timings.login_poll,
+            timeout=self.timings.login_timeout,
+        )
+        dialog.logged_in.connect(self._logged_in)
+        self.login_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _logged_in(self, profile: str, message: str) -> None:
+        self.inventory.forget(profile)
+        self.show_message(message, error=False)
+        self.refresh(force=True)
+
+    # -- the window -------------------------------------------------------------------------------
+
+    def _say(self, message: str) -> None:
+        text = message.strip()
+        self.activity.setText(text[:1].upper() + text[1:])
+
+    def _show_busy(self, busy: bool) -> None:
+        self.spinner.setVisible(busy)
+
+    def show_and_raise(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        else:
+            self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _restore_geometry(self) -> None:
+        self.resize(860, 480)
+        with contextlib.suppress(ConsoleError, ValueError, TypeError):
+            saved = Settings().get(GEOMETRY_SETTING)
+            if isinstance(saved, str):
+                self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
+
+    def _save_geometry(self) -> None:
+        with contextlib.suppress(ConsoleError):
+            value = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+            settings = Settings()
+            if settings.get(GEOMETRY_SETTING) != value:
+                settings.set(GEOMETRY_SETTING, value)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_geometry()
+        tray = self.tray
+        if tray is not None and tray.isVisible() and not self.quitting:
+            # The tray keeps the app (and its consoles) within reach.
+            event.ignore()
+            self.hide()
+            self._tell_about_tray(tray)
+            return
+        event.accept()
+        if not self.quitting:
+            self.quit_requested.emit()
+
+    def _tell_about_tray(self, tray: ServerTray) -> None:
+        with contextlib.suppress(ConsoleError):
+            settings = Settings()
+            if settings.get(TRAY_HINT_SETTING):
+                return
+            settings.set(TRAY_HINT_SETTING, True)
+        tray.showMessage(
+            "ovhkvm-desktop is still running",
+            "Your servers are in the tray icon's menu. Quit from that menu.",
+            QSystemTrayIcon.MessageIcon.Information,
+            6000,
+        )

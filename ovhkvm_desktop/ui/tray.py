@@ -1,0 +1,103 @@
+"""The tray icon: every server two clicks away (the menu, then the server), the main window, a
+console by its address, and Quit. Its menu is rebuilt each time it opens, from the main window's
+current list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from ovhkvm_desktop.ui.app import app_icon
+
+if TYPE_CHECKING:
+    from ovhkvm_desktop.ui.main_window import MainWindow, ServerEntry
+
+#: Servers listed per profile before the menu says "N more" (a long menu is no quicker).
+MAX_SERVERS_PER_PROFILE = 25
+
+
+def server_label(entry: ServerEntry) -> str:
+    kind = "VPS" if entry.is_vps else "dedicated, KVM in browser"
+    return f"{entry.label} — {kind}, {entry.server.state}"
+
+
+def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], object]) -> None:
+    """Fill ``menu`` with the window's servers (a heading per profile when there are several;
+    a click opens the server's console) and the app's own entries."""
+    menu.clear()
+    groups = window.server_groups()
+    several = len(groups) > 1
+    for profile, entries in groups:
+        if several:
+            heading = menu.addAction(profile)
+            font = heading.font()
+            font.setBold(True)
+            heading.setFont(font)
+            heading.setEnabled(False)
+        for entry in entries[:MAX_SERVERS_PER_PROFILE]:
+            action = menu.addAction(server_label(entry))
+            action.setToolTip(entry.server.name)
+            action.triggered.connect(partial(_open, window, entry))
+        hidden = len(entries) - MAX_SERVERS_PER_PROFILE
+        if hidden > 0:
+            more = menu.addAction(f"{hidden} more in the window…")
+            more.triggered.connect(lambda _checked=False: window.show_and_raise())
+    if not groups:
+        if window.loading:
+            note = "Loading the servers…"
+        elif not window.listings:
+            note = "No account yet"
+        else:
+            note = "No servers"
+        menu.addAction(note).setEnabled(False)
+    menu.addSeparator()
+    show = menu.addAction("Show window")
+    show.triggered.connect(lambda _checked=False: window.show_and_raise())
+    address = menu.addAction("Connect to address…")
+    address.triggered.connect(lambda _checked=False: window.connect_to_address())
+    menu.addSeparator()
+    quit_action = menu.addAction("Quit")
+    quit_action.triggered.connect(lambda _checked=False: on_quit())
+
+
+def _open(window: MainWindow, entry: ServerEntry, _checked: bool = False) -> None:
+    window.open_server(entry)
+
+
+def menu_actions(menu: QMenu) -> list[QAction]:
+    """The menu's entries, separators left out."""
+    return [a for a in menu.actions() if not a.isSeparator()]
+
+
+class ServerTray(QSystemTrayIcon):
+    """The tray icon of the app; a click shows or hides the main window."""
+
+    def __init__(self, window: MainWindow, on_quit: Callable[[], object]) -> None:
+        super().__init__(app_icon())
+        self.window = window
+        self.on_quit = on_quit
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild)
+        self.setContextMenu(self.menu)
+        self.activated.connect(self._on_activated)
+        window.servers_changed.connect(self._update_tooltip)
+        self.rebuild()
+        self._update_tooltip()
+
+    def rebuild(self) -> None:
+        build_tray_menu(self.menu, self.window, self.on_quit)
+
+    def _update_tooltip(self) -> None:
+        count = sum(len(entries) for _, entries in self.window.server_groups())
+        self.setToolTip(f"ovhkvm-desktop — {count} server{'s' if count != 1 else ''}")
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason is QSystemTrayIcon.ActivationReason.Trigger:
+            if self.window.isVisible() and not self.window.isMinimized():
+                self.window.hide()
+            else:
+                self.window.show_and_raise()
