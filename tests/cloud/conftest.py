@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,28 @@ def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OVHKVM_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@contextlib.contextmanager
+def app_on_fake_api(
+    monkeypatch: pytest.MonkeyPatch, **fake_options: Any
+) -> Iterator[tuple[FakeOvhApi, MemoryKeyring]]:
+    """The fake API and a memory keyring, where the app's own code finds them (OVHKVM_API_URL,
+    keyring's backend), with no developer's OVH_* variables or proxy in the way."""
+    for name in list(os.environ):
+        if name.startswith(("OVH_", "OVHKVM_API")) or name.lower() in (
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ):
+            monkeypatch.delenv(name)
+    import keyring.core
+
+    memory = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
+    with FakeOvhApi(**fake_options) as api:
+        monkeypatch.setenv("OVHKVM_API_URL", api.base_url)
+        yield api, memory
 
 
 @pytest.fixture

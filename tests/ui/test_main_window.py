@@ -6,11 +6,9 @@ console in two clicks; `cli.main([])` starts it all."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 
-import keyring.core
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QMessageBox, QWidget
@@ -32,7 +30,7 @@ from ovhkvm_desktop.ui.main_window import (
 )
 from ovhkvm_desktop.ui.session_thread import Phase
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
-from tests.cloud.conftest import Account
+from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi
 from tests.cloud.keyrings import MemoryKeyring
 from tests.ui.rfb_server import RfbServer
@@ -84,17 +82,7 @@ class Fake:
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
-    for name in list(os.environ):
-        if name.startswith(("OVH_", "OVHKVM_API")) or name.lower() in (
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ):
-            monkeypatch.delenv(name)
-    memory = MemoryKeyring()
-    monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
-    with FakeOvhApi(task_seconds=0.3) as api:
-        monkeypatch.setenv("OVHKVM_API_URL", api.base_url)
+    with app_on_fake_api(monkeypatch, task_seconds=0.3) as (api, memory):
         yield Fake(api, memory)
 
 

@@ -4,11 +4,9 @@ keymap, and connects — through the next door when the first one does not conne
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 
-import keyring.core
 import pytest
 from PySide6.QtWidgets import QApplication
 
@@ -16,9 +14,7 @@ from ovhkvm_desktop.cli import build_parser
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.ui import commands
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
-from tests.cloud.conftest import Account
-from tests.cloud.fake_api import FakeOvhApi
-from tests.cloud.keyrings import MemoryKeyring
+from tests.cloud.conftest import Account, app_on_fake_api
 from tests.ui.rfb_server import RfbServer
 
 VPS = "vps-ui.vps.ovh.net"
@@ -27,17 +23,7 @@ VPS = "vps-ui.vps.ovh.net"
 @pytest.fixture
 def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
     """A logged-in profile "work" on the fake API, its secrets in a memory keyring."""
-    for name in list(os.environ):
-        if name.startswith(("OVH_", "OVHKVM_API")) or name.lower() in (
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ):
-            monkeypatch.delenv(name)
-    memory = MemoryKeyring()
-    monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
-    with FakeOvhApi() as fake:
-        monkeypatch.setenv("OVHKVM_API_URL", fake.base_url)
+    with app_on_fake_api(monkeypatch) as (fake, memory):
         yield Account(fake, memory)
 
 
