@@ -14,16 +14,17 @@ from tests.cloud.fake_api import FakeOvhApi
 from tests.cloud.keyrings import MemoryKeyring
 
 
+def drop_ambient(monkeypatch: pytest.MonkeyPatch, prefixes: tuple[str, ...]) -> None:
+    """Unset the environment variables with these prefixes, and any proxy."""
+    for name in list(os.environ):
+        if name.startswith(prefixes) or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture(autouse=True)
 def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer's OVH_* variables, ovh.conf, proxy or keyring config reaches a test."""
-    for name in list(os.environ):
-        if name.startswith(("OVH_", "OVHKVM_")) or name.lower() in (
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ):
-            monkeypatch.delenv(name)
+    drop_ambient(monkeypatch, ("OVH_", "OVHKVM_"))
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OVHKVM_CONFIG_DIR", str(tmp_path / "config"))
@@ -35,13 +36,7 @@ def app_on_fake_api(
 ) -> Iterator[tuple[FakeOvhApi, MemoryKeyring]]:
     """The fake API and a memory keyring, where the app's own code finds them (OVHKVM_API_URL,
     keyring's backend), with no developer's OVH_* variables or proxy in the way."""
-    for name in list(os.environ):
-        if name.startswith(("OVH_", "OVHKVM_API")) or name.lower() in (
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ):
-            monkeypatch.delenv(name)
+    drop_ambient(monkeypatch, ("OVH_", "OVHKVM_API"))
     import keyring.core
 
     memory = MemoryKeyring()
