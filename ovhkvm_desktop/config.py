@@ -14,9 +14,15 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: the process lock alone
+    fcntl = None  # type: ignore[assignment]
 
 from ovhkvm_desktop.errors import ConsoleError
 
@@ -88,11 +94,31 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False, roaming=True))
 
 
+#: Held while a settings file is read, changed and written back, by every writer of this process.
+_WRITERS = threading.RLock()
+
+
+@contextlib.contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Be the only writer of the settings files in ``directory``: the other threads of this
+    process wait, and so do other processes (the app, a command line), on a lock file."""
+    with _WRITERS:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)  # empty, kept
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # and with it the lock
+
+
 class Settings:
-    """The settings file, read once and written back (atomically) after each change.
+    """The settings file: read at first, then again before each change, which is written back
+    (atomically) at once, so that nothing another writer saved meanwhile is lost.
 
     Thread-safe: API workers record what they learned (the console door that worked) while the
-    GUI reads.
+    GUI reads; the app and command lines may write at the same time.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
@@ -117,6 +143,19 @@ class Settings:
         if not isinstance(data, dict):
             raise ConfigError(f"the settings file {self.path} is damaged; fix it or remove it")
         return data
+
+    def _change(self, change: Callable[[dict[str, Any]], object]) -> None:
+        """Apply ``change`` to the settings as they are on disk now, and write them."""
+        with self._lock:
+            try:
+                with exclusive(self.directory):
+                    self._data = self._read()
+                    change(self._data)
+                    self._write()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot write the settings in {self.directory}: {exc.strerror or exc}"
+                ) from None
 
     def _write(self) -> None:
         try:
@@ -184,20 +223,24 @@ class Settings:
     def save_profile(self, profile: Profile, make_default: bool = False) -> None:
         check_profile_name(profile.name)
         check_endpoint(profile.endpoint)
-        with self._lock:
-            self._data.setdefault("profiles", {})[profile.name] = profile.to_json()
-            if make_default or not self._data.get("default_profile"):
-                self._data["default_profile"] = profile.name
-            self._write()
+
+        def change(data: dict[str, Any]) -> None:
+            data.setdefault("profiles", {})[profile.name] = profile.to_json()
+            if make_default or not data.get("default_profile"):
+                data["default_profile"] = profile.name
+
+        self._change(change)
 
     def delete_profile(self, name: str) -> None:
         """Forget the profile and what was remembered for it (its secrets: ``secrets.py``)."""
-        with self._lock:
-            self._data.get("profiles", {}).pop(name, None)
-            if self._data.get("default_profile") == name:
-                del self._data["default_profile"]
-            self._data.get("console_doors", {}).pop(name, None)
-            self._write()
+
+        def change(data: dict[str, Any]) -> None:
+            data.get("profiles", {}).pop(name, None)
+            if data.get("default_profile") == name:
+                del data["default_profile"]
+            data.get("console_doors", {}).pop(name, None)
+
+        self._change(change)
 
     # -- what the app remembers ------------------------------------------------------------------
 
@@ -208,12 +251,13 @@ class Settings:
             return str(door) if door else None
 
     def remember_console_door(self, profile: str, service: str, door: str) -> None:
-        with self._lock:
-            doors = self._data.setdefault("console_doors", {}).setdefault(profile, {})
-            if doors.get(service) == door:
-                return
-            doors[service] = door
-            self._write()
+        if self.console_door(profile, service) == door:
+            return
+
+        def change(data: dict[str, Any]) -> None:
+            data.setdefault("console_doors", {}).setdefault(profile, {})[service] = door
+
+        self._change(change)
 
     def get(self, key: str, default: Any = None) -> Any:
         """A free-form setting (for the window: last layout per server, geometry...)."""
@@ -221,6 +265,8 @@ class Settings:
             return self._data.get("settings", {}).get(key, default)
 
     def set(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._data.setdefault("settings", {})[key] = value
-            self._write()
+
+        def change(data: dict[str, Any]) -> None:
+            data.setdefault("settings", {})[key] = value
+
+        self._change(change)

@@ -14,6 +14,7 @@ from ovhkvm_desktop.config import (
     Settings,
     config_dir,
 )
+from ovhkvm_desktop.ui.settings import ConsoleSettings
 
 
 @pytest.fixture
@@ -72,7 +73,9 @@ def test_the_file_is_written_whole_and_private(settings):
     settings.save_profile(Profile("a", "ovh-eu", application_key="AK"))
     mode = stat.S_IMODE(settings.directory.stat().st_mode)
     assert mode & 0o077 == 0
-    assert [p.name for p in settings.directory.iterdir()] == ["config.json"]
+    # No temporary file left behind; beside the settings, only the writers' (empty) lock file.
+    assert sorted(p.name for p in settings.directory.iterdir()) == [".lock", "config.json"]
+    assert (settings.directory / ".lock").stat().st_size == 0
 
 
 def test_a_damaged_file_is_reported_not_overwritten(settings):
@@ -87,3 +90,36 @@ def test_free_settings_for_the_window(settings):
     settings.set("layout:vps-1", "fr")
     assert Settings().get("layout:vps-1") == "fr"
     assert Settings().get("missing", 3) == 3
+
+
+def test_writers_at_the_same_time_lose_nothing(tmp_path):
+    """The app's threads and other processes each hold a Settings read earlier: every change
+    any of them writes is kept (each change re-reads the file under a lock)."""
+    import threading
+
+    early = Settings(tmp_path)  # read before anything below was written
+    early_window = ConsoleSettings(tmp_path / "console-window.json")
+
+    def writer(n: int) -> None:
+        mine = Settings(tmp_path)
+        windows = ConsoleSettings(tmp_path / "console-window.json")
+        for i in range(20):
+            mine.remember_console_door(f"p{n}", f"vps{i}", "VNC")
+            windows.remember(f"server-{n}-{i}", layout="fr")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    early.save_profile(Profile("work", "ovh-eu", application_key="AK"))
+    early_window.remember("late", layout="de")
+
+    again = Settings(tmp_path)
+    assert [p.name for p in again.profiles()] == ["work"]
+    assert all(again.console_door(f"p{n}", f"vps{i}") == "VNC" for n in range(6) for i in range(20))
+    windows = ConsoleSettings(tmp_path / "console-window.json")
+    assert windows.get("late", "layout") == "de"
+    assert all(
+        windows.get(f"server-{n}-{i}", "layout") == "fr" for n in range(6) for i in range(20)
+    )

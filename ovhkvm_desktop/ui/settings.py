@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ovhkvm_desktop.config import exclusive
+
 FILE_NAME = "console-window.json"
 
 
@@ -50,15 +52,18 @@ class ConsoleSettings:
         return value if isinstance(value, str) else None
 
     def remember(self, key: str, **values: str) -> None:
-        """Store these values for the server and write the file (errors are ignored)."""
-        servers = self._data.get("servers")
-        if not isinstance(servers, dict):
-            servers = self._data["servers"] = {}
-        entry = servers.get(key)
-        if not isinstance(entry, dict):
-            entry = servers[key] = {}
-        entry.update(values)
-        self._write()
+        """Store these values for the server and write the file (errors are ignored), merged
+        with what other windows and processes saved since this one read it."""
+        with contextlib.suppress(OSError), exclusive(self.path.parent):
+            self._data = self._read()
+            servers = self._data.get("servers")
+            if not isinstance(servers, dict):
+                servers = self._data["servers"] = {}
+            entry = servers.get(key)
+            if not isinstance(entry, dict):
+                entry = servers[key] = {}
+            entry.update(values)
+            self._write()
 
     def _write(self) -> None:
         with contextlib.suppress(OSError):
