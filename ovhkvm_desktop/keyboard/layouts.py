@@ -19,7 +19,15 @@ from typing import Any
 
 from ovhkvm_desktop.keyboard.keysym_tables import NAMES
 
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources" / "keyboard"
+
+def _resources() -> Path:
+    """The keyboard data: inside the installed package, or in the checkout's resources/."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "resources" / "keyboard"
+    return installed if installed.is_dir() else package.parent / "resources" / "keyboard"
+
+
+RESOURCES = _resources()
 LAYOUTS_DIR = RESOURCES / "layouts"
 
 # Keys of the numeric keypad (XT codes), never chosen to type a character another key types.

@@ -1,0 +1,78 @@
+"""What an installed ovhkvm-desktop gets: a wheel holds every package and the keyboard data, and
+types with it from wherever it is installed (not only from this checkout)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "ovhkvm_desktop").rglob("__init__.py")
+    }
+    assert found | {"ovhkvm_desktop.resources"} == listed
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from a copy of the sources (the build writes beside them)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "ovhkvm_desktop", source / "ovhkvm_desktop")
+    shutil.copytree(ROOT / "resources" / "keyboard", source / "resources" / "keyboard")
+    out = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    (built,) = out.glob("ovhkvm_desktop-*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_keyboard_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    layouts = sorted((ROOT / "resources" / "keyboard" / "layouts").glob("*.json"))
+    assert len(layouts) > 26
+    for path in layouts:
+        assert f"ovhkvm_desktop/resources/keyboard/layouts/{path.name}" in names
+    assert "ovhkvm_desktop/resources/keyboard/compose.json" in names
+    assert "ovhkvm_desktop/ui/console_window.py" in names
+    assert not [name for name in names if name.startswith(("tests/", "tools/", "bench/"))]
+
+
+def test_installed_elsewhere_it_types_with_its_own_data(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = (
+        "from ovhkvm_desktop.keyboard.layouts import RESOURCES, load_layout\n"
+        "from ovhkvm_desktop.keyboard.translator import text_to_events\n"
+        "print(RESOURCES)\n"
+        "print(len(text_to_events('azerty ê', 'fr').events), load_layout('ch(fr)').name)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{probe}"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    where, typed = run.stdout.splitlines()
+    assert Path(where).is_relative_to(site)
+    assert typed.split()[1] == "ch(fr)" and int(typed.split()[0]) > 14
