@@ -22,7 +22,8 @@ def test_every_package_is_listed_for_the_wheel() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "ovhkvm_desktop").rglob("__init__.py")
     }
-    assert found | {"ovhkvm_desktop.resources"} == listed
+    data = {f"ovhkvm_desktop.resources{sub}" for sub in ("", ".keyboard", ".keyboard.layouts")}
+    assert found | data == listed
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,7 @@ def test_the_wheel_holds_the_keyboard_data(wheel: Path) -> None:
     assert "ovhkvm_desktop/resources/keyboard/compose.json" in names
     assert "ovhkvm_desktop/ui/console_window.py" in names
     assert not [name for name in names if name.startswith(("tests/", "tools/", "bench/"))]
+    assert not [name for name in names if "screenshots" in name]
 
 
 def test_installed_elsewhere_it_types_with_its_own_data(wheel: Path, tmp_path: Path) -> None:
