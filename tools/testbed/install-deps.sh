@@ -30,6 +30,7 @@ dbus-daemon
 xvfb
 tigervnc-standalone-server
 xdotool
+desktop-file-utils
 x11-xkb-utils
 x11-xserver-utils
 x11-utils
