@@ -592,8 +592,10 @@ class KeyTranslator:
                 )
             else:
                 sequences = self.layout.sequences_for(char)
-            if not sequences and self.layout.enters_codes and self.layout.can_type(char):
-                sequences = [()]  # typed by its code
+            if self.layout.enters_codes and self.layout.can_type(char):
+                # Typed by its code when no key types it, or the server cannot press those keys
+                # (QEMU's -k keymap lacks a keysym for them).
+                sequences = [*sequences, ()]
             for sequence in sequences:
                 saved = self._s.snapshot()
                 attempt: list[WireKeyEvent] = []

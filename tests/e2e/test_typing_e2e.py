@@ -297,28 +297,29 @@ class Case:
 
     @property
     def guest_options(self) -> dict[str, str]:
-        return {"qemu_keymap": "fr"} if self.mode == "k-fr" else {}
+        return {"qemu_keymap": "fr"} if self.mode.endswith("k-fr") else {}
 
     @property
     def cli_options(self) -> list[str]:
-        if self.mode == "plain":
-            return ["--no-extended-keys"]
-        if self.mode == "k-fr":
-            return ["--server-keymap", "fr"]
-        if self.mode == "console":
-            return ["--guest", "console"]
-        return []
+        options = ["--guest", "console"] if self.mode.startswith("console") else []
+        if self.mode.endswith("plain"):
+            options.append("--no-extended-keys")
+        if self.mode.endswith("k-fr"):
+            options += ["--server-keymap", "fr"]
+        return options
 
     @property
     def qemu_keymap(self) -> str | None:
         """QEMU's keymap that maps the keysyms sent (None: scancodes go straight through)."""
-        return {"plain": "en-us", "k-fr": "fr"}.get(self.mode)
+        return {"plain": "en-us", "k-fr": "fr"}.get(self.mode.removeprefix("console-"))
 
 
 CASES = [Case(layout, "extended") for layout in LAYOUTS]
 CASES += [Case(layout, "plain") for layout in LAYOUTS]
 CASES += [Case("fr", "k-fr")]
 CASES += [Case(layout, "console") for layout in LAYOUTS]
+# On a console, what QEMU's keymap cannot press goes by its code: nothing is left out.
+CASES += [Case("fr", "console-k-fr"), Case("de", "console-plain")]
 
 
 @dataclass
@@ -446,7 +447,7 @@ def typing_jobs(request, console_guest, testbed_guest_dir: Path) -> Iterator[Typ
 
     def typing_case(case: Case) -> Outcome:
         guest = console_guest(case.layout, **case.guest_options)
-        if case.mode == "console":
+        if case.mode.startswith("console"):
             text, untypable = console_text(case.layout), []
         else:
             text = layout_text(testbed_guest_dir, case.layout)
@@ -480,6 +481,14 @@ def typing_jobs(request, console_guest, testbed_guest_dir: Path) -> Iterator[Typ
     print_table(jobs.outcomes)
 
 
+def cell(outcome: Outcome | None) -> str:
+    """Exact / typable printable characters of one outcome."""
+    if outcome is None:
+        return "-"
+    typable = len(outcome.printable) - len(outcome.untypable)
+    return f"{outcome.exact()}/{typable}"
+
+
 def print_table(outcomes: dict[str, Outcome]) -> None:
     """Per layout: characters tested, and exact per mode (plain: also what was reported)."""
     if not outcomes:
@@ -495,12 +504,6 @@ def print_table(outcomes: dict[str, Outcome]) -> None:
         present = [o for o in row.values() if o is not None]
         if not present:
             continue
-
-        def cell(outcome: Outcome | None) -> str:
-            if outcome is None:
-                return "-"
-            typable = len(outcome.printable) - len(outcome.untypable)
-            return f"{outcome.exact()}/{typable}"
 
         plain = row.get("plain")
         refused = set(refused_text(layout))
@@ -520,12 +523,20 @@ def print_table(outcomes: dict[str, Outcome]) -> None:
             "- | -" if console is None else (f"{len(console.printable)} | {cell(console)}")
         )
         seconds = "+".join(f"{o.seconds:.0f}" for o in present)
-        chars = next((len(o.printable) - len(refused) for o in present if o is not console), "-")
+        auto_modes = [row.get(mode) for mode in ("extended", "plain", "k-fr")]
+        chars = next((len(o.printable) - len(refused) for o in auto_modes if o is not None), "-")
         print(
             f"| {layout} | {chars} | {cell(row.get('extended'))}"
             f" | {cell(plain)} | {reported} | {cell(row.get('k-fr'))} | {refused_cell}"
             f" | {console_cells} | {seconds} |"
         )
+    for case in CASES:
+        outcome = outcomes.get(case.id)
+        if case.mode in ("console-k-fr", "console-plain") and outcome is not None:
+            print(
+                f"\n{case.layout}, {' '.join(case.cli_options)}: {cell(outcome)} exact,"
+                f" {outcome.seconds:.0f} s"
+            )
     long = outcomes.get(LONG_SCRIPT)
     if long is not None:
         print(
