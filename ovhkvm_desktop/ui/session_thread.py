@@ -42,10 +42,12 @@ def tune_interpreter() -> None:
     - A busy screen allocates thousands of objects per update, so the collector runs often;
       each full collection walked every object of the program (~65,000: modules, keyboard
       tables, Qt wrappers), 50 ms with both threads stopped. Those that exist once a console
-      starts live as long as the program: frozen out of the collector, full collections only
-      look at what came after.
+      starts mostly live as long as the program: frozen out of the collector, full
+      collections only look at what came after. Each console's start thaws them first and
+      collects once, so the cycles of consoles closed since are not kept for ever.
     """
     sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
