@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from ovhkvm_desktop.keyboard import keysyms, scancodes
 from ovhkvm_desktop.keyboard.layouts import (
@@ -301,6 +302,18 @@ class KeyTranslator:
             self._set_level(out, press.mods, strict)
             self._tap(out, press.scancode)
 
+    def _attempt(self, steps: Callable[[list[WireKeyEvent]], object]) -> list[WireKeyEvent] | None:
+        """Run ``steps`` (which append the events they send); if the server cannot press one of
+        their keys, the state goes back to what it was and the answer is None."""
+        out: list[WireKeyEvent] = []
+        saved = self._s.snapshot()
+        try:
+            steps(out)
+        except _CannotSend:
+            self._s = saved
+            return None
+        return out
+
     def _enter_code(self, out: list[WireKeyEvent], char: str) -> None:
         """Type `char` on a Linux console by its code: its decimal digits on the keypad with
         left Alt held, nothing else; the console types it when Alt goes up. (The keymaps
@@ -373,13 +386,7 @@ class KeyTranslator:
         out: list[WireKeyEvent] = []
         event = held.event
         if held.code_entry:
-            saved = self._s.snapshot()
-            try:
-                self._enter_code(out, held.code_entry)
-            except _CannotSend:
-                self._s = saved
-                return []
-            return out
+            return self._attempt(lambda out: self._enter_code(out, held.code_entry)) or []
         if event.scancode:
             try:
                 if held.prefix:
@@ -482,33 +489,25 @@ class KeyTranslator:
         if found is None:
             return self._press_identity(key_id, stroke)
         scancode, num_on = found
-        out: list[WireKeyEvent] = []
-        saved = self._s.snapshot()
-        try:
+
+        def steps(out: list[WireKeyEvent]) -> None:
             self._sync_num(out, num_on)
             self._restore_user_mods(out)
-            event = self._send(out, True, scancode, stroke.keysym)
-        except _CannotSend:
-            self._s = saved
-            return []
-        self._s.held[key_id] = _Held(event)
-        return out
+            self._s.held[key_id] = _Held(self._send(out, True, scancode, stroke.keysym))
+
+        return self._attempt(steps) or []
 
     def _press_identity(self, key_id: int, stroke: KeyStroke) -> list[WireKeyEvent]:
         press = self.layout.press_for_keysym(stroke.keysym) if stroke.keysym else None
         scancode = press.scancode if press is not None else stroke.scancode
         if not scancode:
             return []
-        out: list[WireKeyEvent] = []
-        saved = self._s.snapshot()
-        try:
+
+        def steps(out: list[WireKeyEvent]) -> None:
             self._restore_user_mods(out)
-            event = self._send(out, True, scancode, stroke.keysym)
-        except _CannotSend:
-            self._s = saved
-            return []
-        self._s.held[key_id] = _Held(event)
-        return out
+            self._s.held[key_id] = _Held(self._send(out, True, scancode, stroke.keysym))
+
+        return self._attempt(steps) or []
 
     def _press_combo(self, key_id: int, stroke: KeyStroke, roles: set[str]) -> list[WireKeyEvent]:
         char = keysyms.char_for_keysym(stroke.keysym) if stroke.keysym else ""
@@ -522,44 +521,39 @@ class KeyTranslator:
         mods = press.mods
         if letter.isalpha() and "shift" in roles:
             mods |= Mods.SHIFT
-        out: list[WireKeyEvent] = []
-        saved = self._s.snapshot()
-        try:
+
+        def steps(out: list[WireKeyEvent]) -> None:
             self._set_level(out, mods, strict=False)
             event = self._send(out, True, press.scancode, stroke.keysym)
-        except _CannotSend:
-            self._s = saved
-            return []
-        self._s.held[key_id] = _Held(event, mods=mods)
-        return out
+            self._s.held[key_id] = _Held(event, mods=mods)
+
+        return self._attempt(steps) or []
 
     def _press_text(self, key_id: int, char: str) -> list[WireKeyEvent]:
-        for sequence in self.layout.sequences_for(char):
-            out: list[WireKeyEvent] = []
-            saved = self._s.snapshot()
-            try:
-                prefix, last = sequence[:-1], sequence[-1]
-                self._type_presses(out, prefix, strict=True)
-                self._sync_caps(out, last)
-                self._set_level(out, last.mods, strict=True)
-                if last.scancode in self._s.guest_down:
-                    self._send(out, False, last.scancode)
-                event = self._send(out, True, last.scancode)
-            except _CannotSend:
-                self._s = saved
-                continue
+        def hold(sequence: tuple[KeyPress, ...], out: list[WireKeyEvent]) -> None:
+            """Type the sequence's keys and keep its last key down (until the user's is up)."""
+            prefix, last = sequence[:-1], sequence[-1]
+            self._type_presses(out, prefix, strict=True)
+            self._sync_caps(out, last)
+            self._set_level(out, last.mods, strict=True)
+            if last.scancode in self._s.guest_down:
+                self._send(out, False, last.scancode)
+            event = self._send(out, True, last.scancode)
             self._s.held[key_id] = _Held(event, prefix=prefix, mods=last.mods, strict=True)
-            return out
+
+        def enter_code(out: list[WireKeyEvent]) -> None:
+            self._enter_code(out, char)
+            # Nothing stays down; the release only gives the user's modifiers back.
+            self._s.held[key_id] = _Held(out[-1], mods=Mods.NONE, strict=True, code_entry=char)
+
+        ways: list[Callable[[list[WireKeyEvent]], None]] = [
+            partial(hold, sequence) for sequence in self.layout.sequences_for(char)
+        ]
         if self.layout.enters_codes and self.layout.can_type(char):
-            out = []
-            saved = self._s.snapshot()
-            try:
-                self._enter_code(out, char)
-            except _CannotSend:
-                self._s = saved
-            else:
-                # Nothing stays down; the release only gives the user's modifiers back.
-                self._s.held[key_id] = _Held(out[-1], mods=Mods.NONE, strict=True, code_entry=char)
+            ways.append(enter_code)
+        for way in ways:
+            out = self._attempt(way)
+            if out is not None:
                 return out
         self.unsupported.append(char)
         return []
@@ -597,18 +591,14 @@ class KeyTranslator:
                 # (QEMU's -k keymap lacks a keysym for them).
                 sequences = [*sequences, ()]
             for sequence in sequences:
-                saved = self._s.snapshot()
-                attempt: list[WireKeyEvent] = []
-                try:
-                    if sequence:
-                        self._type_presses(attempt, sequence, strict=True)
-                    else:
-                        self._enter_code(attempt, char)
-                except _CannotSend:
-                    self._s = saved
-                    continue
-                out += attempt
-                break
+                typed = self._attempt(
+                    partial(self._type_presses, presses=sequence, strict=True)
+                    if sequence
+                    else partial(self._enter_code, char=char)
+                )
+                if typed is not None:
+                    out += typed
+                    break
             else:
                 unsupported.setdefault(char, None)
         self._restore_user_mods(out)
