@@ -33,23 +33,28 @@ from ovhkvm_desktop.ui.dirty import coalesce
 GUI_SWITCH_INTERVAL = 0.001
 
 
+_frozen = False
+
+
 def tune_interpreter() -> None:
     """Make Python answer the user within milliseconds while a console decodes a busy screen.
 
     - The session thread holds the GIL most of the time it decodes; each time the GUI thread
       wants it back (a key press, a paint) it waits up to the switch interval, 5 ms by default,
       and a key press needs it several times: 1 ms, for a few % of switching overhead.
-    - A busy screen allocates thousands of objects per update, so the collector runs often;
-      each full collection walked every object of the program (~65,000: modules, keyboard
-      tables, Qt wrappers), 50 ms with both threads stopped. Those that exist once a console
-      starts mostly live as long as the program: frozen out of the collector, full
-      collections only look at what came after. Each console's start thaws them first and
-      collects once, so the cycles of consoles closed since are not kept for ever.
+    - A busy screen allocates thousands of objects per update, so the collector runs often, and
+      each of its full collections walked every object of the program (~65,000: modules, Qt
+      wrappers, keyboard tables), up to 50 ms with both threads stopped. Those that exist when
+      the first console starts live as long as the program: frozen out of the collector, once
+      per process, full collections look only at what came after (what a console creates stays
+      collectable when it closes). Not preceded by a collection: collecting at that moment, on
+      the GUI thread, made later windows of PySide6 6.11 sometimes miss their session's signals.
     """
+    global _frozen
     sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL))
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 class Phase(enum.Enum):
