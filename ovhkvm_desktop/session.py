@@ -27,7 +27,7 @@ from ovhkvm_desktop.transport import ByteStream, open_stream
 READ_CHUNK = 64 << 10
 #: Decoding time per turn of the loop, in seconds: input queued meanwhile (key presses from the
 #: window's thread) waits this long, and one rectangle more, at most.
-DECODE_SLICE = 0.002
+DECODE_SLICE = 0.001
 
 #: A target, or something that fetches a fresh one for each attempt (OVH console tokens expire).
 TargetSource = ConsoleTarget | Callable[[], Awaitable[ConsoleTarget]]
