@@ -11,7 +11,9 @@ Run ``.venv/bin/python bench/window.py [--seconds S]`` (Qt offscreen by default;
    updates per second the client decodes, which no window can show more of.
 2. **Key latency.** While the window shows the scroll guest, key presses (Shift) are posted to
    the view's event queue, behind whatever painting is queued; the time until the session thread
-   writes the key event on the socket is measured (median, 95th percentile, worst).
+   writes the key event on the socket is measured (median, 95th percentile, worst). The same
+   with synthetic QEMU-shaped updates (1,400 Raw rectangles each), as fast as the client asks
+   and paced at 30 per second (the frame rate the window must keep while responsive).
 3. **Idle CPU.** The test card guest (a constant screen) in the window: the process's CPU time
    over S seconds, once the picture is complete.
 """
@@ -186,6 +188,21 @@ def qemu_like_frames(count: int = 6, rects: int = 1400) -> list[list[bytes]]:
     return frames
 
 
+def paced(frames: list[list[bytes]], rate: float):  # type: ignore[no-untyped-def]
+    """A stream of those updates at most ``rate`` per second (the server waits for the next
+    tick before answering a request), cycling."""
+    cycle = itertools.cycle(frames)
+    due = time.monotonic()
+
+    def next_update() -> list[bytes]:
+        nonlocal due
+        due = max(due + 1 / rate, time.monotonic())
+        time.sleep(max(0.0, due - time.monotonic()))
+        return next(cycle)
+
+    return next_update
+
+
 def report(title: str, peer: float, actual: dict, fit: dict) -> None:
     print(f"\n{title}:\n")
     print("| | frames shown/s | updates decoded/s | MB/s received | process CPU |")
@@ -238,6 +255,12 @@ def main() -> int:
         synthetic_actual = frames(app, url, ScaleMode.ACTUAL, QSize(1920, 1080), args.seconds)
         synthetic_fit = frames(app, url, ScaleMode.FIT, QSize(1280, 720), args.seconds)
         synthetic_keys, synthetic_gui = key_latency(app, url, args.presses)
+    log("synthetic updates at 30 per second...")
+    with RfbServer(1920, 1080) as server:
+        server.stream = paced(qemu_like_frames(), 30.0)
+        url = f"vnc://127.0.0.1:{server.port}"
+        at30 = frames(app, url, ScaleMode.ACTUAL, QSize(1920, 1080), args.seconds)
+        at30_keys, at30_gui = key_latency(app, url, args.presses)
     log("booting the test card guest...")
     with QemuGuest(mode="testcard") as guest:
         idle = idle_cpu(app, guest.vnc_url, args.seconds)
@@ -252,6 +275,11 @@ def main() -> int:
         synthetic_fit,
     )
     report_keys("the synthetic updates", synthetic_keys, synthetic_gui)
+    print(
+        f"\nThe same updates at 30 per second (the target's rate), actual size:"
+        f" {at30['fps']:.1f} frames shown/s, process CPU {at30['cpu']:.0f} %"
+    )
+    report_keys("30 synthetic updates per second", at30_keys, at30_gui)
     print(f"\nIdle console (test card, constant): {idle:.2f} % of one core")
     return 0
 
