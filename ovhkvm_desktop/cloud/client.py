@@ -148,6 +148,13 @@ class ApiRefused(ApiError):
         self.code = code
 
 
+#: What `_login_hint` writes, for a front end that offers its own way to log in again (the app).
+LOGIN_HINT = re.compile(
+    r"log in again: ovhkvm-desktop login --profile \S+ --endpoint \S+"
+    r" (?:--application-key|--oauth2 --client-id) \S+"
+)
+
+
 def _login_hint(profile: Profile) -> str:
     if profile.method == METHOD_OAUTH2:
         how = f"--oauth2 --client-id {profile.client_id or 'ID'}"

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from ovhkvm_desktop.cloud.client import LOGIN_HINT
 from ovhkvm_desktop.errors import ConsoleError
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,19 @@ ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
 # -- work off the GUI thread -------------------------------------------------------------------
 
 
-#: The command the cloud layer's messages give to log in again: in the app, a dialog does it.
-_CLI_LOGIN_HINT = re.compile(
-    r": log in again: ovhkvm-desktop login --profile \S+ --endpoint \S+"
-    r" (?:--application-key|--oauth2 --client-id) \S+"
-)
-LOGIN_AGAIN = ": log in again (Add account…, with the same profile name)"
+#: The command the cloud layer's messages give to log in again, with what leads to it (": " or
+#: " then "): in the app, a dialog does it.
+_CLI_LOGIN_HINT = re.compile(r"(:\s*|\s+then\s+)" + LOGIN_HINT.pattern)
+LOGIN_AGAIN = "log in again (Add account…, with the same profile name)"
 
 
 def in_words(exc: BaseException, login_again: str = LOGIN_AGAIN) -> str:
     """What went wrong, in one line for the user: our errors are sentences already; the command
-    line's way to log in again becomes ``login_again``, the app's."""
+    line's way to log in again becomes ``login_again``, the app's (nothing when it is "")."""
     if isinstance(exc, ConsoleError):
-        text = _CLI_LOGIN_HINT.sub(login_again, str(exc).strip())
+        text = _CLI_LOGIN_HINT.sub(
+            lambda match: match.group(1) + login_again if login_again else "", str(exc).strip()
+        )
         return text[:1].upper() + text[1:] if text else type(exc).__name__
     return f"Unexpected error ({type(exc).__name__}: {exc})"
 

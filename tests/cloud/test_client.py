@@ -218,3 +218,14 @@ def test_a_refused_oauth2_secret_says_to_check_it(tls_fake):
         api.get("/vps")
     assert "OAuth2 service account of the profile 'sa' was refused" in str(error.value)
     assert "wrong-secret" not in str(error.value)
+
+
+def test_the_login_hint_pattern_matches_what_the_messages_say():
+    """The app finds the command-line hint in messages through LOGIN_HINT: both ways in."""
+    from ovhkvm_desktop.cloud.client import LOGIN_HINT, _login_hint
+    from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
+
+    application = Profile("work", "ovh-eu", application_key="AK1")
+    oauth2 = Profile("ci", "ovh-ca", method=METHOD_OAUTH2, client_id="EU.abc-123")
+    for profile in (application, oauth2):
+        assert LOGIN_HINT.fullmatch(_login_hint(profile)), _login_hint(profile)

@@ -649,3 +649,26 @@ def test_the_icon_is_drawn_at_every_size(qapp) -> None:
         middle_left = image.pixelColor(int(size * 0.1), size // 2)
         assert middle_left.blue() > 150 and middle_left.red() < 60  # the blue square
         assert image.pixelColor(0, 0).alpha() == 0  # rounded corners
+
+
+def test_every_command_line_login_hint_becomes_the_apps() -> None:
+    """Whatever leads to it (": ", " then "), the hint names the app's way, never the CLI's."""
+    from ovhkvm_desktop.cloud.client import CredentialRejected, _login_hint
+    from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
+    from ovhkvm_desktop.ui.app import in_words
+
+    oauth2 = Profile("ci", "ovh-eu", method=METHOD_OAUTH2, client_id="EU.abc")
+    refused = CredentialRejected(
+        f"the OAuth2 service account was refused: check its client id and secret,"
+        f" then {_login_hint(oauth2)}"
+    )
+    assert in_words(refused) == (
+        "The OAuth2 service account was refused: check its client id and secret, then log in"
+        " again (Add account…, with the same profile name)"
+    )
+    assert in_words(refused, login_again="") == (
+        "The OAuth2 service account was refused: check its client id and secret,"
+    )
+    application = Profile("work", "ovh-eu", application_key="AK")
+    missing = CredentialRejected(f"the secrets are not in the keyring: {_login_hint(application)}")
+    assert in_words(missing, login_again="") == "The secrets are not in the keyring"
