@@ -3,12 +3,17 @@
 The file lives in the platform's config directory (platformdirs), or in ``$OVHKVM_CONFIG_DIR``.
 It never holds a secret: application secrets, consumer keys and OAuth2 client secrets go to the
 OS keyring (``secrets.py``). What it holds for a profile is what the user could read on a screen:
-the endpoint, the kind of credential, the application key or OAuth2 client id.
+the endpoint, the kind of credential, the application key or OAuth2 client id; and what the
+windows remember: the console door that worked, each server's keyboard choices, the geometry.
+
+A file the app cannot use (broken JSON, or JSON of another shape) is reported and never written
+over: the user decides whether to fix it or remove it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -29,6 +34,8 @@ from ovhkvm_desktop.errors import ConsoleError
 APP_NAME = "ovhkvm-desktop"
 CONFIG_FILE = "config.json"
 CONFIG_DIR_ENV = "OVHKVM_CONFIG_DIR"
+#: The console window's own file before its choices moved into config.json; read, never written.
+OLD_CONSOLE_FILE = "console-window.json"
 
 #: The endpoints python-ovh knows (`ovh.client.ENDPOINTS`), the only ones a profile may name.
 ENDPOINTS = (
@@ -85,13 +92,106 @@ def check_endpoint(endpoint: str) -> str:
 
 
 def config_dir() -> Path:
-    """``$OVHKVM_CONFIG_DIR``, else the platform's config directory for the app."""
+    """``$OVHKVM_CONFIG_DIR``, else the platform's config directory for the app: the one place
+    where every setting lives (roaming on Windows, so that it follows the user)."""
     env = os.environ.get(CONFIG_DIR_ENV)
     if env:
         return Path(env)
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False, roaming=True))
+
+
+def _old_console_dirs(directory: Path) -> list[Path]:
+    """Where the console window kept its own file: beside config.json, and, on Windows, in the
+    local (not roaming) config directory, which it used by mistake."""
+    dirs = [directory]
+    if not os.environ.get(CONFIG_DIR_ENV) and directory == config_dir():
+        import platformdirs
+
+        local = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+        if local != directory:
+            dirs.append(local)
+    return dirs
+
+
+# -- the shape of the file -------------------------------------------------------------------------
+
+#: Says what is wrong with a value found at a place in the file, or None when the app can use it.
+_Check = Callable[[object, str], str | None]
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _string(value: object, where: str) -> str | None:
+    return None if isinstance(value, str) else f"{where!r} is {_kind(value)}, not a string"
+
+
+def _object_of(each: _Check | None = None) -> _Check:
+    """An object whose every value passes ``each`` (any JSON value when None)."""
+
+    def check(value: object, where: str) -> str | None:
+        if not isinstance(value, dict):
+            return f"{where!r} is {_kind(value)}, not an object"
+        if each is None:
+            return None
+        for key, item in value.items():
+            problem = each(item, f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
+def _profile_shape(value: object, where: str) -> str | None:
+    if not isinstance(value, dict):
+        return f"{where!r} is {_kind(value)}, not an object"
+    for field in ("endpoint", "method", "application_key", "client_id"):
+        problem = _string(value[field], f"{where}.{field}") if field in value else None
+        if problem:
+            return problem
+    return None
+
+
+#: What the app reads at the top of the file. Other keys (from a later version) are kept as they
+#: are; so are the values of a server's console choices that are not strings (``server_choices``
+#: only returns strings), so that a later version may remember other kinds of things there.
+_SHAPE: dict[str, _Check] = {
+    "default_profile": _string,
+    "profiles": _object_of(_profile_shape),
+    "console_doors": _object_of(_object_of(_string)),  # profile -> service -> door
+    "consoles": _object_of(_object_of()),  # server -> choice -> value
+    "settings": _object_of(),  # key -> any value
+}
+
+
+def settings_problem(data: object) -> str | None:
+    """What makes ``data`` (a parsed settings file) unusable by the app, in a few words, or
+    None when every part the app reads has the type it expects."""
+    if not isinstance(data, dict):
+        return f"it holds {_kind(data)}, not an object"
+    for key, check in _SHAPE.items():
+        problem = check(data[key], key) if key in data else None
+        if problem:
+            return problem
+    return None
+
+
+def _strings(entry: dict[str, Any]) -> dict[str, str]:
+    return {name: value for name, value in entry.items() if isinstance(value, str)}
 
 
 #: Held while a settings file is read, changed and written back, by every writer of this process.
@@ -113,9 +213,28 @@ def exclusive(directory: Path) -> Iterator[None]:
             os.close(fd)  # and with it the lock
 
 
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable. POSIX only: Windows cannot open a directory, and
+    some file systems (network, FUSE) refuse to sync one, which loses nothing that was there."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    finally:
+        os.close(fd)
+
+
 class Settings:
     """The settings file: read at first, then again before each change, which is written back
-    (atomically) at once, so that nothing another writer saved meanwhile is lost.
+    (atomically, and synced to the disk) at once, so that nothing another writer saved meanwhile
+    is lost, and a crash leaves the old file or the new one, whole.
+
+    Reading methods answer from what was read last; a damaged file is reported (``ConfigError``)
+    by the constructor and by every change, and is never written over.
 
     Thread-safe: API workers record what they learned (the console door that worked) while the
     GUI reads; the app and command lines may write at the same time.
@@ -124,56 +243,71 @@ class Settings:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = Path(directory) if directory else config_dir()
         self.path = self.directory / CONFIG_FILE
+        self._old_console_files = [d / OLD_CONSOLE_FILE for d in _old_console_dirs(self.directory)]
         self._lock = threading.RLock()
         self._data: dict[str, Any] = self._read()
 
+    def _damaged(self, what: str) -> ConfigError:
+        return ConfigError(
+            f"the settings file {self.path} is damaged ({what}); fix it or remove it"
+        )
+
     def _read(self) -> dict[str, Any]:
+        """The settings on disk, checked: a ``ConfigError`` when the app cannot use them."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as exc:
             raise ConfigError(f"cannot read the settings {self.path}: {exc.strerror}") from None
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(
-                f"the settings file {self.path} is damaged ({exc}); fix it or remove it"
-            ) from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"the settings file {self.path} is damaged; fix it or remove it")
+            # utf-8-sig: a byte order mark (Notepad adds one) is not damage.
+            data = json.loads(raw.decode("utf-8-sig"))
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise self._damaged(str(exc)) from None
+        except RecursionError:
+            raise self._damaged("it is nested too deeply") from None
+        problem = settings_problem(data)
+        if problem:
+            raise self._damaged(problem)
+        assert isinstance(data, dict)  # settings_problem checked it
         return data
 
     def _change(self, change: Callable[[dict[str, Any]], object]) -> None:
-        """Apply ``change`` to the settings as they are on disk now, and write them."""
+        """Apply ``change`` to the settings as they are on disk now, and write them. A damaged
+        file raises ``ConfigError`` before anything is written."""
         with self._lock:
             try:
                 with exclusive(self.directory):
-                    self._data = self._read()
-                    change(self._data)
-                    self._write()
+                    data = self._read()
+                    change(data)
+                    problem = settings_problem(data)
+                    if problem:  # a caller's mistake: the next reader would call it damaged
+                        raise ValueError(f"refusing to write settings where {problem}")
+                    self._write(data)
+                    self._data = data
             except OSError as exc:
                 raise ConfigError(
                     f"cannot write the settings in {self.directory}: {exc.strerror or exc}"
                 ) from None
 
-    def _write(self) -> None:
+    def _write(self, data: dict[str, Any]) -> None:
+        """Replace the file atomically: a temporary file in the same directory (0o600, as
+        mkstemp makes it), synced, renamed over the file, and the rename synced."""
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"  # before any file is made
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=self.directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(self._data, out, indent=2, sort_keys=True)
-                    out.write("\n")
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot write the settings in {self.directory}: {exc.strerror or exc}"
-            ) from None
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _sync_directory(self.directory)
 
     # -- profiles ------------------------------------------------------------------------------
 
@@ -186,8 +320,8 @@ class Settings:
     def _profile(name: str, data: dict[str, Any]) -> Profile:
         return Profile(
             name=name,
-            endpoint=str(data.get("endpoint", "ovh-eu")),
-            method=str(data.get("method", METHOD_APPLICATION)),
+            endpoint=data.get("endpoint", "ovh-eu"),
+            method=data.get("method", METHOD_APPLICATION),
             application_key=data.get("application_key"),
             client_id=data.get("client_id"),
         )
@@ -217,7 +351,7 @@ class Settings:
             if chosen in stored:
                 return str(chosen)
             if len(stored) == 1:
-                return next(iter(stored))
+                return str(next(iter(stored)))
             return DEFAULT_PROFILE if DEFAULT_PROFILE in stored else None
 
     def save_profile(self, profile: Profile, make_default: bool = False) -> None:
@@ -247,8 +381,8 @@ class Settings:
     def console_door(self, profile: str, service: str) -> str | None:
         """The console door that worked last time for this VPS (see cloud/consoles.py)."""
         with self._lock:
-            door = self._data.get("console_doors", {}).get(profile, {}).get(service)
-            return str(door) if door else None
+            door: str | None = self._data.get("console_doors", {}).get(profile, {}).get(service)
+            return door or None
 
     def remember_console_door(self, profile: str, service: str, door: str) -> None:
         if self.console_door(profile, service) == door:
@@ -259,8 +393,52 @@ class Settings:
 
         self._change(change)
 
+    def server_choices(self, server: str) -> dict[str, str]:
+        """What the user chose last time in the console window for this server (guest layout,
+        keyboard mode, guest system...), by name; {} when nothing was chosen.
+
+        A server that config.json does not know yet is looked up in the console window's old
+        file (``console-window.json``), which stays as it is: read here, never written."""
+        with self._lock:
+            entry = self._data.get("consoles", {}).get(server)
+        if entry is not None:
+            return _strings(entry)
+        return self._old_console_choices().get(server, {})
+
+    def remember_server_choices(self, server: str, **values: str) -> None:
+        """Remember these choices for the server, beside the others remembered for it. A server
+        known only from the old file starts from its choices there."""
+        for name, value in values.items():
+            if not isinstance(value, str):
+                raise TypeError(f"a server choice is a string, not {value!r} for {name!r}")
+        if not values:
+            return
+
+        def change(data: dict[str, Any]) -> None:
+            consoles = data.setdefault("consoles", {})
+            if server not in consoles:
+                consoles[server] = self._old_console_choices().get(server, {})
+            consoles[server].update(values)
+
+        self._change(change)
+
+    def _old_console_choices(self) -> dict[str, dict[str, str]]:
+        """The servers in the console window's old file(s). That file may be damaged: it was
+        only ever treated as a cache, so what cannot be read there is simply not found."""
+        found: dict[str, dict[str, str]] = {}
+        for path in self._old_console_files:
+            try:
+                data = json.loads(path.read_bytes().decode("utf-8-sig"))
+            except (OSError, ValueError, RecursionError):
+                continue
+            servers = data.get("servers") if isinstance(data, dict) else None
+            for server, entry in servers.items() if isinstance(servers, dict) else ():
+                if isinstance(entry, dict):
+                    found.setdefault(server, _strings(entry))
+        return found
+
     def get(self, key: str, default: Any = None) -> Any:
-        """A free-form setting (for the window: last layout per server, geometry...)."""
+        """A free-form setting (for the window: its geometry...)."""
         with self._lock:
             return self._data.get("settings", {}).get(key, default)
 
