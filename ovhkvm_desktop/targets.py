@@ -3,7 +3,8 @@ turned into where and how to connect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from ovhkvm_desktop.errors import ConsoleError
@@ -12,38 +13,50 @@ DEFAULT_VNC_PORT = 5900
 NOVNC_PAGES = ("vnc_auto.html", "vnc.html", "vnc_lite.html")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ConsoleTarget:
     """One console to connect to: a TCP address, or a WebSocket URL."""
 
     transport: str  # "tcp" or "websocket"
     host: str
     port: int
-    url: str = ""  # the WebSocket URL (for transport "websocket")
-    password: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)  # sent as the `token` cookie too
+    url: str = ""  # the WebSocket URL (for transport "websocket"); may hold `?token=`
+    password: str | None = None
+    token: str | None = None  # sent as the `token` cookie too
 
     @property
     def display(self) -> str:
         """How the target is named in messages (never with its password or token)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
         if self.transport == "tcp":
+            host = f"[{self.host}]" if ":" in self.host else self.host
             return f"{host}:{self.port}"
-        parts = urlsplit(self.url)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        # The query (where nova puts the token) is left out: a title needs no `?token=***`.
+        return redact_target(self.url.partition("#")[0].partition("?")[0])
+
+    def __repr__(self) -> str:
+        # Not the dataclass's: its `url` field carries the token.
+        return f"ConsoleTarget({self.transport} {self.display})"
 
     def with_password(self, password: str | None) -> ConsoleTarget:
         return ConsoleTarget(self.transport, self.host, self.port, self.url, password, self.token)
 
 
 def parse_target(text: str) -> ConsoleTarget:
-    """Parse a TARGET as the command line contract defines it."""
+    """Parse a TARGET as the command line contract defines it.
+
+    Every message names the target through ``redact_target``: a mistyped target may well carry
+    a password or a token, and messages end up on screens, in terminals' scrollback and in bug
+    reports."""
     text = text.strip()
     if text.startswith("ovh:"):
         raise ConsoleError("ovh: targets need an OVHcloud profile; see 'ovhkvm-desktop login'")
-    if "://" not in text:
-        return _tcp_target(urlsplit("vnc://" + text), text)
-    parts = urlsplit(text)
+    try:
+        if "://" not in text:
+            return _tcp_target(urlsplit("vnc://" + text), text)
+        parts = urlsplit(text)
+    except ValueError:
+        # urllib's own words may quote the whole netloc, password included.
+        raise ConsoleError(f"{redact_target(text)!r} is not a valid address") from None
     scheme = parts.scheme.lower()
     if scheme == "vnc":
         return _tcp_target(parts, text)
@@ -51,7 +64,9 @@ def parse_target(text: str) -> ConsoleTarget:
         return _websocket_target(parts, text)
     if scheme in ("http", "https"):
         return _novnc_page_target(parts, text)
-    raise ConsoleError(f"unknown kind of target {text!r}: use vnc://, ws://, wss:// or a noVNC URL")
+    raise ConsoleError(
+        f"unknown kind of target {redact_target(text)!r}: use vnc://, ws://, wss:// or a noVNC URL"
+    )
 
 
 def _host_port(parts: SplitResult, text: str, default_port: int) -> tuple[str, int]:
@@ -59,11 +74,11 @@ def _host_port(parts: SplitResult, text: str, default_port: int) -> tuple[str, i
         port = parts.port
     except ValueError:
         raise ConsoleError(
-            f"the port in {_redact(text)!r} is not a number from 1 to 65535"
+            f"the port in {redact_target(text)!r} is not a number from 1 to 65535"
         ) from None
     host = parts.hostname
     if not host:
-        raise ConsoleError(f"no host in {_redact(text)!r}")
+        raise ConsoleError(f"no host in {redact_target(text)!r}")
     return host, port or default_port
 
 
@@ -89,7 +104,8 @@ def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
     page = parts.path.rsplit("/", 1)[-1]
     if page not in NOVNC_PAGES:
         raise ConsoleError(
-            f"{_redact(text)!r} is not a noVNC console page (expected {', '.join(NOVNC_PAGES)})"
+            f"{redact_target(text)!r} is not a noVNC console page"
+            f" (expected {', '.join(NOVNC_PAGES)})"
         )
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     scheme = parts.scheme.lower()
@@ -102,7 +118,7 @@ def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
         try:
             port = int(query["port"])
         except ValueError:
-            raise ConsoleError(f"the port in {_redact(text)!r} is not a number") from None
+            raise ConsoleError(f"the port in {redact_target(text)!r} is not a number") from None
     path = query.get("path", "websockify").lstrip("/")
     path_part, _, path_query = path.partition("?")
     path_args = {k: v[-1] for k, v in parse_qs(path_query).items()}
@@ -117,16 +133,81 @@ def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
     return ConsoleTarget("websocket", host, port, url, query.get("password"), token)
 
 
-def _redact(text: str) -> str:
-    """The target as the user typed it, less any password or token."""
-    parts = urlsplit(text if "://" in text else "vnc://" + text)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rpartition("@")[2]
-    query = "&".join(
-        f"{k}=***" if k in ("token", "password", "path") else f"{k}={v}"
-        for k, v in (
-            (kv.partition("=")[0], kv.partition("=")[2]) for kv in parts.query.split("&") if kv
-        )
+# -- what messages may show of a target ------------------------------------------------------------
+
+HIDDEN = "***"
+#: The query parameters whose values a message may show: where to connect, never who may. Every
+#: other value is hidden (`token`, `password`, noVNC's `path=%3Ftoken%3D…`, and any name this
+#: list does not know, percent-encoded names included).
+_SHOWN_PARAMETERS = frozenset({"host", "port", "encrypt"})
+_SHOWN_VALUE = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_PAIR_SEPARATORS = re.compile(r"([/;?&])")
+
+
+def redact_target(text: str) -> str:
+    """A target as a message may show it: the user's text without its userinfo (password or user
+    name), without the values of its parameters but where to connect (`host`, `port`,
+    `encrypt`), and without a port that is not a number (a password typed where the host was
+    forgotten: `vnc://:hunter2`). Percent-encoded paths are decoded first, so that
+    `%3Ftoken%3D` is seen for what it is.
+
+    It reads the text itself, never urllib's parse of it, so it never raises and shows safely
+    what urllib refuses: a password holding `/`, `?` or `#` ends at the last `@`."""
+    text = text.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        scheme, rest = "", text
+    userinfo = ""
+    if "@" in rest:
+        userinfo, rest = HIDDEN + "@", rest.rpartition("@")[2]
+    rest, hashmark, fragment = rest.partition("#")
+    rest, qmark, query = rest.partition("?")
+    authority, slash, path = rest.partition("/")
+    shown = (
+        (f"{scheme}://" if scheme else "")
+        + userinfo
+        + _redact_authority(authority)
+        + slash
+        + _redact_pairs(_unquoted(path), bare=True)
+        + qmark
+        + _redact_pairs(query, bare=False)
+        + hashmark
+        + _redact_pairs(fragment, bare=False)
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown)
+
+
+def _redact_authority(authority: str) -> str:
+    """HOST[:PORT] with a port that is not a number hidden (an IPv6 host is in brackets)."""
+    host_end = authority.find("]") + 1 if authority.startswith("[") else 0
+    colon = authority.find(":", host_end)
+    if colon < 0:
+        return authority
+    port = authority[colon + 1 :]
+    return authority[: colon + 1] + (port if port.isdigit() or not port else HIDDEN)
+
+
+def _redact_pairs(text: str, *, bare: bool) -> str:
+    """`NAME=VALUE` pieces (between `/ ; ? &`) with their values hidden, but where to connect.
+    ``bare``: pieces without `=` are shown (a path's segments); in a query or a fragment they
+    could be a bare secret (`?T0ken`), and are hidden."""
+    pieces = _PAIR_SEPARATORS.split(text)
+    for i in range(0, len(pieces), 2):
+        name, equals, value = pieces[i].partition("=")
+        if not equals:
+            if not bare and name:
+                pieces[i] = HIDDEN
+            continue
+        shown = name.lower() in _SHOWN_PARAMETERS and _SHOWN_VALUE.fullmatch(value)
+        pieces[i] = f"{name}={value if shown else HIDDEN}"
+    return "".join(pieces)
+
+
+def _unquoted(path: str) -> str:
+    for _ in range(3):  # twice-encoded is still encoded
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    return path

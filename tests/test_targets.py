@@ -3,7 +3,7 @@
 import pytest
 
 from ovhkvm_desktop.errors import ConsoleError
-from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.targets import parse_target, redact_target
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,110 @@ def test_bad_targets_say_what_is_wrong_without_secrets(text, words):
     assert words in str(info.value)
     assert "secret" not in str(info.value)
     assert "pw" not in str(info.value)
+
+
+SECRET = "sekret"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a mistyped scheme, with the password, a user and a password, a token
+        "vnx://:sekret@192.0.2.1:5901",
+        "vnx://admin:sekret@host",
+        "vnx://host/websockify?token=sekret",
+        # a port that is not a number, a port that is the password (the host forgotten)
+        "vnc://:sekret@host:59o1",
+        "vnc://:sekret",
+        "vnc://admin:sekret@host:99999",
+        # userinfo without a password (the user name is the secret), percent-encoded
+        "vnc://sekret@host:99999",
+        "vnc://:sek%72et@host:99999",
+        "vnc://:s%65kret@",
+        # a password holding characters a URL reserves (urllib splits it wrongly)
+        "vnc://:sek/ret@host",
+        "vnc://:sek?ret@host",
+        "vnc://:sek#ret@host",
+        # what urllib itself refuses, quoting the netloc in its own message
+        "vnc://:sekret@ho\uff03st",
+        "vnc://:sekret@[::1",
+        # no '://'
+        ":sekret@",
+        ":sekret@host:99999",
+        "sekret@host:x",
+        # noVNC pages: token in the query, in `path`, under an encoded name, in the fragment
+        "https://h:6080/index.html?token=sekret",
+        "https://h:6080/vnc_lite.html?path=%3Ftoken%3Dsekret&port=x",
+        "https://h:6080/index.html?%74oken=sekret",
+        "https://h:6080/index.html?auth=sekret",
+        "https://h:6080/index.html?sekret",
+        "https://h:60x0/vnc.html#password=sekret",
+        "http://:sekret@h/vnc.html?port=no",
+        # WebSocket: token, password parameter, userinfo
+        "ws://h:x/websockify?token=sekret",
+        "wss://h:x/websockify?password=sekret",
+        "wss://:sekret@h:x/",
+        "ws://:sekret@/",
+    ],
+)
+def test_a_bad_target_never_shows_its_password_or_token(text):
+    with pytest.raises(ConsoleError) as info:
+        parse_target(text)
+    message = str(info.value)
+    assert SECRET not in message and "sek" not in message, message
+    assert "ret@" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("vnx://:sekret@192.0.2.1:5901", "unknown kind of target 'vnx://***@192.0.2.1:5901'"),
+        ("vnc://:sekret@host:59o1", "the port in 'vnc://***@host:***' is not a number"),
+        ("vnc://host:99999", "the port in 'vnc://host:99999' is not a number"),
+        ("vnc://:sekret@ho\uff03st", "'vnc://***@ho\uff03st' is not a valid address"),
+        (
+            "https://h:6080/vnc_lite.html?path=%3Ftoken%3Dsekret&port=x",
+            "the port in 'https://h:6080/vnc_lite.html?path=***&port=x' is not a number",
+        ),
+    ],
+)
+def test_a_bad_target_is_named_with_what_locates_it(text, words):
+    with pytest.raises(ConsoleError) as info:
+        parse_target(text)
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("vnc://:pw@h:5901", "vnc://***@h:5901"),
+        ("127.0.0.1:5977", "127.0.0.1:5977"),
+        ("user:pw@h", "***@h"),
+        ("ws://h/ws%3Ftoken%3Dsecret", "ws://h/ws?token=***"),
+        (
+            "https://h/vnc.html?host=other&port=6081&encrypt=1&path=x",
+            ("https://h/vnc.html?host=other&port=6081&encrypt=1&path=***"),
+        ),
+        ("https://h/vnc.html?host=a%40b", "https://h/vnc.html?host=***"),
+        ("vnc://a\nb", "vnc://a\\nb"),
+    ],
+)
+def test_redacted_targets_keep_where_and_hide_who(text, shown):
+    assert redact_target(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vnc://:secret@h:5900",
+        "wss://:secret@h/websockify?token=secret",
+        "https://h:6080/vnc_lite.html?path=%3Ftoken%3Dsecret",
+        "http://h/vnc.html?password=secret&token=secret",
+        "ws://h/ws%3Ftoken%3Dsecret",
+    ],
+)
+def test_a_good_target_is_named_and_shown_without_its_secrets(text):
+    target = parse_target(text)
+    assert target.password == "secret" or target.token == "secret" or "secret" in target.url
+    assert "secret" not in target.display
+    assert "secret" not in repr(target) and "secret" not in str(target)
