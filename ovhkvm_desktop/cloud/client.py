@@ -108,22 +108,29 @@ def rule_for(method: str, path: str) -> AccessRule | None:
 
 
 class ApiError(ConsoleError):
-    """An OVHcloud API call failed; ``str()`` says what to do."""
+    """An OVHcloud API call failed; ``str()`` says what happened.
+
+    ``login`` names the profile when logging it in again is what fixes it: each front end says
+    how in its own words (the command line its ``login`` command, the app its dialog)."""
+
+    def __init__(self, message: str, *, login: Profile | None = None) -> None:
+        super().__init__(message)
+        self.login = login
 
 
 class CredentialRejected(ApiError):
     """The profile's credential is invalid, expired, revoked or missing: log in again."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, profile: Profile, code: str | None = None) -> None:
+        super().__init__(message, login=profile)
         self.code = code  # the API's errorCode, when it gave one
 
 
 class CallNotGranted(ApiError):
-    """The consumer key does not have the access rule for this call."""
+    """The consumer key does not have the access rule for this call: a new login asks for it."""
 
-    def __init__(self, message: str, rule: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, rule: str, profile: Profile) -> None:
+        super().__init__(message, login=profile)
         self.rule = rule
 
 
@@ -146,24 +153,6 @@ class ApiRefused(ApiError):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-#: What `_login_hint` writes, for a front end that offers its own way to log in again (the app).
-LOGIN_HINT = re.compile(
-    r"log in again: ovhkvm-desktop login --profile \S+ --endpoint \S+"
-    r" (?:--application-key|--oauth2 --client-id) \S+"
-)
-
-
-def _login_hint(profile: Profile) -> str:
-    if profile.method == METHOD_OAUTH2:
-        how = f"--oauth2 --client-id {profile.client_id or 'ID'}"
-    else:
-        how = f"--application-key {profile.application_key or 'AK'}"
-    return (
-        f"log in again: ovhkvm-desktop login --profile {profile.name}"
-        f" --endpoint {profile.endpoint} {how}"
-    )
 
 
 def _response_details(exc: ovh.exceptions.APIError) -> tuple[int | None, str | None, str]:
@@ -216,25 +205,27 @@ def explain(
         rule = rule_for(method, path)
         named = str(rule) if rule else call
         return CallNotGranted(
-            f"the credentials of {who} do not allow {named}: {_login_hint(profile)}"
-            " (the new consumer key asks for every rule the app needs)",
+            f"the credentials of {who} do not allow {named} (a new consumer key asks for"
+            " every rule the app needs)",
             named,
+            profile,
         )
     if isinstance(exc, E.InvalidKey):
         return CredentialRejected(
             f"the OVHcloud API does not accept the application key of {who}"
-            f" (unknown or deleted application): {_login_hint(profile)}"
+            " (unknown or deleted application)",
+            profile,
         )
     if isinstance(exc, E.InvalidCredential | E.NotCredential):
         return CredentialRejected(
-            f"the consumer key of {who} is not valid (expired, revoked or never validated):"
-            f" {_login_hint(profile)}",
+            f"the consumer key of {who} is not valid (expired, revoked or never validated)",
+            profile,
             "INVALID_CREDENTIAL" if isinstance(exc, E.InvalidCredential) else "NOT_CREDENTIAL",
         )
     if isinstance(exc, E.OAuth2FailureError):
         return CredentialRejected(
-            f"the OAuth2 service account of {who} was refused: check its client id and secret,"
-            f" then {_login_hint(profile)}"
+            f"the OAuth2 service account of {who} was refused (check its client id and secret)",
+            profile,
         )
     if isinstance(exc, E.HTTPError | E.NetworkError):
         cause = exc.args[1] if len(exc.args) > 1 else exc.__cause__
@@ -248,7 +239,7 @@ def explain(
             " retry in a moment"
         )
     if isinstance(exc, E.InvalidRegion | E.InvalidConfiguration):
-        return CredentialRejected(f"{who} is incomplete: {_login_hint(profile)}")
+        return CredentialRejected(f"{who} is incomplete", profile)
     if not isinstance(exc, E.APIError):
         return ApiRefused(f"{call} failed: {type(exc).__name__}")
 
@@ -267,11 +258,11 @@ def explain(
             f"the service {name!r} has expired{said}: renew it in the OVHcloud control panel"
         )
     if status == 401:
-        return CredentialRejected(f"{who} is not logged in{said}: {_login_hint(profile)}")
+        return CredentialRejected(f"{who} is not logged in{said}", profile)
     if code == "INVALID_SIGNATURE":
         return CredentialRejected(
-            f"the API refused the signature of {call}: the application secret of {who} is wrong:"
-            f" {_login_hint(profile)}",
+            f"the API refused the signature of {call}: the application secret of {who} is wrong",
+            profile,
             code,
         )
     if code == "QUERY_TIME_OUT":
@@ -434,5 +425,5 @@ class OvhApi:
 def _missing(profile: Profile, secrets: Secrets) -> CredentialRejected:
     where = "this run's memory" if not secrets.persistent else "the keyring"
     return CredentialRejected(
-        f"the secrets of the profile {profile.name!r} are not in {where}: {_login_hint(profile)}"
+        f"the secrets of the profile {profile.name!r} are not in {where}", profile
     )

@@ -1,33 +1,34 @@
-"""Console acquisition for `ovh:SERVICE`: the three doors of a VPS console, tried in order (the
-one that worked last time first), a fresh console for every connect; and a dedicated server's
-HTML5 KVM URL.
+"""Console acquisition for `ovh:SERVICE`: the three doors of a VPS console, in order (the one
+that worked last time first), a fresh console for every connect; and a dedicated server's HTML5
+KVM URL.
 
 Doors (PROTOCOL-NOTES.md section 1):
 - ``getConsoleUrl``: nova's noVNC page URL → RFB over WebSocket with the page's token;
 - ``VNCOverWebSocket``: `openConsoleAccess` → host, port, password → RFB over ``wss://host:port/``;
-- ``VNC``: `openConsoleAccess` → host, port, password → RFB over TCP; the port may take a minute
-  or two to open, so it is probed until it accepts (up to PORT_OPEN_TIMEOUT, with progress).
+- ``VNC``: `openConsoleAccess` → host, port, password → RFB over TCP, unencrypted; the port may
+  take a minute or two to open (the session waits for it, up to PORT_OPEN_TIMEOUT).
+
+This module only talks to the API: connecting, and which failures move on to the next door, is
+the session's (``session/console.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ovhkvm_desktop.cloud.client import (
     ApiError,
     ApiRefused,
-    CallNotGranted,
     OvhApi,
     UnknownServer,
 )
 from ovhkvm_desktop.cloud.inventory import Server, dedicated_path, vps_path, vps_server
 from ovhkvm_desktop.config import Settings
-from ovhkvm_desktop.errors import ConnectFailed, ConsoleError
+from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.targets import ConsoleTarget, parse_target
 
 GET_CONSOLE_URL = "getConsoleUrl"
@@ -37,7 +38,6 @@ DOORS = (GET_CONSOLE_URL, VNC_OVER_WEBSOCKET, VNC)
 
 #: How long the VNC door's port may take to open (OVH: one to two minutes).
 PORT_OPEN_TIMEOUT = 180.0
-PORT_PROBE_INTERVAL = 2.0
 #: How long a dedicated server's IPMI access task may take.
 IPMI_TIMEOUT = 120.0
 
@@ -63,19 +63,11 @@ def keyboard_of(keymap: str | None) -> tuple[str, str]:
     return keymap, keymap
 
 
-@dataclass
-class DoorAttempt:
-    door: str
-    error: str
-
-
 class VpsConsole:
-    """The console of one VPS, as the TargetSource of a ConsoleSession.
-
-    ``await console()`` asks the API for a fresh console through the current door; after the
-    session connected, ``connected()`` remembers the door; when connecting through it failed,
-    ``next_door(error)`` moves on (False when every door was tried).
-    """
+    """The API side of one VPS's console: what the VPS is, a fresh console through a door, and
+    the door that worked last time (tried first next time). Connecting through a door, and
+    which failures move on to the next one, is not this module's: see ``opening.py`` and
+    ``session/console.py``."""
 
     def __init__(
         self,
@@ -83,28 +75,27 @@ class VpsConsole:
         service: str,
         settings: Settings | None = None,
         *,
-        progress: Progress = _quiet,
         port_timeout: float = PORT_OPEN_TIMEOUT,
-        probe_interval: float = PORT_PROBE_INTERVAL,
     ) -> None:
         self.api = api
         self.service = service
         self.settings = settings
-        self.progress = progress
+        #: How long the VNC door's port may take to open after the API call.
         self.port_timeout = port_timeout
-        self.probe_interval = probe_interval
-        remembered = settings.console_door(api.profile.name, service) if settings else None
+        self.server: Server | None = None
+
+    @property
+    def order(self) -> list[str]:
+        """The doors in the order to try them: the one that worked last time first."""
+        remembered = None
+        if self.settings is not None:
+            with contextlib.suppress(ConsoleError):
+                remembered = self.settings.console_door(self.api.profile.name, self.service)
         order = list(DOORS)
         if remembered in order:
             order.remove(remembered)
             order.insert(0, remembered)
-        self.order = order
-        self._index = 0
-        self.door: str | None = None  # the door of the last target handed out
-        self.tried: list[DoorAttempt] = []
-        self.server: Server | None = None
-
-    # -- what the VPS is ------------------------------------------------------------------------
+        return order
 
     def describe(self) -> Server:
         """`GET /vps/{serviceName}` (for its keymap); says plainly if it is a dedicated server."""
@@ -123,55 +114,21 @@ class VpsConsole:
             return False
         return True
 
-    async def adescribe(self) -> Server:
-        return await asyncio.to_thread(self.describe)
-
-    # -- doors ------------------------------------------------------------------------------------
-
-    async def __call__(self) -> ConsoleTarget:
-        """A fresh console through the first door (from the current one) that the API opens."""
-        while self._index < len(self.order):
-            door = self.order[self._index]
-            try:
-                target = await self._open(door)
-            except (CallNotGranted, ApiRefused, UnknownServer, ConnectFailed) as exc:
-                # This range has no such door, or the key may not open it: try the next one.
-                self.tried.append(DoorAttempt(door, str(exc)))
-                self._index += 1
-                continue
-            self.door = door
-            return target
-        raise self.exhausted()
-
-    def connected(self) -> None:
-        """The session connected through ``self.door``: try it first next time."""
-        if self.door and self.settings is not None:
+    def remember(self, door: str) -> None:
+        """The session connected through ``door``: try it first next time."""
+        if self.settings is not None:
             with contextlib.suppress(ConsoleError):
-                self.settings.remember_console_door(self.api.profile.name, self.service, self.door)
+                self.settings.remember_console_door(self.api.profile.name, self.service, door)
 
-    def next_door(self, error: BaseException) -> bool:
-        """Connecting through ``self.door`` failed: move to the next door, if any."""
-        if self.door is not None:
-            self.tried.append(DoorAttempt(self.door, str(error)))
-        self._index += 1
-        self.door = None
-        return self._index < len(self.order)
-
-    def restart(self) -> None:
-        """Start again from the preferred door (a reconnect after a working session)."""
-        self._index = 0
-        self.tried.clear()
-
-    def exhausted(self) -> NoConsoleDoor:
-        details = "; ".join(f"{a.door}: {a.error}" for a in self.tried)
-        return NoConsoleDoor(f"no console of {self.service} could be opened ({details})")
-
-    async def _open(self, door: str) -> ConsoleTarget:
+    async def open_door(self, door: str) -> ConsoleTarget:
+        """A fresh console through ``door``; ``ApiError`` when the API does not open it."""
         base = vps_path(self.service)
         if door == GET_CONSOLE_URL:
             url = await self.api.acall("POST", base + "/getConsoleUrl")
             if not isinstance(url, str) or not url:
                 raise ApiRefused(f"getConsoleUrl gave no URL for {self.service}")
+            if urlsplit(url).scheme.lower() != "https":
+                raise ApiRefused("getConsoleUrl gave an address that is not https")
             try:
                 return parse_target(url)
             except ConsoleError as exc:
@@ -182,41 +139,7 @@ class VpsConsole:
             bracketed = f"[{host}]" if ":" in host else host
             url = f"wss://{bracketed}:{port}/"
             return ConsoleTarget("websocket", host, port, url, password)
-        target = ConsoleTarget("tcp", host, port, password=password)
-        await self._wait_for_port(target)
-        return target
-
-    async def _wait_for_port(self, target: ConsoleTarget) -> None:
-        """Probe the VNC port until it accepts a connection (OVH opens it after a while)."""
-        start = time.monotonic()
-        deadline = start + self.port_timeout
-        announced = False
-        while True:
-            try:
-                _, writer = await asyncio.wait_for(
-                    asyncio.open_connection(target.host, target.port), timeout=5
-                )
-            except (OSError, TimeoutError):
-                now = time.monotonic()
-                if now >= deadline:
-                    raise ConnectFailed(
-                        f"the VNC console port {target.display} of {self.service} did not open"
-                        f" within {self.port_timeout:g} s: retry in a few minutes"
-                    ) from None
-                waited = int(now - start)
-                self.progress(
-                    f"waiting for the VNC console port {target.display} to open"
-                    f" ({waited} s of {self.port_timeout:g} s)"
-                )
-                announced = True
-                await asyncio.sleep(min(self.probe_interval, max(0.0, deadline - now)))
-                continue
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-            if announced:
-                self.progress(f"the VNC console port {target.display} is open")
-            return
+        return ConsoleTarget("tcp", host, port, password=password)
 
 
 def _access(answer: Any, door: str) -> tuple[str, int, str | None]:
@@ -282,4 +205,11 @@ def dedicated_kvm_url(
     url = answer.get("value") if isinstance(answer, dict) else None
     if not url:
         raise ConsoleError(f"OVHcloud gave no KVM URL for {service}: retry")
+    if urlsplit(str(url)).scheme.lower() != "https":
+        # Only an https page is opened in the browser: anything else could be a local file, a
+        # script or a plain-text page carrying the KVM session.
+        raise ConsoleError(
+            f"OVHcloud gave a KVM address for {service} that is not https: open the KVM from the"
+            " control panel"
+        )
     return str(url)

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
+import os
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from ovhkvm_desktop.cloud.client import LOGIN_HINT
+from ovhkvm_desktop.cloud.client import ApiError
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.opening import Opening
+
+if TYPE_CHECKING:
+    from ovhkvm_desktop.ui.console_window import WindowOptions
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +36,17 @@ ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
 # -- work off the GUI thread -------------------------------------------------------------------
 
 
-#: The command the cloud layer's messages give to log in again, with what leads to it (": " or
-#: " then "): in the app, a dialog does it.
-_CLI_LOGIN_HINT = re.compile(r"(:\s*|\s+then\s+)" + LOGIN_HINT.pattern)
+#: What the app says to do when logging a profile in again fixes an error (a dialog does it).
 LOGIN_AGAIN = "log in again (Add account…, with the same profile name)"
 
 
 def in_words(exc: BaseException, login_again: str = LOGIN_AGAIN) -> str:
-    """What went wrong, in one line for the user: our errors are sentences already; the command
-    line's way to log in again becomes ``login_again``, the app's (nothing when it is "")."""
+    """What went wrong, in one line for the user: our errors are sentences already; when a new
+    login fixes it, ``login_again`` says how in the app (nothing when it is "")."""
     if isinstance(exc, ConsoleError):
-        text = _CLI_LOGIN_HINT.sub(
-            lambda match: match.group(1) + login_again if login_again else "", str(exc).strip()
-        )
+        text = str(exc).strip()
+        if isinstance(exc, ApiError) and exc.login is not None and login_again:
+            text += f": {login_again}"
         return text[:1].upper() + text[1:] if text else type(exc).__name__
     return f"Unexpected error ({type(exc).__name__}: {exc})"
 
@@ -207,10 +210,53 @@ class DesktopApp(QObject):
         self.window.deleteLater()
 
 
+def application() -> QApplication:
+    """The running QApplication, created (named, high-DPI ready) when there is none."""
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0] if sys.argv else "ovhkvm-desktop"])
+        app.setApplicationName("ovhkvm-desktop")
+        app.setDesktopFileName("ovhkvm-desktop")
+    assert isinstance(app, QApplication)
+    return app
+
+
+def run_console_window(
+    opening: Opening, view: WindowOptions, *, progress: Callable[[str], None]
+) -> int:
+    """One console window (the `open` command), Qt's event loop until it closes; the exit
+    status. ``progress`` hears how connecting goes (the command line prints it)."""
+    from ovhkvm_desktop.config import ConfigError, Settings
+    from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
+
+    config = console_config(opening, view)
+    try:
+        settings: Settings | None = Settings()
+    except ConfigError as exc:
+        progress(f"{exc}; the window's choices will not be remembered")
+        settings = None
+    app = application()
+    app.setWindowIcon(app_icon())
+    window = ConsoleWindow(opening.source, config, opening.request.options, settings)
+    window.bridge.progress.connect(progress)
+    ready_file = os.environ.get("OVHKVM_WINDOW_READY_FILE")
+    if ready_file:
+        # For tests and tools that drive the window from outside (xdotool, screenshots): the X
+        # window id, once the console shows its first picture.
+        def ready() -> None:
+            with open(ready_file, "w") as f:
+                f.write(f"{int(window.winId())}\n")
+
+        window.first_frame.connect(ready)
+    window.show()
+    return int(app.exec())
+
+
 def run_app() -> int:
     """Start the app and run Qt until it quits; the exit status."""
-    from ovhkvm_desktop.ui.commands import application
-
     app = application()
     app.setWindowIcon(app_icon())
     desktop = DesktopApp(app)

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ovhkvm_desktop.handshake import ServerInfo
+from ovhkvm_desktop.config import ConfigError, Settings
+from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard import (
     KeyboardMode,
     KeyStroke,
@@ -47,23 +48,29 @@ from ovhkvm_desktop.keyboard import (
 )
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, guest_layout_names, layout_descriptions
 from ovhkvm_desktop.keyboard.scancodes import XT, AltGrMerger
+from ovhkvm_desktop.opening import Opening
 from ovhkvm_desktop.rfb import events as ev
-from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
-from ovhkvm_desktop.session import SessionOptions, TargetSource
+from ovhkvm_desktop.session import (
+    DEFAULT_KEY_DELAY_MS,
+    Backoff,
+    Capabilities,
+    ConnectionState,
+    ConsoleSource,
+    Phase,
+    ServerInfo,
+    SessionOptions,
+)
+from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import send_keys
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
 from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
-from ovhkvm_desktop.ui.session_thread import Backoff, ConnectionState, Phase, SessionThread
-from ovhkvm_desktop.ui.settings import ConsoleSettings
+from ovhkvm_desktop.ui.session_thread import SessionThread
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 
 K = TypeVar("K")  # the value an exclusive menu choice stands for
 
-#: Time between key events when typing a text (see cli.DEFAULT_KEY_DELAY_MS: QEMU's input
-#: queue overflows when key events come faster than it paces them).
-KEY_DELAY_MS = 15.0
 #: Width the status bar keeps for its message (the connection state) before its labels.
 _STATUS_TEXT_ROOM = 120
 
@@ -92,7 +99,44 @@ class ConsoleConfig:
     view_only: bool = False
     fullscreen: bool = False
     menu_key: str = "F8"
-    key_delay_ms: float = KEY_DELAY_MS
+    key_delay_ms: float = DEFAULT_KEY_DELAY_MS
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    """How the window shows the console (the `open` command's own options)."""
+
+    fullscreen: bool = False
+    view_only: bool = False
+    scale: str = ScaleMode.FIT.value
+    menu_key: str = "F8"
+
+
+def console_config(opening: Opening, view: WindowOptions | None = None) -> ConsoleConfig:
+    """The window's configuration for an opened console; ``ConsoleError`` for an unknown menu
+    key (checked before anything shows)."""
+    view = view or WindowOptions()
+    try:
+        _qt_key(view.menu_key)
+    except ValueError as exc:
+        raise ConsoleError(str(exc)) from None
+    request = opening.request
+    return ConsoleConfig(
+        title=opening.title,
+        server_key=opening.server_key,
+        layout=opening.layout,
+        layout_from_user=request.layout is not None,
+        mode=opening.keyboard,
+        mode_from_user=request.keyboard is not None,
+        guest=opening.guest,
+        guest_from_user=request.guest is not None,
+        server_keymap=opening.server_keymap,
+        extended_keys=request.extended_keys,
+        scale=ScaleMode(view.scale),
+        view_only=view.view_only,
+        fullscreen=view.fullscreen,
+        menu_key=view.menu_key,
+    )
 
 
 class FittingStatusBar(QStatusBar):
@@ -133,10 +177,10 @@ class ConsoleWindow(QMainWindow):
 
     def __init__(
         self,
-        target: TargetSource,
+        target: ConsoleSource | ConsoleTarget,
         config: ConsoleConfig,
         options: SessionOptions | None = None,
-        settings: ConsoleSettings | None = None,
+        settings: Settings | None = None,
         backoff: Backoff | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -150,8 +194,6 @@ class ConsoleWindow(QMainWindow):
         self._ever_connected = False
         self._extended_acked = False
         self._can_resize_remote = False
-        self._screen_id = 0
-        self._screen_flags = 0
         self._leds: LockState | None = None
         self._sized_once = False
         self._framed = False
@@ -195,14 +237,17 @@ class ConsoleWindow(QMainWindow):
         """The command line wins; else what was chosen last time for this server."""
         if self.settings is None or not config.server_key:
             return config
-        key = config.server_key
-        layout = self.settings.get(key, "layout")
-        mode = self.settings.get(key, "keyboard")
+        try:
+            remembered = self.settings.server_choices(config.server_key)
+        except ConfigError:
+            return config  # said when a choice is made (see _remember)
+        layout = remembered.get("layout")
+        mode = remembered.get("keyboard")
         if layout and not config.layout_from_user and layout in guest_layout_names():
             config = replace(config, layout=layout)
         if mode and not config.mode_from_user and mode in list(KeyboardMode):
             config = replace(config, mode=KeyboardMode(mode))
-        guest = self.settings.get(key, "guest")
+        guest = remembered.get("guest")
         if guest and not config.guest_from_user and guest in list(GuestSystem):
             config = replace(config, guest=GuestSystem(guest))
         return config
@@ -459,8 +504,9 @@ class ConsoleWindow(QMainWindow):
         b.clipboard.connect(self._on_server_clipboard)
         b.leds.connect(self._on_leds)
         b.pointer_mode.connect(lambda absolute: self.view.set_relative(not absolute))
-        b.acknowledged.connect(self._on_acknowledged)
-        b.desktop_size.connect(self._on_desktop_size)
+        b.capabilities.connect(self._on_capabilities)
+        b.resize_refused.connect(self._on_resize_refused)
+        b.progress.connect(self._on_progress)
         b.state_changed.connect(self._show_state)
         b.typing_progress.connect(self._on_typing_progress)
         b.typing_finished.connect(self._on_typing_finished)
@@ -556,26 +602,21 @@ class ConsoleWindow(QMainWindow):
         self.translator.set_leds(self._leds)
         self._show_leds(self._leds)
 
-    def _on_acknowledged(self, encoding: int) -> None:
-        if encoding == Encoding.QEMU_EXTENDED_KEY_EVENT and not self._extended_acked:
+    def _on_capabilities(self, capabilities: Capabilities) -> None:
+        if capabilities.extended_keys and not self._extended_acked:
             self._extended_acked = True
             self.translator.extended_keys = self.config.extended_keys
-        elif encoding == Encoding.EXTENDED_DESKTOP_SIZE and not self._can_resize_remote:
+        if capabilities.remote_resize and not self._can_resize_remote:
             self._can_resize_remote = True
             if self.view.scale_mode is ScaleMode.REMOTE:
                 size = self.view.viewport().size()
                 self._request_remote_size(size.width(), size.height())
 
-    def _on_desktop_size(self, reply: ev.ExtendedDesktopSizeReply) -> None:
-        if reply.screens:
-            self._screen_id = reply.screens[0].id
-            self._screen_flags = reply.screens[0].flags
-        if reply.reason == 1 and reply.status != 0:
-            reasons = {1: "resizing is not allowed", 2: "out of resources", 3: "invalid layout"}
-            self.statusBar().showMessage(
-                f"The server kept its screen size ({reasons.get(reply.status, 'refused')})",
-                5000,
-            )
+    def _on_resize_refused(self, reason: str) -> None:
+        self.statusBar().showMessage(f"The server kept its screen size ({reason})", 5000)
+
+    def _on_progress(self, message: str) -> None:
+        self.statusBar().showMessage(message[:1].upper() + message[1:], 10000)
 
     def _show_state(self, state: ConnectionState) -> None:
         was_connected = self._connected
@@ -685,7 +726,10 @@ class ConsoleWindow(QMainWindow):
 
     def _remember(self, **values: str) -> None:
         if self.settings is not None and self.config.server_key:
-            self.settings.remember(self.config.server_key, **values)
+            try:
+                self.settings.remember_server_choices(self.config.server_key, **values)
+            except ConfigError as exc:
+                self.statusBar().showMessage(f"Not remembered: {exc}", 8000)
 
     def _update_keyboard_labels(self) -> None:
         layout, mode = self.config.layout, self.config.mode
@@ -783,7 +827,7 @@ class ConsoleWindow(QMainWindow):
 
     def _request_remote_size(self, width: int, height: int) -> None:
         if self._can_resize_remote and self.view.scale_mode is ScaleMode.REMOTE:
-            self.bridge.set_desktop_size(width, height, self._screen_id, self._screen_flags)
+            self.bridge.set_desktop_size(width, height)
 
     def set_view_only(self, on: bool) -> None:
         if on:
@@ -914,11 +958,7 @@ class ConsoleWindow(QMainWindow):
         self.rtt_label.setText(f"RTT {rtt:.1f} ms" if rtt is not None else "RTT –")
         self.status_bar.fit()
         if traffic.encoding is not None:
-            try:
-                name = Encoding(traffic.encoding).name.lower()
-            except ValueError:
-                name = str(traffic.encoding)
-            self.encoding_label.setText(name)
+            self.encoding_label.setText(traffic.encoding)
 
 
 def _compact(combo: QComboBox) -> None:

@@ -58,13 +58,13 @@ from ovhkvm_desktop.cloud.client import CredentialRejected, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
 from ovhkvm_desktop.config import Profile, Settings
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.keyboard.layouts import GuestSystem
+from ovhkvm_desktop.opening import ConsoleRequest, KvmPage, Opening, browse_kvm, open_console
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.targets import parse_target
-from ovhkvm_desktop.ui import commands
 from ovhkvm_desktop.ui.app import Background, in_words
-from ovhkvm_desktop.ui.console_window import ConsoleWindow
+from ovhkvm_desktop.ui.console_window import ConsoleWindow, WindowOptions, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
-from ovhkvm_desktop.ui.settings import ConsoleSettings
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.tray import ServerTray
@@ -148,14 +148,6 @@ class ProfileListing:
     loaded: bool = False
 
 
-@dataclass(frozen=True)
-class KvmPage:
-    """A dedicated server's KVM page, opened in the browser (or not: no browser started)."""
-
-    url: str
-    opened: bool
-
-
 def fetch_listing(
     profile: Profile, inventory: Inventory, refresh: bool, on_keyring_notice: Callable[[str], None]
 ) -> Listing:
@@ -164,24 +156,23 @@ def fetch_listing(
     return inventory.servers(api, refresh=refresh)
 
 
-def prepare_opening(
-    target: str,
-    profile: str | None,
-    *,
-    fullscreen: bool = False,
-    guest: str | None = None,
-    progress: Callable[[str], None],
-) -> commands.ConsoleOpening | KvmPage:
-    """What `ovhkvm-desktop open TARGET` does before its window shows (blocking): a console to
-    open, or for a dedicated server its KVM page, opened in the browser."""
+def prepare_opening(request: ConsoleRequest, progress: Callable[[str], None]) -> Opening | KvmPage:
+    """What opening a console does before its window shows (blocking): a console to open, or
+    for a dedicated server its KVM page, opened in the browser."""
     from ovhkvm_desktop.cloud.consoles import DedicatedServer
 
-    args = commands.console_args(target, profile=profile, fullscreen=fullscreen, guest=guest)
     try:
-        return commands.prepare_console(args, progress=progress, on_keyring_notice=progress)
+        return open_console(request, on_keyring_notice=progress)
     except DedicatedServer as dedicated:
-        url, opened = commands.browse_dedicated_kvm(dedicated, progress=progress)
-        return KvmPage(url, opened)
+        return browse_kvm(dedicated, progress=progress)
+
+
+def _settings_or_none() -> Settings | None:
+    """The settings store, or None when its file is damaged (the message bar says so)."""
+    try:
+        return Settings()
+    except ConsoleError:
+        return None
 
 
 def plan_rescue(profile: str, service: str) -> tuple[OvhApi, rescue_flow.RescuePlan]:
@@ -385,7 +376,7 @@ class MainWindow(QMainWindow):
         self.timings = timings or Timings()
         self.background = Background(self)
         self.inventory = Inventory()
-        self.console_settings = ConsoleSettings()
+        self.console_settings = _settings_or_none()
         self.listings: dict[str, ProfileListing] = {}
         self.consoles: list[tuple[tuple[str, str] | None, ConsoleWindow]] = []
         self.tray: ServerTray | None = None
@@ -847,7 +838,7 @@ class MainWindow(QMainWindow):
             existing.raise_()
             existing.activateWindow()
             return
-        self._open(entry.key, entry.target, entry.profile, what=entry.label)
+        self._open(entry.key, ConsoleRequest(entry.target, entry.profile), what=entry.label)
 
     def console_of(self, key: tuple[str, str]) -> ConsoleWindow | None:
         for known, window in self.consoles:
@@ -858,12 +849,10 @@ class MainWindow(QMainWindow):
     def _open(
         self,
         key: tuple[str, str] | None,
-        target: str,
-        profile: str | None,
+        request: ConsoleRequest,
         *,
         what: str,
         fullscreen: bool = False,
-        guest: str | None = None,
     ) -> None:
         if key is not None:
             if key in self._opening:
@@ -871,21 +860,18 @@ class MainWindow(QMainWindow):
             self._opening.add(key)
         self._say(f"Opening {what}…")
         self.background.run(
-            partial(
-                prepare_opening,
-                target,
-                profile,
-                fullscreen=fullscreen,
-                guest=guest,
-                progress=self.background.reporter(self._say),
-            ),
-            partial(self._opened, key, what),
+            partial(prepare_opening, request, self.background.reporter(self._say)),
+            partial(self._opened, key, what, WindowOptions(fullscreen=fullscreen)),
             partial(self._open_failed, key, what),
             name="open-console",
         )
 
     def _opened(
-        self, key: tuple[str, str] | None, what: str, result: commands.ConsoleOpening | KvmPage
+        self,
+        key: tuple[str, str] | None,
+        what: str,
+        view: WindowOptions,
+        result: Opening | KvmPage,
     ) -> None:
         if key is not None:
             self._opening.discard(key)
@@ -904,7 +890,12 @@ class MainWindow(QMainWindow):
             return
         if self.quitting:
             return
-        window = ConsoleWindow(result.source, result.config, result.options, self.console_settings)
+        window = ConsoleWindow(
+            result.source,
+            console_config(result, view),
+            result.request.options,
+            self.console_settings,
+        )
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.consoles.append((key, window))
         window.destroyed.connect(partial(self._forget_console, window))
@@ -942,7 +933,7 @@ class MainWindow(QMainWindow):
 
     def _connect_address(self, text: str) -> None:
         shown = parse_target(text).display  # never with its password or token
-        self._open(None, text, None, what=shown)
+        self._open(None, ConsoleRequest(text), what=shown)
 
     # -- rescue -----------------------------------------------------------------------------------
 
@@ -1026,11 +1017,9 @@ class MainWindow(QMainWindow):
             existing.close()  # its guest and keyboard were the VPS's own system's
         self._open(
             entry.key,
-            entry.target,
-            entry.profile,
+            ConsoleRequest(entry.target, entry.profile, guest=GuestSystem.CONSOLE),
             what=f"the rescue console of {entry.label}",
             fullscreen=True,
-            guest="console",
         )
 
     def _rescue_failed(self, entry: ServerEntry, exc: BaseException) -> None:

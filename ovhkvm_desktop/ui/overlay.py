@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ovhkvm_desktop.ui.session_thread import ConnectionState, Phase
+from ovhkvm_desktop.session import ConnectionState, Phase
 
 
 class ConnectionOverlay(QFrame):

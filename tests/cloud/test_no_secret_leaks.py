@@ -82,15 +82,16 @@ def test_no_secret_anywhere_after_a_full_flow(
     assert run_cli(monkeypatch, "rescue", "old.vps.ovh.net", "--profile", "work", "--yes",
                    "--poll-interval", "0.1") == 0  # fmt: skip
 
-    from ovhkvm_desktop.cloud.resolve import resolve_target
+    from ovhkvm_desktop.opening import ConsoleRequest, open_console
 
-    resolved = resolve_target(f"ovh:{VPS}", "work")
-    console = resolved.console
-    for _ in range(3):  # every door, as a failed connection would move through them
-        target = asyncio.run(resolved.source())  # type: ignore[operator]
-        logging.getLogger("test").debug("connected to %s", target.display)
-        console.next_door(RuntimeError("did not connect"))  # type: ignore[union-attr]
-    assert resolved.layout == "fr"
+    opening = open_console(ConsoleRequest(f"ovh:{VPS}", "work"))
+
+    async def every_door() -> None:  # as failed connections would move through them
+        async for door in opening.source.doors():
+            logging.getLogger("test").debug("connected to %s", door.target.display)
+
+    asyncio.run(every_door())
+    assert opening.layout == "fr"
     listener.close()
 
     consumer_key = next(iter(memory_keyring.entries.values()))

@@ -120,9 +120,8 @@ def test_a_vps_that_never_gets_there_times_out_in_words(account, fake_api):
         rescue.switch(account.api, plan, progress=lambda m: None, poll_interval=0.1, timeout=0.5)
 
 
-@pytest.mark.parametrize("window", ["missing", "without ovh: targets"])
 def test_open_without_a_window_for_ovh_targets_is_said_before_rebooting(
-    account, fake_api, memory_keyring, monkeypatch, capsys, window
+    account, fake_api, memory_keyring, monkeypatch, capsys
 ):
     import importlib.util
 
@@ -132,21 +131,12 @@ def test_open_without_a_window_for_ovh_targets_is_said_before_rebooting(
 
     add_both(fake_api)
     monkeypatch.setattr(keyring.core, "_keyring_backend", memory_keyring)
-    if window == "missing":
-        find_spec = importlib.util.find_spec
-        monkeypatch.setattr(
-            importlib.util,
-            "find_spec",
-            lambda name, *a: None if name == "ovhkvm_desktop.ui" else find_spec(name, *a),
-        )
-    else:
-        import types
-
-        import ovhkvm_desktop.ui
-
-        bare = types.ModuleType("c")  # a window module without open_console
-        monkeypatch.setitem(__import__("sys").modules, "ovhkvm_desktop.ui.commands", bare)
-        monkeypatch.setattr(ovhkvm_desktop.ui, "commands", bare, raising=False)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "PySide6" else find_spec(name, *a),
+    )
     assert cli.main(["rescue", VPS, "--open", "--yes"]) == 1
     assert "--open needs the console window for ovh: targets" in capsys.readouterr().err
     assert fake_api.calls_to("PUT", f"/vps/{VPS}") == []
@@ -155,22 +145,21 @@ def test_open_without_a_window_for_ovh_targets_is_said_before_rebooting(
 def test_open_hands_the_rescued_vps_to_the_window(
     account, fake_api, memory_keyring, monkeypatch, capsys
 ):
-    import types
-
     import keyring.core
 
     from ovhkvm_desktop import cli
+    from ovhkvm_desktop.cli import consoles
+    from ovhkvm_desktop.keyboard.layouts import GuestSystem
 
     add_both(fake_api)
     monkeypatch.setattr(keyring.core, "_keyring_backend", memory_keyring)
     opened: list[tuple] = []
-    window = types.ModuleType("ovhkvm_desktop.ui.commands")
-    window.open_console = lambda target, **kw: opened.append((target, kw)) or 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, "ovhkvm_desktop.ui.commands", window)
-    import ovhkvm_desktop.ui
-
-    monkeypatch.setattr(ovhkvm_desktop.ui, "commands", window, raising=False)
+    monkeypatch.setattr(
+        consoles, "show_console", lambda opening, view: opened.append((opening, view)) or 0
+    )
     assert cli.main(["rescue", VPS, "--open", "--yes", "--poll-interval", "0.1"]) == 0
     # Full screen, on the rescue system's text console.
-    assert opened == [(f"ovh:{VPS}", {"profile": None, "fullscreen": True, "guest": "console"})]
+    ((opening, view),) = opened
+    assert opening.request.target == f"ovh:{VPS}"
+    assert opening.guest is GuestSystem.CONSOLE and view.fullscreen
     assert fake_api.vps[VPS]["state"] == "rescued"

@@ -16,8 +16,8 @@ from ovhkvm_desktop.session import SessionOptions
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
-from ovhkvm_desktop.ui.session_thread import Backoff, Phase
-from ovhkvm_desktop.ui.settings import ConsoleSettings
+from ovhkvm_desktop.config import Settings
+from ovhkvm_desktop.session import Backoff, Phase
 from tests.ui.rfb_server import RfbServer
 
 
@@ -61,7 +61,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
             target,
             cfg,
             SessionOptions(timeout=5),
-            ConsoleSettings(tmp_path / "settings.json"),
+            Settings(tmp_path / "settings"),
             backoff or Backoff(0.2, 2.0, 1.0),
         )
         qtbot.addWidget(window)

@@ -28,7 +28,7 @@ from ovhkvm_desktop.ui.main_window import (
     ServerEntry,
     Timings,
 )
-from ovhkvm_desktop.ui.session_thread import Phase
+from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi

@@ -1,18 +1,19 @@
-"""`open ovh:SERVICE` (ui.commands.run) and `open_console` (rescue --open): the fake OVHcloud API
+"""`open ovh:SERVICE` and rescue --open's console window: the fake OVHcloud API
 hands out a console on a local RFB server; the window is titled after the VPS, takes the VPS
 keymap, and connects — through the next door when the first one does not connect."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from ovhkvm_desktop.cli import build_parser
+from ovhkvm_desktop import cli
+from ovhkvm_desktop.cli.accounts import open_rescue_console
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
-from ovhkvm_desktop.ui import commands
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.ui.rfb_server import RfbServer
@@ -57,8 +58,7 @@ def test_open_ovh_target_connects_with_the_vps_title_and_keymap(
     account.fake.add_vps(VPS, keymap="fr", displayName="web server")
     with RfbServer(320, 200) as server:
         account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
-        args = build_parser().parse_args(["open", f"ovh:{VPS}", "--profile", "work"])
-        assert commands.run(args) == 0
+        assert cli.main(["open", f"ovh:{VPS}", "--profile", "work"]) == 0
         assert server.connections >= 1
     (window,) = opened
     assert f"web server ({VPS})" in window.windowTitle()
@@ -74,7 +74,7 @@ def test_user_layout_wins_over_the_vps_keymap(
     with RfbServer(320, 200) as server:
         account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
         argv = ["open", f"ovh:{VPS}", "--profile", "work", "--layout", "de"]
-        assert commands.run(build_parser().parse_args(argv)) == 0
+        assert cli.main(argv) == 0
     (window,) = opened
     assert VPS in window.windowTitle()
     assert window.config.layout == "de"
@@ -90,10 +90,7 @@ def test_open_console_falls_back_to_the_next_door_in_full_screen(
     account.fake.set_console(VPS, "VNCOverWebSocket", dead)
     with RfbServer(320, 200) as server:
         account.fake.set_console(VPS, "VNC", {"host": "127.0.0.1", "port": server.port})
-        assert (
-            commands.open_console(f"ovh:{VPS}", profile="work", fullscreen=True, guest="console")
-            == 0
-        )
+        assert open_rescue_console(argparse.Namespace(service=VPS, profile="work")) == 0
     (window,) = opened
     assert window.config.fullscreen
     assert window.config.layout == "us"
@@ -111,8 +108,7 @@ def test_open_a_dedicated_server_opens_its_html5_kvm_in_the_browser(
     opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
     account.fake.add_dedicated("ns1.ip-1-2-3.eu")
-    args = build_parser().parse_args(["open", "ovh:ns1.ip-1-2-3.eu", "--profile", "work"])
-    assert commands.run(args) == 0
+    assert cli.main(["open", "ovh:ns1.ip-1-2-3.eu", "--profile", "work"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("https://kvm.example.test/ns1.ip-1-2-3.eu/")
     assert opened == [out[-1]]

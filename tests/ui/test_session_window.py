@@ -9,8 +9,10 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from ovhkvm_desktop.targets import ConsoleTarget
-from ovhkvm_desktop.ui.session_thread import Backoff, Phase
+from collections.abc import AsyncIterator
+
+from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.session import Backoff, Door, Phase
 from tests.ui.conftest import target_of
 from tests.ui.rfb_server import Key, RfbServer
 
@@ -134,11 +136,25 @@ def test_each_attempt_asks_the_target_source_for_a_fresh_target(make_window, qtb
         servers = [first, second]
         asked: list[int] = []
 
-        async def fresh_target() -> ConsoleTarget:
-            asked.append(len(asked))
-            return target_of(servers[min(len(asked), 2) - 1])
+        class FreshTargets:
+            """A console source whose one door leads to the first server, then the second."""
 
-        window = make_window(fresh_target, backoff=Backoff(0.1, 2.0, 0.5))
+            title = "fresh"
+
+            async def doors(self) -> AsyncIterator[Door]:
+                asked.append(len(asked))
+                yield Door(target_of(servers[min(len(asked), 2) - 1]))
+
+            def door_failed(self, door: Door, error: ConsoleError) -> None:
+                pass
+
+            def connected(self, door: Door) -> None:
+                pass
+
+            def exhausted(self) -> ConsoleError:
+                return ConsoleError("no server")
+
+        window = make_window(FreshTargets(), backoff=Backoff(0.1, 2.0, 0.5))
         assert window.windowTitle().startswith("first")
         first.accepting = False
         first.drop()

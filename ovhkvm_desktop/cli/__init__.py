@@ -1,0 +1,63 @@
+"""The command line: `ovhkvm-desktop COMMAND ...` (see DESIGN.md for the contract).
+
+Its rooms: ``parser`` (the arguments, and the console request they make), ``consoles`` (`open`,
+`screenshot`, `type`, `info`), ``accounts`` (`login`, `logout`, `servers`, `rescue`), ``output``
+(what it prints, escaped). Without a command it starts the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Sequence
+
+from ovhkvm_desktop.cli.output import PROG, in_words, say
+from ovhkvm_desktop.cli.parser import UsageError, build_parser
+from ovhkvm_desktop.errors import ConsoleError
+
+
+def start_app(args: argparse.Namespace) -> int:
+    """The app: its main window and tray icon, Qt's event loop until it quits."""
+    if sys.platform.startswith("linux") and not any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        # Qt would abort the process with a message of its own.
+        raise UsageError(
+            "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set);"
+            " the headless commands work without one: see 'ovhkvm-desktop --help'"
+        )
+    if importlib.util.find_spec("PySide6") is None:
+        raise UsageError(
+            "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
+            " without it: see 'ovhkvm-desktop --help'"
+        )
+    from ovhkvm_desktop.ui.app import run_app
+
+    return run_app()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        if args.command is not None:
+            parser.print_help(sys.stderr)
+            return 2
+        args.run = start_app  # no command: the app, main window and tray icon
+    try:
+        if inspect.iscoroutinefunction(args.run):
+            return asyncio.run(args.run(args))
+        return int(args.run(args))  # the window runs Qt's own event loop
+    except ConsoleError as exc:
+        say(in_words(exc))
+        return 1
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+
+
+__all__ = ["PROG", "build_parser", "main"]

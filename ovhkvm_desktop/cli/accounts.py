@@ -1,0 +1,231 @@
+"""The account commands: `login`, `logout`, `servers`, `rescue` (OVHcloud's API, blocking)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import sys
+from typing import Any
+
+from ovhkvm_desktop.cli.output import escaped, say
+from ovhkvm_desktop.cli.parser import UsageError
+from ovhkvm_desktop.errors import ConsoleError
+
+
+def _secrets() -> Any:
+    from ovhkvm_desktop.secrets import Secrets
+
+    return Secrets(on_fallback=say)
+
+
+def _read_secret(prompt: str) -> str:
+    """A secret from standard input (one line) when it is not a terminal, else a hidden prompt."""
+    if sys.stdin is None:
+        raise UsageError(f"{prompt} is needed: give it on standard input")
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"{prompt}: ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value.strip():
+        raise UsageError(f"no {prompt.lower()} was given")
+    return value.strip()
+
+
+class _Countdown:
+    """The time left for the validation: one updated line on a terminal, else a line a minute."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last: int | None = None
+
+    def __call__(self, left: float) -> None:
+        seconds = int(left)
+        if self.tty:
+            if seconds != self.last:
+                print(
+                    f"\rwaiting for the validation: {seconds // 60}:{seconds % 60:02d} left"
+                    " (Ctrl+C cancels) ",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.last = seconds
+        elif self.last is None or self.last - seconds >= 60:
+            say(f"waiting for the validation: {seconds} s left (Ctrl+C cancels)")
+            self.last = seconds
+
+    def done(self) -> None:
+        if self.tty and self.last is not None:
+            print(file=sys.stderr)
+
+
+def login(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud import login as flow
+    from ovhkvm_desktop.config import Settings, check_profile_name
+
+    check_profile_name(args.profile)
+    settings = Settings()
+    if args.from_env or args.from_file:
+        found = flow.from_environment() if args.from_env else flow.from_ovh_conf(args.from_file)
+        if args.endpoint and args.endpoint != found.endpoint:
+            raise UsageError(
+                f"the imported credentials are for {found.endpoint}, not {args.endpoint}"
+            )
+        if found.method == "application" and not found.consumer_key:
+            raise UsageError(
+                "the imported credentials have no consumer key: log in with --application-key"
+                " to get one"
+            )
+        flow.verify(found, args.profile)
+        credentials = found
+    else:
+        if not args.endpoint:
+            raise UsageError("--endpoint is needed (ovh-eu, ovh-ca, ovh-us...)")
+        if args.oauth2:
+            if not args.client_id:
+                raise UsageError("--oauth2 needs --client-id")
+            credentials = flow.Credentials(
+                args.endpoint,
+                client_id=args.client_id,
+                client_secret=_read_secret("OAuth2 client secret"),
+            )
+            flow.verify(credentials, args.profile)
+        elif args.application_key:
+            secret = _read_secret("Application secret")
+            if args.consumer_key_stdin:
+                credentials = flow.Credentials(
+                    args.endpoint, args.application_key, secret, _read_secret("Consumer key")
+                )
+                flow.verify(credentials, args.profile)
+            else:
+                credentials = _validate_new_key(args, flow, secret)
+        else:
+            raise UsageError(
+                "say how to log in: --application-key AK, --oauth2 --client-id ID, --from-env"
+                " or --from-file PATH"
+            )
+    secrets = _secrets()
+    profile = flow.save_profile(settings, secrets, args.profile, credentials)
+    where = f"the keyring ({secrets.backend_name})" if secrets.persistent else "memory only"
+    print(f"logged in: profile {profile.name} on {profile.endpoint}; secrets in {where}")
+    return 0
+
+
+def _validate_new_key(args: argparse.Namespace, flow: Any, secret: str) -> Any:
+    pending = flow.request_consumer_key(
+        flow.Credentials(args.endpoint, args.application_key, secret), args.profile
+    )
+    say("open this link, log in to OVHcloud and grant the access:")
+    print(escaped(pending.validation_url), flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        with contextlib.suppress(Exception):
+            webbrowser.open(pending.validation_url)
+    countdown = _Countdown()
+    try:
+        return flow.wait_for_validation(
+            pending,
+            timeout=args.timeout,
+            interval=args.poll_interval,
+            on_wait=countdown,
+            name=args.profile,
+        )
+    finally:
+        countdown.done()
+
+
+def logout(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud.login import delete_profile
+    from ovhkvm_desktop.config import Settings
+
+    settings = Settings()
+    profile = settings.profile(args.profile)
+    delete_profile(settings, _secrets(), profile.name)
+    print(f"profile {profile.name} and its secrets deleted")
+    return 0
+
+
+def _api(profile_name: str | None) -> Any:
+    from ovhkvm_desktop.cloud.client import OvhApi
+    from ovhkvm_desktop.config import Settings
+
+    settings = Settings()
+    return OvhApi.for_profile(settings.profile(profile_name), _secrets())
+
+
+def servers(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud.inventory import fetch_servers
+
+    listing = fetch_servers(_api(args.profile))
+    for warning in listing.warnings:
+        say(warning)
+    if args.json:
+        print(json.dumps([s.to_json() for s in listing.servers], indent=2))
+        return 0
+    columns = ("kind", "name", "displayName", "state", "model", "zone", "keymap", "netbootMode")
+    rows = [[str(getattr(s, c) or "-") for c in columns] for s in listing.servers]
+    header = ["KIND", "NAME", "DISPLAY NAME", "STATE", "MODEL", "ZONE", "KEYMAP", "NETBOOT"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(escaped("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()))
+    if not rows:
+        say("no servers in this account")
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(f"{question} Add --yes to confirm without a terminal")
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def rescue(args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.cloud import rescue as flow
+
+    if args.open and not args.exit and importlib.util.find_spec("PySide6") is None:
+        raise UsageError(
+            "--open needs the console window for ovh: targets, which this installation does"
+            " not have (Qt: pip install PySide6-Essentials): run without --open, then"
+            f" 'ovhkvm-desktop screenshot ovh:{args.service} FILE.png'"
+            f" or 'ovhkvm-desktop type ovh:{args.service} --text T'"
+        )
+    api = _api(args.profile)
+    chosen = flow.plan(api, args.service, leave=args.exit)
+    if not chosen.already_there and not args.yes and not _confirm(chosen.question):
+        raise ConsoleError("nothing done")
+    server = flow.switch(
+        api,
+        chosen,
+        progress=say,
+        poll_interval=args.poll_interval,
+        timeout=args.timeout,
+        grace=flow.SELF_REBOOT_GRACE,
+    )
+    if args.exit:
+        print(f"{escaped(server.name)} is back on its own system ({escaped(server.state)})")
+    else:
+        print(
+            f"{escaped(server.name)} is in rescue mode: its root password is sent to the"
+            " account's e-mail address"
+        )
+    if args.open and not args.exit:
+        return open_rescue_console(args)
+    return 0
+
+
+def open_rescue_console(args: argparse.Namespace) -> int:
+    """The rescue system's console window, full screen (it greets on a Linux text console)."""
+    from ovhkvm_desktop.cli.consoles import show_console
+    from ovhkvm_desktop.keyboard.layouts import GuestSystem
+    from ovhkvm_desktop.opening import ConsoleRequest, open_console
+
+    request = ConsoleRequest(f"ovh:{args.service}", args.profile, guest=GuestSystem.CONSOLE)
+    opening = open_console(request, on_keyring_notice=say)
+    window = argparse.Namespace(fullscreen=True, view_only=False, scale="fit", menu_key="F8")
+    return show_console(opening, window)

@@ -1,0 +1,283 @@
+"""The console commands: `open` (the window), and the headless `screenshot`, `type` and `info`,
+each one console session on asyncio."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ovhkvm_desktop.cli.output import escaped, say
+from ovhkvm_desktop.cli.parser import UsageError, console_request
+from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.keyboard.layouts import GuestSystem, load_layout
+from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
+from ovhkvm_desktop.opening import Opening, browse_kvm, open_console
+from ovhkvm_desktop.rfb import events as ev
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.session import ConsoleSession, ServerInfo, SessionListener, type_events
+
+if TYPE_CHECKING:
+    from ovhkvm_desktop.cloud.consoles import DedicatedServer
+
+
+class _ScreenWatcher(SessionListener):
+    """Tracks which pixels have been painted since the (last) resize."""
+
+    def __init__(self) -> None:
+        self.painted = np.zeros((0, 0), bool)
+        self.complete = asyncio.Event()
+        self.answered = asyncio.Event()
+        self.leds: LockState | None = None
+
+    def on_progress(self, message: str) -> None:
+        say(message)
+
+    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer) -> None:
+        self.painted = np.zeros((framebuffer.height, framebuffer.width), bool)
+
+    def on_resize(self, width: int, height: int) -> None:
+        self.painted = np.zeros((height, width), bool)
+        self.complete.clear()
+
+    def on_update(self, rects: list[Rect]) -> None:
+        painted = self.painted
+        for r in rects:
+            painted[r.y : r.y + r.height, r.x : r.x + r.width] = True
+        if painted.size and painted.all():
+            self.complete.set()
+
+    def on_leds(self, leds: ev.LedState) -> None:
+        self.leds = LockState(caps=leds.caps_lock, num=leds.num_lock, scroll=leds.scroll_lock)
+
+    def on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.FramebufferUpdated) and event.answered_request:
+            self.answered.set()
+
+
+SessionBody = Callable[
+    [ConsoleSession, _ScreenWatcher, asyncio.Task[None], Opening], Awaitable[int]
+]
+
+
+async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
+    request = console_request(args)
+    opening = await asyncio.to_thread(open_console, request, on_keyring_notice=say)
+    watcher = _ScreenWatcher()
+    session = ConsoleSession(opening.source, watcher, request.options)
+    await session.connect()
+    if session.door is not None and session.door.name and not session.encrypted:
+        say(
+            f"unencrypted console: the {session.door.name} console of {opening.title} is plain"
+            " VNC, without TLS (the older VPS range)"
+        )
+    reader = asyncio.create_task(session.run())
+    try:
+        return await body(session, watcher, reader, opening)
+    finally:
+        await session.close()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConsoleError):
+            await reader
+
+
+async def _wait(
+    what: asyncio.Event, reader: asyncio.Task[None], timeout: float, doing: str
+) -> None:
+    """Wait for ``what`` while the read loop runs; its failure ends the wait with its reason."""
+    waiter = asyncio.create_task(what.wait())
+    done, _ = await asyncio.wait({waiter, reader}, timeout=timeout, return_when="FIRST_COMPLETED")
+    if waiter in done:
+        return
+    waiter.cancel()
+    if reader in done:
+        reader.result()  # raises ConnectionLost with the reason
+        raise ConsoleError(f"the connection ended while {doing}")
+    raise ConsoleError(f"timed out after {timeout:g} s while {doing}")
+
+
+async def screenshot(args: argparse.Namespace) -> int:
+    async def body(
+        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None], _: Opening
+    ) -> int:
+        await _wait(watcher.complete, reader, args.timeout, "waiting for the whole screen")
+        save_png(session.framebuffer, args.file)
+        return 0
+
+    return await _with_session(args, body)
+
+
+async def type_text(args: argparse.Namespace) -> int:
+    if args.stdin and args.password_stdin:
+        raise UsageError("--stdin and --password-stdin cannot both read standard input")
+    text = sys.stdin.read() if args.stdin else args.text
+
+    async def body(
+        session: ConsoleSession,
+        watcher: _ScreenWatcher,
+        reader: asyncio.Task[None],
+        opening: Opening,
+    ) -> int:
+        # QEMU acknowledges extended key events and reports the LEDs before its first update.
+        await _wait(watcher.answered, reader, args.timeout, "waiting for the console")
+        extended = session.capabilities.extended_keys and opening.request.extended_keys
+        translator = KeyTranslator(
+            opening.layout,
+            opening.keyboard,
+            opening.server_keymap,
+            extended,
+            system=opening.guest,
+        )
+        translator.set_leds(watcher.leds)
+        typed = translator.type_text(text)
+        typing = asyncio.create_task(type_events(session, typed.events, args.delay_ms / 1000))
+        await asyncio.wait({typing, reader}, return_when="FIRST_COMPLETED")
+        if not typing.done():
+            typing.cancel()
+            reader.result()  # the connection ended: raise its reason
+        typing.result()
+        if typed.unsupported:
+            say(untypable_message(opening, typed.unsupported, extended))
+            return 3
+        return 0
+
+    return await _with_session(args, body)
+
+
+def untypable_message(opening: Opening, chars: Sequence[str], extended: bool) -> str:
+    """One line: which characters were left out, and why."""
+    name, guest, keymap = opening.layout, opening.guest, opening.server_keymap
+    layout = load_layout(name, guest)
+    clauses = []
+    for_keys = [c for c in chars if layout.can_type(c)]  # the keys exist; the server misses them
+    if for_keys:
+        if keymap != "none":
+            why = f"with the server keymap {keymap}"
+        elif not extended:
+            why = "with plain key events (through the en-us keymap of QEMU)"
+        else:
+            why = "with the keys this server can press"
+        clauses.append(f"{_listed(for_keys)} {why}")
+    lacking = [c for c in chars if not layout.can_type(c)]
+    console = [c for c in lacking if load_layout(name, GuestSystem.CONSOLE).can_type(c)]
+    desktop = [c for c in console if load_layout(name, GuestSystem.DESKTOP).can_type(c)]
+    if guest == GuestSystem.AUTO and desktop:
+        clauses.append(
+            f"{_listed(desktop)} the same way on a Linux text console and on a desktop"
+            " (--guest console or --guest desktop says which the guest is)"
+        )
+    if guest == GuestSystem.AUTO and len(console) > len(desktop):
+        only = [c for c in console if c not in desktop]
+        clauses.append(
+            f"{_listed(only)} unless the guest is a Linux text console (--guest console types"
+            " them by their code)"
+        )
+    others = [c for c in lacking if guest != GuestSystem.AUTO or c not in console]
+    if others:
+        where = {GuestSystem.CONSOLE: ", even by code", GuestSystem.DESKTOP: " on a desktop"}
+        clauses.append(f"{_listed(others)} on this guest layout{where.get(guest, '')}")
+    return f"the {name} layout cannot type {', nor '.join(clauses)}; typed everything else"
+
+
+def _listed(chars: Sequence[str]) -> str:
+    return " ".join(repr(c) for c in chars)
+
+
+def save_png(fb: Framebuffer, path: str) -> None:
+    from PIL import Image
+
+    image = Image.frombuffer("RGB", (fb.width, fb.height), fb.pixels, "raw", "BGRX", 0, 1)
+    try:
+        image.save(path, format="PNG")
+    except OSError as exc:
+        raise ConsoleError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+async def info(args: argparse.Namespace) -> int:
+    async def body(
+        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None], _: Opening
+    ) -> int:
+        await _wait(watcher.answered, reader, args.timeout, "waiting for the first update")
+        # Acknowledgements QEMU sends in reply to SetEncodings come before the first update;
+        # give other servers a moment more.
+        await asyncio.sleep(0.2)
+        print_info(session, args.json)
+        return 0
+
+    return await _with_session(args, body)
+
+
+def info_dict(session: ConsoleSession) -> dict[str, object]:
+    assert session.info is not None
+    info = session.info
+    fb = session.framebuffer
+    return {
+        "name": info.name,
+        "width": fb.width,
+        "height": fb.height,
+        "protocol": info.protocol,
+        "security": info.security,
+        "pixel_format": info.pixel_format.describe(),
+        "extensions": session.extensions,
+        "encoding": session.encoding_name,
+        "transport": session.target.transport if session.target else None,
+    }
+
+
+def print_info(session: ConsoleSession, as_json: bool) -> None:
+    data = info_dict(session)
+    if as_json:
+        print(json.dumps(data))  # JSON escapes every control character itself
+        return
+    extensions = data["extensions"]
+    assert isinstance(extensions, list)
+    print(f"name:         {escaped(str(data['name']))}")
+    print(f"size:         {data['width']}x{data['height']}")
+    print(f"protocol:     RFB {data['protocol']}")
+    print(f"security:     {data['security']}")
+    print(f"pixel format: {data['pixel_format']}")
+    print(f"encoding:     {data['encoding'] or '-'}")
+    print(f"extensions:   {', '.join(extensions) or '-'}")
+
+
+# -- the window --------------------------------------------------------------------------------
+
+
+def open_window(args: argparse.Namespace) -> int:
+    """`open TARGET`: the console window, Qt's event loop until it closes."""
+    from ovhkvm_desktop.cloud.consoles import DedicatedServer
+
+    try:
+        # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
+        opening = open_console(console_request(args), on_keyring_notice=say)
+    except DedicatedServer as dedicated:
+        return open_dedicated_kvm(dedicated)
+    return show_console(opening, args)
+
+
+def show_console(opening: Opening, args: argparse.Namespace) -> int:
+    from ovhkvm_desktop.ui.app import run_console_window
+    from ovhkvm_desktop.ui.console_window import WindowOptions
+
+    view = WindowOptions(
+        fullscreen=args.fullscreen,
+        view_only=args.view_only,
+        scale=args.scale,
+        menu_key=args.menu_key,
+    )
+    return run_console_window(opening, view, progress=say)
+
+
+def open_dedicated_kvm(dedicated: DedicatedServer) -> int:
+    """A dedicated server's KVM is its vendor's HTML5 page: ask OVHcloud for it, open it in the
+    browser, and print its address on a line of its own (for a browser elsewhere)."""
+    page = browse_kvm(dedicated, progress=say, on_url=lambda url: print(escaped(url), flush=True))
+    if not page.opened:
+        say("no browser could be started: open the address above")
+    return 0

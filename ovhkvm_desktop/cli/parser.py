@@ -1,0 +1,321 @@
+"""The command line's arguments (DESIGN.md's contract), and the console request they make."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ovhkvm_desktop import __version__
+from ovhkvm_desktop.cli.output import PROG
+from ovhkvm_desktop.config import ENDPOINTS
+from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.keyboard.layouts import GuestSystem
+from ovhkvm_desktop.keyboard.translator import KeyboardMode
+from ovhkvm_desktop.opening import ConsoleRequest
+from ovhkvm_desktop.rfb.connection import DEFAULT_ENCODINGS
+from ovhkvm_desktop.rfb.encodings import DATA_ENCODINGS
+from ovhkvm_desktop.session import DEFAULT_KEY_DELAY_MS, SessionOptions
+
+SCALE_CHOICES = ("fit", "actual", "remote")
+
+
+class UsageError(ConsoleError):
+    """The arguments ask for something that cannot be done as asked."""
+
+
+#: A command: its arguments in, its exit status out (a coroutine function for the headless
+#: console commands, which run on asyncio).
+Command = Callable[[argparse.Namespace], Any]
+
+
+def _encodings(text: str) -> tuple[int, ...]:
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DATA_ENCODINGS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {', '.join(unknown) or '(none)'}; choose from"
+            f" {', '.join(DATA_ENCODINGS)}"
+        )
+    return tuple(DATA_ENCODINGS[n] for n in names)
+
+
+def _number(kind: type[int] | type[float], low: float, high: float, says: str) -> Any:
+    """An argparse type: a number of ``kind`` from ``low`` to ``high``, else ``says``."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(says) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(says)
+        return value
+
+    return parse
+
+
+_level = _number(int, 0, 9, "a level is a number from 0 to 9")
+_seconds = _number(float, 0.001, 86400, "a timeout is a number of seconds above 0")
+_delay = _number(float, 0, 1000, "a delay is a number of milliseconds from 0 to 1000")
+
+
+def _console_options() -> argparse.ArgumentParser:
+    """The options every console command shares."""
+    console = argparse.ArgumentParser(add_help=False)
+    group = console.add_argument_group("connection")
+    group.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the VNC password from the first line of standard input"
+        " (or set OVHKVM_VNC_PASSWORD)",
+    )
+    group.add_argument(
+        "--ca-file", metavar="FILE", help="also trust this CA for wss:// and https://"
+    )
+    group.add_argument(
+        "--profile", metavar="P", help="the OVHcloud profile of ovh:SERVICE targets (default one)"
+    )
+    group.add_argument(
+        "--timeout", type=_seconds, default=15.0, metavar="S", help="give up after S seconds (15)"
+    )
+    group.add_argument(
+        "--encodings",
+        type=_encodings,
+        metavar="LIST",
+        help="data encodings to offer, in order (e.g. tight,zrle,hextile,zlib,raw)",
+    )
+    group.add_argument(
+        "--compression", type=_level, default=6, metavar="0-9", help="zlib level asked for (6)"
+    )
+    group.add_argument(
+        "--quality",
+        type=_level,
+        metavar="0-9",
+        help="allow lossy JPEG at this quality (Tight); lossless when absent",
+    )
+
+    keyboard = console.add_argument_group("keyboard")
+    keyboard.add_argument(
+        "--layout",
+        metavar="L",
+        help="the guest's keyboard layout, an xkb name: us, fr, de, ch(fr)... (us; for ovh:"
+        " targets, the VPS keymap)",
+    )
+    keyboard.add_argument(
+        "--keyboard",
+        choices=[m.value for m in KeyboardMode],
+        help="translate: type what you mean (default); physical: key positions; keysym: plain"
+        " RFB keysyms (Xvnc, x11vnc)",
+    )
+    keyboard.add_argument(
+        "--server-keymap",
+        metavar="K",
+        help="QEMU's -k keymap of the server (none, us, fr...): none when it has no -k (for ovh:"
+        " targets, the VPS keymap)",
+    )
+    keyboard.add_argument(
+        "--guest",
+        choices=[system.value for system in GuestSystem],
+        help="what reads the guest's keyboard, which decides how accents compose: console (a"
+        " Linux text console: characters the layout lacks are typed by their code, Alt +"
+        " keypad), desktop (X11, Wayland: xkb's dead keys), auto (default: only what both"
+        " type the same)",
+    )
+    keyboard.add_argument(
+        "--no-extended-keys",
+        action="store_true",
+        help="send plain KeyEvents even when QEMU offers extended key events",
+    )
+    return console
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ovhkvm_desktop.cli import accounts, consoles
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="A desktop console for OVHcloud servers and any VNC console."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    console = _console_options()
+
+    opener = commands.add_parser(
+        "open",
+        parents=[console],
+        help="open a console window",
+        description="Open one console window on TARGET.",
+    )
+    opener.add_argument("target", metavar="TARGET")
+    opener.add_argument("--fullscreen", action="store_true", help="start in full screen")
+    opener.add_argument(
+        "--view-only", action="store_true", help="show the screen; send no keys or pointer"
+    )
+    opener.add_argument(
+        "--scale",
+        choices=SCALE_CHOICES,
+        default="fit",
+        help="fit: the whole screen in the window (default); actual: one to one, scroll bars;"
+        " remote: the server's screen follows the window's size",
+    )
+    opener.add_argument(
+        "--menu-key",
+        default="F8",
+        metavar="KEY",
+        help="the key that opens the console menu (F8); a Qt key name: F8, F12, Pause...",
+    )
+    opener.set_defaults(run=consoles.open_window)
+
+    shot = commands.add_parser(
+        "screenshot", parents=[console], help="save the console screen as a PNG image"
+    )
+    shot.add_argument("target", metavar="TARGET")
+    shot.add_argument("file", metavar="FILE.png")
+    shot.set_defaults(run=consoles.screenshot)
+
+    typer = commands.add_parser(
+        "type", parents=[console], help="type a text into the console, in the guest's layout"
+    )
+    typer.add_argument("target", metavar="TARGET")
+    source = typer.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", metavar="T", help="the text to type")
+    source.add_argument("--stdin", action="store_true", help="type what standard input holds")
+    typer.add_argument(
+        "--delay-ms",
+        type=_delay,
+        default=DEFAULT_KEY_DELAY_MS,
+        metavar="MS",
+        help=f"time between key events ({DEFAULT_KEY_DELAY_MS:g}); a busy guest drops keys"
+        " that come faster",
+    )
+    typer.set_defaults(run=consoles.type_text)
+
+    info = commands.add_parser(
+        "info", parents=[console], help="show what the server offers and acknowledged"
+    )
+    info.add_argument("target", metavar="TARGET")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(run=consoles.info)
+    _add_account_commands(commands, accounts)
+    return parser
+
+
+def _add_account_commands(commands: Any, accounts: Any) -> None:
+    login = commands.add_parser(
+        "login",
+        help="log an OVHcloud account in and keep its secrets in the OS keyring",
+        description="Log an OVHcloud account in as a profile. Secrets are read from standard"
+        " input when it is not a terminal (else prompted), never from the command line, and"
+        " stored in the OS keyring only.",
+    )
+    login.add_argument("--profile", default="default", metavar="P", help="profile name (default)")
+    login.add_argument(
+        "--endpoint", choices=ENDPOINTS, metavar="E", help=f"one of {', '.join(ENDPOINTS)}"
+    )
+    how = login.add_mutually_exclusive_group()
+    how.add_argument(
+        "--application-key",
+        metavar="AK",
+        help="your application key (its secret is read from stdin or prompted)",
+    )
+    how.add_argument(
+        "--oauth2",
+        action="store_true",
+        help="an OAuth2 service account (--client-id; the secret from stdin or prompted)",
+    )
+    how.add_argument(
+        "--from-env",
+        action="store_true",
+        help="import OVH_ENDPOINT, OVH_APPLICATION_KEY/SECRET, OVH_CONSUMER_KEY (or"
+        " OVH_CLIENT_ID/SECRET)",
+    )
+    how.add_argument("--from-file", metavar="PATH", help="import an ovh.conf file")
+    login.add_argument("--client-id", metavar="ID", help="the OAuth2 service account's id")
+    login.add_argument(
+        "--consumer-key-stdin",
+        action="store_true",
+        help="you already hold a consumer key: read it after the application secret",
+    )
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the validation link, do not open it"
+    )
+    login.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=600.0,
+        metavar="S",
+        help="how long to wait for the validation (600)",
+    )
+    login.add_argument(
+        "--poll-interval", type=_seconds, default=3.0, metavar="S", help=argparse.SUPPRESS
+    )
+    login.set_defaults(run=accounts.login)
+
+    logout = commands.add_parser(
+        "logout", help="forget a profile and delete its secrets from the keyring"
+    )
+    logout.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    logout.set_defaults(run=accounts.logout)
+
+    servers = commands.add_parser("servers", help="list the servers of a profile")
+    servers.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    servers.add_argument("--json", action="store_true", help="print a JSON array")
+    servers.set_defaults(run=accounts.servers)
+
+    rescue = commands.add_parser(
+        "rescue", help="reboot a VPS into rescue mode (or back with --exit)"
+    )
+    rescue.add_argument("service", metavar="SERVICE", help="the VPS service name")
+    rescue.add_argument("--profile", metavar="P", help="the profile (the default one)")
+    rescue.add_argument(
+        "--exit", action="store_true", help="switch back to the local disk and reboot"
+    )
+    rescue.add_argument(
+        "--open", action="store_true", help="then open its console window, full screen"
+    )
+    rescue.add_argument("--yes", action="store_true", help="do not ask before rebooting")
+    rescue.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=900.0,
+        metavar="S",
+        help="how long the VPS may take to get there (900)",
+    )
+    rescue.add_argument(
+        "--poll-interval", type=_seconds, default=5.0, metavar="S", help=argparse.SUPPRESS
+    )
+    rescue.set_defaults(run=accounts.rescue)
+
+
+def session_options(args: argparse.Namespace) -> SessionOptions:
+    """The connection options (the VNC password read from stdin or the environment)."""
+    password = None
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+    elif os.environ.get("OVHKVM_VNC_PASSWORD"):
+        password = os.environ["OVHKVM_VNC_PASSWORD"]
+    return SessionOptions(
+        password=password,
+        ca_file=args.ca_file,
+        timeout=args.timeout,
+        encodings=args.encodings or tuple(DEFAULT_ENCODINGS),
+        compression=args.compression,
+        quality=args.quality,
+    )
+
+
+def console_request(args: argparse.Namespace) -> ConsoleRequest:
+    """The console the arguments ask for; what they leave out stays unchosen (``None``)."""
+    return ConsoleRequest(
+        target=args.target,
+        profile=args.profile,
+        layout=args.layout,
+        server_keymap=args.server_keymap,
+        keyboard=KeyboardMode(args.keyboard) if args.keyboard else None,
+        guest=GuestSystem(args.guest) if args.guest else None,
+        extended_keys=not args.no_extended_keys,
+        options=session_options(args),
+    )
