@@ -3,6 +3,9 @@
 Feed it what the server sent with ``receive_bytes`` and get events back; ask it for messages
 (``start``, ``key_event``...) and send what ``data_to_send`` returns. It keeps exactly one
 incremental update request in flight: a new one is queued each time an update answers the last.
+A request is in flight once ``data_to_send`` has handed it out, and only an update that arrives
+while one is in flight answers it: a server that cannot have read our request cannot be answering
+it, so a burst of updates it sends unasked (empty ones, resizes) gets one request, not one each.
 """
 
 from __future__ import annotations
@@ -88,7 +91,8 @@ class Connection:
         self.clipboard_caps: ClipboardCapabilities | None = None
         self.offered: tuple[int, ...] = ()
         self.last_encoding: int | None = None
-        self.request_in_flight = False
+        self.request_in_flight = False  # sent (handed out by data_to_send) and not yet answered
+        self._request_queued = False  # queued in what data_to_send will hand out next
         self.updates_enabled = True
         self.paused = False  # receive_bytes stopped at its deadline with bytes left to parse
         self._decoders = make_decoders()
@@ -101,7 +105,8 @@ class Connection:
         self._dirty: list[Rect] = []
         self._answers = False
         self._skip = 0  # bytes of an oversized clipboard text still to throw away
-        self._clipboard_text = ""
+        # Our clipboard text, announced to the server and kept until its request takes it once.
+        self._clipboard_offer: str | None = None
 
     # -- what we send -----------------------------------------------------------------------
 
@@ -125,11 +130,11 @@ class Connection:
         self._out += messages.framebuffer_update_request(
             incremental, 0, 0, self.fb.width, self.fb.height
         )
-        self.request_in_flight = True
+        self._request_queued = True
 
     def request_update(self) -> None:
         """Ask for an update now unless one is already asked for (e.g. after a silence)."""
-        if not self.request_in_flight:
+        if not (self.request_in_flight or self._request_queued):
             self._request(incremental=True)
 
     def send(self, data: bytes) -> None:
@@ -142,15 +147,21 @@ class Connection:
         if caps is None:
             self._out += messages.client_cut_text(text)
             return
-        self._clipboard_text = text
         if caps.flags & messages.CLIPBOARD_NOTIFY:
+            # The text goes out when the server asks for it, once; a newer offer replaces it.
+            self._clipboard_offer = text
             self._out += messages.extended_clipboard_flags(messages.CLIPBOARD_NOTIFY)
         else:
+            self._clipboard_offer = None
             self._out += messages.extended_clipboard_provide(text)
 
     def data_to_send(self) -> bytes:
+        """What to send the server now; a request among it is in flight from here on."""
         out = bytes(self._out)
         self._out.clear()
+        if self._request_queued:
+            self._request_queued = False
+            self.request_in_flight = True
         return out
 
     # -- what we receive --------------------------------------------------------------------
@@ -259,10 +270,13 @@ class Connection:
             self._out += messages.extended_clipboard_caps()
         elif flags & messages.CLIPBOARD_REQUEST:
             events.append(ClipboardRequest(flags))
-            if flags & messages.CLIPBOARD_TEXT and self._clipboard_text:
-                self._out += messages.extended_clipboard_provide(self._clipboard_text)
+            if flags & messages.CLIPBOARD_TEXT and self._clipboard_offer is not None:
+                # Given once, to the request that follows our notify, then forgotten: the
+                # server cannot read our clipboard again later, unless we offer it again.
+                self._out += messages.extended_clipboard_provide(self._clipboard_offer)
+                self._clipboard_offer = None
         elif flags & messages.CLIPBOARD_PEEK:
-            if self._clipboard_text:
+            if self._clipboard_offer is not None:
                 self._out += messages.extended_clipboard_flags(messages.CLIPBOARD_NOTIFY)
         elif flags & messages.CLIPBOARD_NOTIFY:
             events.append(ClipboardNotify(flags))
@@ -405,7 +419,7 @@ class Connection:
 
     def _finish_update(self, events: list[Event]) -> None:
         self._rects_left = 0
-        answered = self._answers
+        answered = self._answers and self.request_in_flight
         events.append(FramebufferUpdated(self._dirty, answered_request=answered))
         self._dirty = []
         if answered:

@@ -254,3 +254,84 @@ def test_malformed_server_messages_raise_a_readable_protocol_error(stream, words
     conn = started()
     with pytest.raises(ProtocolError, match=words):
         conn.receive_bytes(stream)
+
+
+def test_a_burst_of_empty_updates_the_server_sends_unasked_gets_one_request_not_one_each():
+    conn = started(4, 2)
+    conn.receive_bytes(fbu(raw_rect(0, 0, 4, 2, bytes(32))))  # answers the first request
+    # Before our next request has even left, the server floods empty updates and resizes: none
+    # can answer a request it was not sent.
+    flood = fbu() * 1000 + fbu(rect(0, 0, 5, 2, Encoding.DESKTOP_SIZE)) * 100
+    events = conn.receive_bytes(flood)
+    assert len([e for e in events if isinstance(e, ev.FramebufferUpdated)]) == 1100
+    assert not any(e.answered_request for e in events if isinstance(e, ev.FramebufferUpdated))
+    assert parse_client_messages(conn.data_to_send()) == [
+        ("FramebufferUpdateRequest", (1, 0, 0, 4, 2))
+    ]
+    # Our request is now in flight: the next update answers it, and only it gets a new one.
+    events = conn.receive_bytes(fbu() * 1000)
+    assert [e.answered_request for e in events][:2] == [True, False]
+    assert parse_client_messages(conn.data_to_send()) == [
+        ("FramebufferUpdateRequest", (1, 0, 0, 5, 2))
+    ]
+
+
+def test_empty_updates_answering_each_request_keep_the_screen_asked_for():
+    conn = started(4, 2)
+    for _ in range(3):
+        (event,) = conn.receive_bytes(fbu())
+        assert event.answered_request
+        assert parse_client_messages(conn.data_to_send()) == [
+            ("FramebufferUpdateRequest", (1, 0, 0, 4, 2))
+        ]
+
+
+def clipboard_with_notify() -> Connection:
+    conn = started()
+    caps = (1 << 24) | (1 << 25) | (1 << 26) | (1 << 27) | (1 << 28) | 1
+    conn.receive_bytes(extended_clipboard(caps, b"\0\0\x10\0"))
+    conn.data_to_send()
+    return conn
+
+
+def provided(data: bytes) -> list[bytes]:
+    """The texts in the extended clipboard provide messages the client sent."""
+    import zlib
+
+    texts = []
+    for _kind, _length, body in parse_client_messages(data):
+        if struct.unpack_from(">I", body)[0] & (1 << 28):
+            texts.append(zlib.decompress(body[4:])[4:].rstrip(b"\0"))
+    return texts
+
+
+def test_our_clipboard_goes_once_to_the_request_after_our_notify_then_is_forgotten():
+    conn = clipboard_with_notify()
+    conn.send_clipboard("my secret")
+    ((_, _, body),) = parse_client_messages(conn.data_to_send())
+    assert struct.unpack(">I", body)[0] == (1 << 27) | 1  # notify: we have text
+    conn.receive_bytes(extended_clipboard((1 << 25) | 1))  # the server asks for it
+    assert provided(conn.data_to_send()) == [b"my secret"]
+    # Asked again, or peeked at, later: nothing more leaves.
+    conn.receive_bytes(extended_clipboard((1 << 25) | 1))
+    conn.receive_bytes(extended_clipboard((1 << 26) | 1))
+    assert conn.data_to_send() == b""
+    # A new copy is a new offer, given once again.
+    conn.send_clipboard("next")
+    conn.data_to_send()
+    conn.receive_bytes(extended_clipboard((1 << 26) | 1))  # a peek is told there is text
+    ((_, _, body),) = parse_client_messages(conn.data_to_send())
+    assert struct.unpack(">I", body)[0] == (1 << 27) | 1
+    conn.receive_bytes(extended_clipboard((1 << 25) | 1) * 2)
+    assert provided(conn.data_to_send()) == [b"next"]
+
+
+def test_clipboard_provided_unasked_is_not_kept_for_later_requests():
+    conn = started()
+    caps = (1 << 24) | (1 << 25) | (1 << 28) | 1  # no notify: the text is provided at once
+    conn.receive_bytes(extended_clipboard(caps, b"\0\0\x10\0"))
+    conn.data_to_send()
+    conn.send_clipboard("my secret")
+    assert provided(conn.data_to_send()) == [b"my secret"]
+    conn.receive_bytes(extended_clipboard((1 << 25) | 1))
+    assert conn.data_to_send() == b""
