@@ -3,7 +3,10 @@
 
 The test runs `child()` inside the session: it stores a profile's secrets through keyring's own
 backend detection, reads them back (through the app and straight from the Secret Service), and
-deletes them with the profile. Missing tools make it fail with what to install; it never skips.
+deletes them with the profile. keyrings.alt is installed (the test extra), as on many desktops:
+keyring then chains the Secret Service with keyrings.alt's plain-file backend, and the secrets must
+still go to the Secret Service only. Missing tools make it fail with what to install; it never
+skips.
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ def child() -> None:
             if time.monotonic() > deadline or daemon.poll() is not None:
                 raise SystemExit("gnome-keyring-daemon did not come up on the session bus")
             time.sleep(0.1)
+
+        import importlib.util
+
+        import keyring
+
+        report["keyrings_alt"] = importlib.util.find_spec("keyrings.alt") is not None
+        report["keyrings_choice"] = type(keyring.get_keyring()).__name__
 
         from ovhkvm_desktop.secrets import (
             APPLICATION_SECRET,
@@ -107,6 +117,8 @@ def test_a_profiles_secrets_in_a_real_secret_service(tmp_path: Path) -> None:
     lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT ")]
     assert proc.returncode == 0 and lines, f"status {proc.returncode}\n{proc.stdout}{proc.stderr}"
     report = json.loads(lines[-1][len("REPORT ") :])
+    assert report["keyrings_alt"], "keyrings.alt is not installed (the test extra): pip install it"
+    assert report["keyrings_choice"] == "ChainerBackend"  # the Secret Service and the file
     assert report["persistent"] is True
     assert "SecretService" in str(report["backend"])
     assert report["read"] == ["as-real", "ck-real"]
@@ -117,5 +129,6 @@ def test_a_profiles_secrets_in_a_real_secret_service(tmp_path: Path) -> None:
     assert report["after_delete"] == [None, None]
     # The keyring lives in the throw-away HOME, and nothing of it is plain text.
     stored = [p for p in home.rglob("*") if p.is_file()]
+    assert not [p for p in stored if p.name == "keyring_pass.cfg"]  # keyrings.alt's plain file
     for path in stored:
         assert b"as-real" not in path.read_bytes() and b"ck-real" not in path.read_bytes()
