@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any
 
-from ovhkvm_desktop.cli.output import escaped, say
+from ovhkvm_desktop.cli.output import escaped, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError
 from ovhkvm_desktop.errors import ConsoleError
 
@@ -163,7 +163,7 @@ def servers(args: argparse.Namespace) -> int:
 
     listing = fetch_servers(_api(args.profile))
     for warning in listing.warnings:
-        say(warning)
+        say(in_words(warning))
     if args.json:
         print(json.dumps([s.to_json() for s in listing.servers], indent=2))
         return 0

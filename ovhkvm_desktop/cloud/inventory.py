@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ovhkvm_desktop.cloud.client import (
+    ApiError,
     ApiRefused,
     CallNotGranted,
     OvhApi,
@@ -47,7 +48,8 @@ class Server:
 @dataclass
 class Listing:
     servers: list[Server]
-    warnings: list[str] = field(default_factory=list)
+    #: What could not be listed, and why (an error may name a profile to log in again).
+    warnings: list[ApiError] = field(default_factory=list)
 
 
 def vps_path(name: str) -> str:
@@ -137,7 +139,7 @@ def _names(api: OvhApi, path: str, what: str, listing: Listing) -> list[str]:
         names = api.get(path)
     except CallNotGranted as exc:
         # A key imported from elsewhere may not have every rule: list what it can.
-        listing.warnings.append(f"{what} not listed: {exc}")
+        listing.warnings.append(ApiError(f"{what} not listed: {exc}", login=exc.login))
         return []
     except ApiRefused as exc:
         if exc.status == 404:

@@ -107,6 +107,9 @@ class LiveConsole:
                 await self._wait_before_retry(reason, failures, retry)
         finally:
             rtt.cancel()
+            self._cancel_typing_now()
+            for combo in self._combos:
+                combo.cancel()
             session, self.session = self.session, None
             if session is not None:
                 await session.close()

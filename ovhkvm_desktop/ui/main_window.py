@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from ovhkvm_desktop.cloud import login as login_flow
 from ovhkvm_desktop.cloud import rescue as rescue_flow
-from ovhkvm_desktop.cloud.client import CredentialRejected, OvhApi
+from ovhkvm_desktop.cloud.client import ApiError, CredentialRejected, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
 from ovhkvm_desktop.config import Profile, Settings
 from ovhkvm_desktop.errors import ConsoleError
@@ -142,7 +142,7 @@ class ProfileListing:
 
     profile: str
     servers: list[Server] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ApiError] = field(default_factory=list)
     error: BaseException | None = None
     loading: bool = False
     loaded: bool = False
@@ -713,7 +713,7 @@ class MainWindow(QMainWindow):
                 error = True
                 if action is None and isinstance(listing.error, CredentialRejected):
                     action = ("Log in again…", partial(self.add_account, listing.profile))
-            lines += [in_words(ConsoleError(w)) for w in listing.warnings]
+            lines += [in_words(w) for w in listing.warnings]
         if self._keyring_notice:
             lines.append(in_words(ConsoleError(self._keyring_notice)))
         if not lines:

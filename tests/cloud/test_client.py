@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 
+from ovhkvm_desktop.cli.output import in_words as cli_words
 from ovhkvm_desktop.cloud.client import (
     ACCESS_RULES,
     ApiRefused,
@@ -74,7 +75,8 @@ def test_a_wrong_application_secret_says_to_log_in_again(fake_api, memory_keyrin
         api.get("/vps")
     message = str(error.value)
     assert "application secret of the profile 'p' is wrong" in message
-    assert "ovhkvm-desktop login --profile p --endpoint ovh-eu" in message
+    assert error.value.login is not None and error.value.login.name == "p"
+    assert "ovhkvm-desktop login --profile p --endpoint ovh-eu" in cli_words(error.value)
     assert "not-the-secret" not in message and consumer not in message
 
 
@@ -102,7 +104,7 @@ def test_a_consumer_key_not_validated_says_to_log_in_again(account, fake_api, st
     with pytest.raises(CredentialRejected) as error:
         account.api.get("/vps")
     assert "consumer key of the profile 'work' is not valid" in str(error.value)
-    assert "log in again: ovhkvm-desktop login --profile work" in str(error.value)
+    assert "log in again: ovhkvm-desktop login --profile work" in cli_words(error.value)
 
 
 def test_a_call_not_granted_names_the_missing_rule(fake_api, memory_keyring):
@@ -116,7 +118,7 @@ def test_a_call_not_granted_names_the_missing_rule(fake_api, memory_keyring):
         api.post("/vps/vps-1.vps.ovh.net/getConsoleUrl")
     assert error.value.rule == "POST /vps/*/getConsoleUrl"
     assert "do not allow POST /vps/*/getConsoleUrl" in str(error.value)
-    assert "log in again" in str(error.value)
+    assert "log in again: ovhkvm-desktop login --profile p" in cli_words(error.value)
 
 
 def test_an_unknown_server(account, fake_api):
@@ -155,8 +157,11 @@ def test_a_server_error_says_to_retry_with_the_query_id(account, fake_api):
 
 
 def test_missing_secrets_say_to_log_in(fake_api, memory_keyring):
-    with pytest.raises(CredentialRejected, match="not in the keyring: log in again"):
+    with pytest.raises(CredentialRejected) as error:
         OvhApi.for_profile(Profile("p", "ovh-eu", application_key="AK"), Secrets(memory_keyring))
+    assert "not in the keyring: log in again: ovhkvm-desktop login --profile p" in cli_words(
+        error.value
+    )
 
 
 def test_ovh_environment_and_ovh_conf_never_reach_a_profile(
@@ -220,12 +225,17 @@ def test_a_refused_oauth2_secret_says_to_check_it(tls_fake):
     assert "wrong-secret" not in str(error.value)
 
 
-def test_the_login_hint_pattern_matches_what_the_messages_say():
-    """The app finds the command-line hint in messages through LOGIN_HINT: both ways in."""
-    from ovhkvm_desktop.cloud.client import LOGIN_HINT, _login_hint
+def test_the_cloud_names_the_profile_to_log_in_again_and_leaves_the_words_to_each_front_end():
+    """No command line in the cloud's messages: the command line adds its own login command."""
     from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
 
     application = Profile("work", "ovh-eu", application_key="AK1")
     oauth2 = Profile("ci", "ovh-ca", method=METHOD_OAUTH2, client_id="EU.abc-123")
-    for profile in (application, oauth2):
-        assert LOGIN_HINT.fullmatch(_login_hint(profile)), _login_hint(profile)
+    for profile, how in ((application, "--application-key AK1"), (oauth2, "--oauth2 --client-id")):
+        error = CredentialRejected("the consumer key is not valid", profile)
+        assert "ovhkvm-desktop" not in str(error)
+        assert cli_words(error) == (
+            "the consumer key is not valid: log in again: ovhkvm-desktop login --profile"
+            f" {profile.name} --endpoint {profile.endpoint} {how}"
+            + (" EU.abc-123" if profile is oauth2 else "")
+        )

@@ -112,7 +112,7 @@ def test_a_key_without_the_dedicated_rules_still_lists_the_vps(fake_api, memory_
     fake_api.add_dedicated("ns1.eu")
     listing = fetch_servers(acct.api)
     assert [s.name for s in listing.servers] == ["a.vps.ovh.net"]
-    assert listing.warnings and "GET /dedicated/server" in listing.warnings[0]
+    assert listing.warnings and "GET /dedicated/server" in str(listing.warnings[0])
 
 
 def test_a_key_without_the_vps_rule_says_which_rule(fake_api, memory_keyring):

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.keyboard import KeyboardMode
-from ovhkvm_desktop.session import SessionOptions
+from ovhkvm_desktop.session import Backoff, Phase, SessionOptions
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
-from ovhkvm_desktop.config import Settings
-from ovhkvm_desktop.session import Backoff, Phase
 from tests.ui.rfb_server import RfbServer
 
 

@@ -192,7 +192,7 @@ def test_layout_choice_is_remembered_per_server(make_window, server: RfbServer) 
     window = make_window(target_of(server), layout="us")
     window.set_layout("de")
     assert window.settings is not None
-    assert window.settings.get("test", "layout") == "de"
+    assert window.settings.server_choices("test").get("layout") == "de"
     window.close()
     again = make_window(target_of(server))
     assert again.config.layout == "de"
@@ -228,6 +228,6 @@ def test_guest_system_decides_how_an_accent_is_typed(make_window, server: RfbSer
         (True, kp2), (False, kp2), (False, alt),
     ]  # fmt: skip
     assert window.settings is not None
-    assert window.settings.get("test", "guest") == "console"
+    assert window.settings.server_choices("test").get("guest") == "console"
     window.close()
     assert make_window(target_of(server)).config.guest is GuestSystem.CONSOLE

@@ -18,6 +18,7 @@ from ovhkvm_desktop.cloud.client import ACCESS_RULES
 from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.secrets import SERVICE
+from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.app import icon_pixmap
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from ovhkvm_desktop.ui.main_window import (
@@ -28,7 +29,6 @@ from ovhkvm_desktop.ui.main_window import (
     ServerEntry,
     Timings,
 )
-from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi
@@ -194,9 +194,9 @@ def test_the_list_shows_every_server_of_every_profile(fake: Fake, main_window, q
     ]
     # The narrow key cannot list VPS: said in words, the rest is listed.
     assert window.message_bar.text() == (
-        "VPS not listed: the credentials of the profile 'home' do not allow GET /vps: log in"
-        " again (Add account…, with the same profile name) (the new consumer key asks for"
-        " every rule the app needs)"
+        "VPS not listed: the credentials of the profile 'home' do not allow GET /vps (a new"
+        " consumer key asks for every rule the app needs): log in again (Add account…, with"
+        " the same profile name)"
     )
     assert window.count.text() == "4 servers"
     # Every call the window made was signed with the profile's own keys.
@@ -651,24 +651,17 @@ def test_the_icon_is_drawn_at_every_size(qapp) -> None:
         assert image.pixelColor(0, 0).alpha() == 0  # rounded corners
 
 
-def test_every_command_line_login_hint_becomes_the_apps() -> None:
-    """Whatever leads to it (": ", " then "), the hint names the app's way, never the CLI's."""
-    from ovhkvm_desktop.cloud.client import CredentialRejected, _login_hint
+def test_a_refused_login_says_the_apps_way_to_log_in_again_never_the_command_lines() -> None:
+    """The cloud's errors name the profile to log in again; the app words it its own way."""
+    from ovhkvm_desktop.cloud.client import CredentialRejected
     from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
     from ovhkvm_desktop.ui.app import in_words
 
     oauth2 = Profile("ci", "ovh-eu", method=METHOD_OAUTH2, client_id="EU.abc")
-    refused = CredentialRejected(
-        f"the OAuth2 service account was refused: check its client id and secret,"
-        f" then {_login_hint(oauth2)}"
-    )
+    refused = CredentialRejected("the OAuth2 service account was refused", oauth2)
     assert in_words(refused) == (
-        "The OAuth2 service account was refused: check its client id and secret, then log in"
-        " again (Add account…, with the same profile name)"
+        "The OAuth2 service account was refused: log in again (Add account…, with the same"
+        " profile name)"
     )
-    assert in_words(refused, login_again="") == (
-        "The OAuth2 service account was refused: check its client id and secret,"
-    )
-    application = Profile("work", "ovh-eu", application_key="AK")
-    missing = CredentialRejected(f"the secrets are not in the keyring: {_login_hint(application)}")
-    assert in_words(missing, login_again="") == "The secrets are not in the keyring"
+    assert "ovhkvm-desktop login" not in in_words(refused)
+    assert in_words(refused, login_again="") == "The OAuth2 service account was refused"

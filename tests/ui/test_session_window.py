@@ -5,11 +5,10 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import AsyncIterator
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-
-from collections.abc import AsyncIterator
 
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.session import Backoff, Door, Phase
