@@ -32,11 +32,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ovhkvm_desktop.cli import DEFAULT_KEY_DELAY_MS  # noqa: E402
 from ovhkvm_desktop.keyboard import keysyms  # noqa: E402
 from ovhkvm_desktop.keyboard.layouts import load_layout  # noqa: E402
 from ovhkvm_desktop.keyboard.translator import KeyTranslator  # noqa: E402
 from ovhkvm_desktop.rfb import messages  # noqa: E402
+from ovhkvm_desktop.session import DEFAULT_KEY_DELAY_MS  # noqa: E402
 
 LAYOUTS = ("us", "fr", "de", "be", "ch(fr)", "gb", "es", "it")
 E2E_LAYOUT = "fr"

@@ -37,11 +37,10 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from ovhkvm_desktop.session import ConsoleSession, SessionListener, SessionOptions
+from ovhkvm_desktop.session import ConsoleSession, Phase, SessionListener, SessionOptions
 from ovhkvm_desktop.targets import parse_target
 from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
-from ovhkvm_desktop.ui.session_thread import Phase
 from tests.testbed import QemuGuest, build_guest
 from tests.ui.rfb_server import RfbServer, rect
 
@@ -123,7 +122,7 @@ def key_latency(app: QApplication, url: str, presses: int) -> tuple[list[float],
     bridge = window.bridge
     handed: list[float] = []  # the GUI thread handed the events to the session thread
     written: list[float] = []  # the session thread wrote them on the socket
-    send_keys, write_keys = bridge.send_keys, bridge._send_keys
+    send_keys, write_keys = bridge.send_keys, bridge.live.send_keys
 
     def hand(events: list) -> None:
         handed.append(time.perf_counter())
@@ -134,7 +133,7 @@ def key_latency(app: QApplication, url: str, presses: int) -> tuple[list[float],
         written.append(time.perf_counter())
 
     bridge.send_keys = hand  # type: ignore[method-assign]
-    bridge._send_keys = write  # type: ignore[method-assign]
+    bridge.live.send_keys = write  # type: ignore[method-assign]
     pump(app, 1.0)
     total, gui = [], []
     for i in range(presses * 2):

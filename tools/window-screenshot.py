@@ -56,7 +56,6 @@ def main() -> int:
         capture(int(args.capture[0], 0), Path(args.capture[1]))
         return 0
 
-    from ovhkvm_desktop.ui.__main__ import open_command
     from tests.testbed import QemuGuest, build_guest
 
     if shutil.which("Xvfb") is None:
@@ -90,7 +89,17 @@ def main() -> int:
                 OVHKVM_WINDOW_READY_FILE=str(ready),
             )
             app = subprocess.Popen(
-                [*open_command(), guest.vnc_url, "--layout", "fr", "--scale", "fit"],
+                [
+                    sys.executable,
+                    "-m",
+                    "ovhkvm_desktop",
+                    "open",
+                    guest.vnc_url,
+                    "--layout",
+                    "fr",
+                    "--scale",
+                    "fit",
+                ],
                 env=env,
                 cwd=REPO,
             )

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ovhkvm_desktop.ui.__main__ import open_command
 from tests.testbed import QemuGuest, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,7 +114,7 @@ class Window:
         )
         self.log = Path(self.tmp.name) / "log"
         self.proc = subprocess.Popen(
-            [*open_command(), guest.vnc_url, *args],
+            [sys.executable, "-m", "ovhkvm_desktop", "open", guest.vnc_url, *args],
             env=env,
             cwd=REPO,
             stdout=self.log.open("w"),
