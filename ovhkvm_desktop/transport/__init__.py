@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from ovhkvm_desktop.targets import ConsoleTarget
-from ovhkvm_desktop.transport.stream import ByteStream
+from ovhkvm_desktop.transport.stream import WRITE_HIGH_WATER, ByteStream
 
 
 async def open_stream(
     target: ConsoleTarget, *, timeout: float, ca_file: str | None = None
 ) -> ByteStream:
-    """Open a byte stream to ``target``; failures raise ``ConnectFailed`` with a sentence."""
+    """Open a byte stream to ``target``; failures raise ``ConnectFailed`` with a sentence.
+
+    Of their kinds: ``Unreachable`` when nothing answered (refused, no TCP connection within
+    ``timeout``, unknown host, no route), the one failure after which another door may be tried;
+    ``TlsFailed`` for every failure of TLS (a stop); plain ``ConnectFailed`` for a proxy's refusal.
+    """
     if target.transport == "tcp":
         from ovhkvm_desktop.transport.tcp import open_tcp
 
@@ -19,4 +24,4 @@ async def open_stream(
     return await open_websocket(target, timeout=timeout, ca_file=ca_file)
 
 
-__all__ = ["ByteStream", "open_stream"]
+__all__ = ["WRITE_HIGH_WATER", "ByteStream", "open_stream"]
