@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -63,6 +63,7 @@ from ovhkvm_desktop.session import (
 )
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import send_keys
+from ovhkvm_desktop.ui.clipboard import ConsoleClipboard
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
 from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
@@ -197,7 +198,6 @@ class ConsoleWindow(QMainWindow):
         self._leds: LockState | None = None
         self._sized_once = False
         self._framed = False
-        self._last_server_clipboard: str | None = None
         self._dialog: TypeTextDialog | None = None
         self._altgr: AltGrMerger[KeyStroke] | None = (
             AltGrMerger() if sys.platform.startswith("win") else None
@@ -205,6 +205,7 @@ class ConsoleWindow(QMainWindow):
         self.translator = self._make_translator()
 
         self.bridge = SessionThread(target, options, backoff, self)
+        self.clipboard = ConsoleClipboard(self, self.bridge.send_clipboard, lambda: self._connected)
         self.view = FramebufferView()
         self.view.menu_key = _qt_key(self.config.menu_key)
         self.view.view_only = self.config.view_only
@@ -214,6 +215,7 @@ class ConsoleWindow(QMainWindow):
         self.bar = FullScreenBar(self)
 
         self._build_actions()
+        self._restore_clipboard_choices()
         self._build_menu()
         self._build_toolbar()
         self._build_status_bar()
@@ -237,10 +239,7 @@ class ConsoleWindow(QMainWindow):
         """The command line wins; else what was chosen last time for this server."""
         if self.settings is None or not config.server_key:
             return config
-        try:
-            remembered = self.settings.server_choices(config.server_key)
-        except ConfigError:
-            return config  # said when a choice is made (see _remember)
+        remembered = self._choices(config.server_key)
         layout = remembered.get("layout")
         mode = remembered.get("keyboard")
         if layout and not config.layout_from_user and layout in guest_layout_names():
@@ -251,6 +250,30 @@ class ConsoleWindow(QMainWindow):
         if guest and not config.guest_from_user and guest in list(GuestSystem):
             config = replace(config, guest=GuestSystem(guest))
         return config
+
+    def _choices(self, server_key: str) -> dict[str, str]:
+        """What was chosen for this server before (nothing when the settings cannot be read:
+        that is said when a choice is made, see ``_remember``)."""
+        if self.settings is None or not server_key:
+            return {}
+        try:
+            return self.settings.server_choices(server_key)
+        except ConfigError:
+            return {}
+
+    def _restore_clipboard_choices(self) -> None:
+        """The clipboard's ways for this server, as the user left them (off until then)."""
+        choices = self._choices(self.config.server_key)
+        for action, name in (
+            (self.clipboard_out_action, "clipboard_send"),
+            (self.clipboard_in_action, "clipboard_take"),
+        ):
+            on = choices.get(name) == "on"
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+        self.clipboard.sending = self.clipboard_out_action.isChecked()
+        self.clipboard.taking = self.clipboard_in_action.isChecked()
 
     def _make_translator(self) -> KeyTranslator:
         translator = KeyTranslator(
@@ -298,10 +321,24 @@ class ConsoleWindow(QMainWindow):
         self.fullscreen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.view_only_action = self._action("View only", self.set_view_only, True)
         self.view_only_action.setChecked(self.config.view_only)
-        self.clipboard_out_action = self._action("Send my clipboard to the server", None, True)
-        self.clipboard_out_action.setChecked(True)
-        self.clipboard_in_action = self._action("Take the server's clipboard", None, True)
-        self.clipboard_in_action.setChecked(True)
+        self.clipboard_out_action = self._action(
+            "Send my clipboard to this server", lambda on: self._clipboard_choice("send", on), True
+        )
+        self.clipboard_out_action.setToolTip(
+            "While this window is active, what you copy goes to the server's clipboard"
+        )
+        self.clipboard_in_action = self._action(
+            "Take this server's clipboard automatically",
+            lambda on: self._clipboard_choice("take", on),
+            True,
+        )
+        self.clipboard_in_action.setToolTip(
+            "While this window is active, what the server copies replaces your clipboard"
+        )
+        self.clipboard_copy_action = self._action(
+            "Copy the server's clipboard", self.copy_server_clipboard
+        )
+        self.clipboard_copy_action.setEnabled(False)
         self.screenshot_action = self._action("Save screenshot…", self.save_screenshot)
         self.screenshot_clip_action = self._action(
             "Copy screenshot to clipboard", self.copy_screenshot
@@ -374,6 +411,7 @@ class ConsoleWindow(QMainWindow):
         menu.addAction(self.fullscreen_action)
         menu.addAction(self.view_only_action)
         menu.addSeparator()
+        menu.addAction(self.clipboard_copy_action)
         menu.addAction(self.clipboard_out_action)
         menu.addAction(self.clipboard_in_action)
         menu.addAction(self.screenshot_action)
@@ -502,6 +540,7 @@ class ConsoleWindow(QMainWindow):
         b.cursor_changed.connect(self.view.set_remote_cursor)
         b.bell.connect(self.view.flash)
         b.clipboard.connect(self._on_server_clipboard)
+        self.clipboard.server_text_waiting.connect(self._on_server_text_waiting)
         b.leds.connect(self._on_leds)
         b.pointer_mode.connect(lambda absolute: self.view.set_relative(not absolute))
         b.capabilities.connect(self._on_capabilities)
@@ -522,7 +561,6 @@ class ConsoleWindow(QMainWindow):
         o.reconnect_clicked.connect(self.bridge_reconnect)
         o.cancel_clicked.connect(self.bridge.cancel_reconnect)
         o.close_clicked.connect(self.close)
-        QGuiApplication.clipboard().dataChanged.connect(self._on_local_clipboard)
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -544,6 +582,7 @@ class ConsoleWindow(QMainWindow):
             self.overlay.setGeometry(self.view.rect())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.clipboard.close()
         self._stats_timer.stop()
         if self._dialog is not None:
             self._dialog.close()
@@ -563,6 +602,7 @@ class ConsoleWindow(QMainWindow):
         self._ever_connected = True
         self._extended_acked = False
         self._can_resize_remote = False
+        self.clipboard.connection_changed()
         self.translator = self._make_translator()
         self.view.set_framebuffer(fb)
         self.bar.title.setText(f"{info.name or self.config.title} — {self.config.title}")
@@ -585,17 +625,31 @@ class ConsoleWindow(QMainWindow):
             self._fit_window()
 
     def _on_server_clipboard(self, text: str) -> None:
-        if not self.clipboard_in_action.isChecked():
-            return
-        self._last_server_clipboard = text
-        QGuiApplication.clipboard().setText(text)
+        self.clipboard.from_server(text)
 
-    def _on_local_clipboard(self) -> None:
-        if not self.clipboard_out_action.isChecked() or not self._connected:
-            return
-        text = QGuiApplication.clipboard().text()
-        if text and text != self._last_server_clipboard:
-            self.bridge.send_clipboard(text)
+    def _on_server_text_waiting(self, waiting: bool) -> None:
+        self.clipboard_copy_action.setEnabled(waiting)
+        if waiting:
+            self.statusBar().showMessage(
+                "The server copied a text: Console ▸ Copy the server's clipboard", 8000
+            )
+
+    def copy_server_clipboard(self) -> None:
+        if self.clipboard.copy_server_text():
+            self.statusBar().showMessage("The server's clipboard is on your clipboard", 3000)
+
+    def _clipboard_choice(self, which: str, on: bool) -> None:
+        if which == "send":
+            self.clipboard.sending = on
+            self.clipboard.offer_local()
+        else:
+            self.clipboard.taking = on
+        self._remember(**{f"clipboard_{which}": "on" if on else "off"})
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.clipboard.offer_local()  # what the user copied while elsewhere
 
     def _on_leds(self, leds: ev.LedState) -> None:
         self._leds = LockState(caps=leds.caps_lock, num=leds.num_lock, scroll=leds.scroll_lock)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
 from tests.ui.conftest import target_of
-from tests.ui.rfb_server import CURSOR, CutText, DesktopSize, Pointer, RfbServer, fbu, rect
+from tests.ui.rfb_server import CURSOR, DesktopSize, Pointer, RfbServer, fbu, rect
 
 
 def pattern(width: int, height: int) -> np.ndarray:
@@ -179,22 +179,6 @@ def test_bell_flashes_the_view(make_window, server: RfbServer, qtbot) -> None:
     server.bell()
     qtbot.waitUntil(flash.isVisible, timeout=3000)
     qtbot.waitUntil(lambda: not flash.isVisible(), timeout=3000)
-
-
-def test_clipboard_both_ways_and_switchable(make_window, server: RfbServer, qtbot) -> None:
-    window = make_window(target_of(server))
-    clipboard = QGuiApplication.clipboard()
-    server.cut_text("from the server")
-    qtbot.waitUntil(lambda: clipboard.text() == "from the server", timeout=3000)
-    clipboard.setText("from the user")
-    server.wait_for(lambda m: CutText("from the user") in m)
-    window.clipboard_out_action.setChecked(False)
-    clipboard.setText("secret")
-    window.clipboard_in_action.setChecked(False)
-    server.cut_text("ignored")
-    qtbot.wait(300)
-    assert clipboard.text() == "secret"
-    assert CutText("secret") not in server.messages()
 
 
 def test_resolution_change_follows_the_server(make_window, server: RfbServer, qtbot) -> None:
