@@ -10,6 +10,7 @@ only Raw and zlib and stops on any other server message.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import struct
 from collections.abc import AsyncIterator
@@ -63,19 +64,52 @@ class ServerInfo:
     pixel_format: PixelFormat
 
 
-class _RecordingReader:
-    """Hands asyncvnc the bytes it asks for, keeping a copy; refuses servers older than 3.8."""
+#: The security types this client speaks (asyncvnc would also pick Apple's type 33, for which
+#: we never have the user name it needs).
+_SUPPORTED_SECURITY = (1, 2)
+#: The longest string a server may announce during the handshake that we read whole.
+_SHOWN = 4096
+#: Longer than this, an announced string (a desktop name, a reason) is not read at all: no
+#: console has a reason to send one, and reading it would let a server hold us as long as it likes.
+_ABSURD = 1 << 20
+#: How long a reason may take to arrive after a refusal before we say the refusal without it.
+_REASON_WAIT = 2.0
+#: The bytes of an over-long desktop name are thrown away this many at a time.
+_DISCARD_CHUNK = 64 << 10
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+_VERSION_LENGTH = 12  # "RFB 003.008\n"
+_SECURITY_COUNT_AT = 12
+_SECURITY_TYPES_AT = 13
+_NAME_LENGTH_OFFSET = 20  # in ServerInit: width, height, pixel format (16), then the name length
+
+
+class _RecordingReader:
+    """Hands asyncvnc the bytes it asks for, keeping a copy, and stands between it and the server.
+
+    asyncvnc reads every length the server announces and then ``readexactly`` that many bytes, up
+    to 4 GiB. Knowing from the bytes so far where the handshake stands, this reader reads itself
+    each server-announced string (a refusal's reason, a failed SecurityResult's reason, the
+    desktop name) and bounds it; it refuses servers older than 3.8 and shows asyncvnc only the
+    security types we support.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, written: bytearray) -> None:
         self._reader = reader
+        self._written = written  # what asyncvnc wrote: its choice of security type
         self.data = bytearray()
 
+    async def _read(self, n: int) -> bytes:
+        data = await self._reader.readexactly(n)
+        self.data += data
+        return data
+
     async def readline(self) -> bytes:
-        line = await self._reader.readline()
-        self.data += line
-        if not self.data.startswith(b"RFB "):
+        """The ProtocolVersion: exactly 12 bytes, however long a line the server sends."""
+        greeting = await self._read(4)
+        if greeting != b"RFB ":
             raise ConnectFailed("the other end is not a VNC server (no RFB greeting)")
-        version = _version(bytes(self.data))
+        line = greeting + await self._read(_VERSION_LENGTH - 4)
+        version = _version(line)
         if version is None or version < (3, 8):
             raise ConnectFailed(
                 f"the server speaks RFB {line[4:11].decode('ascii', 'replace')}, older than the"
@@ -84,9 +118,77 @@ class _RecordingReader:
         return line
 
     async def readexactly(self, n: int) -> bytes:
-        data = await self._reader.readexactly(n)
-        self.data += data
+        at = len(self.data)
+        if at == _SECURITY_COUNT_AT:
+            return await self._security_count()
+        if at == _SECURITY_TYPES_AT:
+            return await self._security_types(n)
+        result_at = _security_result_at(self.data, self._written)
+        if at == result_at:
+            return await self._security_result()
+        if at == result_at + 4 + _NAME_LENGTH_OFFSET + 4:
+            return await self._desktop_name(n)
+        if n > _SHOWN:  # every other field of the handshake is a few bytes long
+            raise ConnectFailed(f"the server announced {n} bytes during the VNC handshake")
+        data = await self._read(n)
+        if at == result_at + 4 + _NAME_LENGTH_OFFSET:
+            (length,) = struct.unpack(">I", data)
+            if length > _ABSURD:
+                raise ConnectFailed(
+                    f"the server announced a {length}-byte desktop name, more than the"
+                    f" {_ABSURD >> 20} MiB this client accepts"
+                )
         return data
+
+    async def _security_count(self) -> bytes:
+        count = await self._read(1)
+        if count == b"\0":  # no types: the server refuses us, and says why
+            text, length = await _failure_reason(self._reader)
+            raise ConnectFailed(f"the server refused the connection{_reason_words(text, length)}")
+        return count
+
+    async def _security_types(self, n: int) -> bytes:
+        offered = await self._read(n)
+        supported = bytes(kind for kind in offered if kind in _SUPPORTED_SECURITY)
+        if not supported:
+            raise ConnectFailed(
+                "the server offers no security type this client supports (None or VNC password)"
+            )
+        return supported
+
+    async def _security_result(self) -> bytes:
+        result = await self._read(4)
+        (value,) = struct.unpack(">I", result)
+        if value == 0:
+            return result
+        vnc = self._written[_SECURITY_COUNT_AT : _SECURITY_COUNT_AT + 1] == b"\x02"
+        if value > 2:  # not in any RFB version (asyncvnc would read that many bytes as a reason)
+            raise ConnectFailed(
+                f"the server answered the security handshake with an unknown result ({value})"
+            )
+        # 1: failed, followed by a reason in 3.8; 2: "too many attempts" in some servers.
+        text, length = await _failure_reason(self._reader)
+        words = _reason_words(text, length) or (" (too many attempts)" if value == 2 else "")
+        if not vnc:
+            raise ConnectFailed(f"the server refused the connection{words}")
+        if value == 2 or "too many" in text.lower():
+            raise AuthenticationFailed(
+                f"the server refused the VNC password{words}; wait a moment before trying again"
+            )
+        raise AuthenticationFailed(f"the server refused the VNC password{words}")
+
+    async def _desktop_name(self, n: int) -> bytes:
+        """Keep the name's first bytes, throw the rest away a chunk at a time (at most 1 MiB,
+        within the session's handshake timeout); give asyncvnc an empty name: ours is rebuilt
+        from what was kept (``_server_info``), and asyncvnc would fail on a name cut in the middle
+        of a character, or one not in UTF-8."""
+        await self._read(min(n, _SHOWN))
+        left = n - min(n, _SHOWN)
+        while left:
+            chunk = min(left, _DISCARD_CHUNK)
+            await self._reader.readexactly(chunk)
+            left -= chunk
+        return b""
 
 
 class _RecordingWriter:
@@ -115,26 +217,44 @@ def _version(data: bytes) -> tuple[int, int] | None:
         return None
 
 
+def _security_result_at(read: bytes | bytearray, written: bytes | bytearray) -> int:
+    """Where the SecurityResult starts in what the server sent (past the types offered and,
+    when asyncvnc chose VNC authentication, the 16-byte challenge)."""
+    if len(read) <= _SECURITY_COUNT_AT:
+        return -1  # not known yet
+    pos = _SECURITY_TYPES_AT + read[_SECURITY_COUNT_AT]
+    if written[_SECURITY_COUNT_AT : _SECURITY_COUNT_AT + 1] == b"\x02":
+        pos += 16
+    return pos
+
+
+def _check_password(password: str | None) -> None:
+    """asyncvnc sends the password's first 8 characters as ASCII and would fail on any other
+    character with a message that quotes it: say it is the password, never what it holds."""
+    if password is not None and not password.isascii():
+        raise AuthenticationFailed(
+            "the VNC password has characters a VNC password cannot hold (VNC passwords are"
+            " ASCII, 8 characters)"
+        )
+
+
 @contextlib.asynccontextmanager
 async def handshake(stream: ByteStream, password: str | None) -> AsyncIterator[ServerInfo]:
-    """Authenticate on ``stream`` and read ServerInit; the stream is ours again inside the block."""
-    reader = _RecordingReader(stream.reader)
+    """Authenticate on ``stream`` and read ServerInit; the stream is ours again inside the block.
+
+    Every failure is a ``ConsoleError``: ``AuthenticationFailed`` for the password,
+    ``ConnectFailed`` for the rest.
+    """
+    _check_password(password)
     writer = _RecordingWriter(stream)
+    reader = _RecordingReader(stream.reader, writer.data)
 
     async def opener(host: str, port: int) -> tuple[_RecordingReader, _RecordingWriter]:
         return reader, writer
 
     try:
         async with asyncvnc.connect("console", 0, password=password, opener=opener):
-            yield _server_info(bytes(reader.data), bytes(writer.data))
-    except PermissionError as exc:
-        reason = await _failure_reason(stream.reader)
-        text = reason or str(exc) or "authentication failed"
-        if "too many" in text.lower():
-            raise AuthenticationFailed(
-                f"the server refused the VNC password: {text}; wait a moment before trying again"
-            ) from None
-        raise AuthenticationFailed(f"the server refused the VNC password ({text})") from None
+            info = _server_info(bytes(reader.data), bytes(writer.data))
     except ValueError as exc:
         message = str(exc)
         if "requires password" in message:
@@ -142,14 +262,8 @@ async def handshake(stream: ByteStream, password: str | None) -> AsyncIterator[S
                 "the server asks for a VNC password: give it with --password-stdin or"
                 " OVHKVM_VNC_PASSWORD"
             ) from None
-        if "unsupported auth types" in message:
-            raise ConnectFailed(
-                "the server offers no security type this client supports (None or VNC password)"
-            ) from None
-        if "not a VNC server" in message:
-            raise ConnectFailed("the other end is not a VNC server (no RFB greeting)") from None
-        # asyncvnc raises ValueError(reason) when the server refuses us at once (no types).
-        raise ConnectFailed(f"the server refused the connection: {message}") from None
+        # The reader answers everything else asyncvnc would raise ValueError for.
+        raise ConnectFailed(f"the VNC handshake failed: {message}") from None
     except asyncio.IncompleteReadError:
         if not reader.data:
             hint = stream.closed_early_hint or "it may accept one client at a time"
@@ -160,6 +274,11 @@ async def handshake(stream: ByteStream, password: str | None) -> AsyncIterator[S
             "the server closed the connection during the handshake"
             + _closed_hint(bytes(reader.data), bytes(writer.data))
         ) from None
+    except OSError as exc:  # a reset, a broken pipe
+        raise ConnectFailed(
+            f"the connection was lost during the VNC handshake ({exc.strerror or exc})"
+        ) from None
+    yield info
 
 
 def _closed_hint(read: bytes, written: bytes) -> str:
@@ -168,36 +287,56 @@ def _closed_hint(read: bytes, written: bytes) -> str:
     return ""
 
 
-async def _failure_reason(reader: asyncio.StreamReader) -> str:
-    """RFB 3.8 follows a failed SecurityResult with a reason string: read it if it comes."""
+async def _failure_reason(reader: asyncio.StreamReader) -> tuple[str, int]:
+    """The reason RFB 3.8 sends after a refusal, if it comes, and the length it announced.
+
+    Only the first ``_SHOWN`` bytes are read, none when the length is absurd: the connection
+    ends here, so the rest is never read, let alone kept.
+    """
     try:
-        (length,) = struct.unpack(">I", await asyncio.wait_for(reader.readexactly(4), 1))
-        if length > 4096:
-            return ""
-        raw = await asyncio.wait_for(reader.readexactly(length), 1)
+        header = await asyncio.wait_for(reader.readexactly(4), _REASON_WAIT)
     except (TimeoutError, asyncio.IncompleteReadError, OSError):
-        return ""
-    return raw.decode("utf-8", "replace").strip()
+        return "", 0
+    (length,) = struct.unpack(">I", header)
+    if length > _ABSURD:
+        return "", length
+    try:
+        raw = await asyncio.wait_for(reader.readexactly(min(length, _SHOWN)), _REASON_WAIT)
+    except (TimeoutError, asyncio.IncompleteReadError, OSError):
+        return "", length
+    return _text(raw, complete=length <= _SHOWN).strip(), length
+
+
+def _reason_words(text: str, length: int) -> str:
+    """How a refusal's reason ends the sentence that reports it."""
+    if length > _ABSURD:
+        return f" and announced a {length}-byte reason (not shown)"
+    if text:
+        return f": {text}"
+    return ""
+
+
+def _text(raw: bytes, complete: bool) -> str:
+    """UTF-8 text a server sent, cut short when ``complete`` is False (with an ellipsis, and
+    without the pieces of a character the cut split)."""
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(raw, final=complete)
+    return text if complete else text + "…"
 
 
 def _server_info(read: bytes, written: bytes) -> ServerInfo:
-    """Rebuild what the server said from the bytes asyncvnc exchanged."""
+    """Rebuild what the server said from the bytes asyncvnc exchanged (and the first
+    ``_SHOWN`` bytes of the desktop name, all the reader kept of it)."""
     version = _version(read) or (3, 8)
-    pos = 12
-    count = read[pos]
-    pos += 1 + count
-    chosen = written[12] if len(written) > 12 else 1
-    if chosen == 2:
-        pos += 16  # the challenge
-    pos += 4  # SecurityResult
+    chosen = written[_SECURITY_COUNT_AT] if len(written) > _SECURITY_COUNT_AT else 1
+    pos = _security_result_at(read, written) + 4
     width, height = struct.unpack_from(">HH", read, pos)
     pixel_format = PixelFormat.unpack(read[pos + 4 : pos + 20])
-    (name_length,) = struct.unpack_from(">I", read, pos + 20)
-    name = read[pos + 24 : pos + 24 + name_length].decode("utf-8", "replace")
+    (name_length,) = struct.unpack_from(">I", read, pos + _NAME_LENGTH_OFFSET)
+    raw = read[pos + 24 : pos + 24 + name_length]
     return ServerInfo(
         protocol=f"{version[0]}.{version[1]}",
         security=SECURITY_NAMES.get(chosen, str(chosen)),
-        name=name,
+        name=_text(raw, complete=len(raw) == name_length),
         width=width,
         height=height,
         pixel_format=pixel_format,
