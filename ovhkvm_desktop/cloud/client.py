@@ -104,6 +104,17 @@ def rule_for(method: str, path: str) -> AccessRule | None:
     return None
 
 
+def browsable(url: str) -> bool:
+    """Whether an address the API handed out may be opened in the browser: https only (or http
+    on this machine, where a local OVH-compatible API serves its pages): never a file, a script
+    or a page in clear."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        return bool(parts.hostname)
+    return scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost")
+
+
 # -- errors in words -------------------------------------------------------------------------
 
 

@@ -18,13 +18,13 @@ import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from ovhkvm_desktop.cloud.client import (
     ApiError,
     ApiRefused,
     OvhApi,
     UnknownServer,
+    browsable,
 )
 from ovhkvm_desktop.cloud.inventory import Server, dedicated_path, vps_path, vps_server
 from ovhkvm_desktop.config import Settings
@@ -127,7 +127,7 @@ class VpsConsole:
             url = await self.api.acall("POST", base + "/getConsoleUrl")
             if not isinstance(url, str) or not url:
                 raise ApiRefused(f"getConsoleUrl gave no URL for {self.service}")
-            if urlsplit(url).scheme.lower() != "https":
+            if not browsable(url):
                 raise ApiRefused("getConsoleUrl gave an address that is not https")
             try:
                 return parse_target(url)
@@ -205,7 +205,7 @@ def dedicated_kvm_url(
     url = answer.get("value") if isinstance(answer, dict) else None
     if not url:
         raise ConsoleError(f"OVHcloud gave no KVM URL for {service}: retry")
-    if urlsplit(str(url)).scheme.lower() != "https":
+    if not browsable(str(url)):
         # Only an https page is opened in the browser: anything else could be a local file, a
         # script or a plain-text page carrying the KVM session.
         raise ConsoleError(

@@ -19,6 +19,7 @@ from ovhkvm_desktop.cloud.client import (
     CredentialRejected,
     OvhApi,
     api_base_url,
+    browsable,
     explain,
     new_ovh_client,
 )
@@ -126,6 +127,12 @@ def request_consumer_key(credentials: Credentials, name: str = "new") -> Pending
         ) from None
     if not isinstance(answer, dict) or "consumerKey" not in answer:
         raise LoginFailed("the OVHcloud API did not hand out a consumer key: retry")
+    url = str(answer.get("validationUrl") or "")
+    if not browsable(url):
+        raise LoginFailed(
+            "the OVHcloud API gave a validation link that is not an https address: it is not"
+            " opened; check the endpoint"
+        )
     return PendingLogin(
         Credentials(
             credentials.endpoint,
@@ -133,7 +140,7 @@ def request_consumer_key(credentials: Credentials, name: str = "new") -> Pending
             credentials.application_secret,
             str(answer["consumerKey"]),
         ),
-        str(answer.get("validationUrl") or ""),
+        url,
     )
 
 

@@ -68,6 +68,7 @@ from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
 from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
 from ovhkvm_desktop.ui.session_thread import SessionThread
+from ovhkvm_desktop.ui.text import PlainLabel
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 
 K = TypeVar("K")  # the value an exclusive menu choice stands for
@@ -451,7 +452,7 @@ class ConsoleWindow(QMainWindow):
         bar = self.toolbar = QToolBar("Console")
         bar.setMovable(False)
         bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        bar.addWidget(QLabel(" Guest layout "))
+        bar.addWidget(PlainLabel(" Guest layout "))
         self.layout_combo = self._layout_combo()
         bar.addWidget(self.layout_combo)
         self.mode_combo = QComboBox()
@@ -490,15 +491,15 @@ class ConsoleWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         status = self.status_bar = FittingStatusBar()
         self.setStatusBar(status)
-        self.state_label = QLabel()
-        self.size_label = QLabel("–")
-        self.encoding_label = QLabel("–")
-        self.fps_label = QLabel("0 fps")
-        self.rate_label = QLabel("0 kB/s")
-        self.rtt_label = QLabel("RTT –")
-        self.caps_label = QLabel("Caps")
-        self.num_label = QLabel("Num")
-        self.keyboard_label = QLabel()
+        self.state_label = PlainLabel()
+        self.size_label = PlainLabel("–")
+        self.encoding_label = PlainLabel("–")
+        self.fps_label = PlainLabel("0 fps")
+        self.rate_label = PlainLabel("0 kB/s")
+        self.rtt_label = PlainLabel("RTT –")
+        self.caps_label = PlainLabel("Caps")
+        self.num_label = PlainLabel("Num")
+        self.keyboard_label = PlainLabel()
         status.addWidget(self.state_label, 1)
         self.state_label.setMinimumWidth(1)  # long reasons are cut, not the window widened
         # In order on the bar; when the window is narrow the least useful go first.

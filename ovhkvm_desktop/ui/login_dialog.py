@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -29,6 +28,7 @@ from ovhkvm_desktop.config import DEFAULT_PROFILE, ENDPOINTS, Profile, Settings,
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.ui.app import Background, in_words
+from ovhkvm_desktop.ui.text import PlainLabel
 
 #: How the endpoints read in the list (python-ovh's names after them).
 ENDPOINT_NAMES = {
@@ -114,7 +114,7 @@ class LoginDialog(QDialog):
         outer = QVBoxLayout(self)
         self.pages = QStackedWidget()
         outer.addWidget(self.pages)
-        self.problem = QLabel()  # one line: what went wrong
+        self.problem = PlainLabel()  # one line: what went wrong
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b3261e;")
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -140,7 +140,7 @@ class LoginDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        intro = QLabel(
+        intro = PlainLabel(
             "Log in with an application of your OVHcloud account. The app then asks OVHcloud"
             " for a consumer key that you grant on OVHcloud's page, limited to what the app"
             " needs (list, read, open consoles and rescue servers). Secrets go to your"
@@ -166,7 +166,8 @@ class LoginDialog(QDialog):
         form.addRow("Application key:", self.application_key_edit)
         form.addRow("Application secret:", self.application_secret_edit)
         layout.addLayout(form)
-        self.create_app_link = QLabel()
+        self.create_app_link = PlainLabel()
+        self.create_app_link.setTextFormat(Qt.TextFormat.RichText)  # our own link, escaped
         self.create_app_link.setOpenExternalLinks(True)
         self.create_app_link.setWordWrap(True)
         layout.addWidget(self.create_app_link)
@@ -197,22 +198,23 @@ class LoginDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("Grant the access on OVHcloud's page")
+        title = PlainLabel("Grant the access on OVHcloud's page")
         font = title.font()
         font.setBold(True)
         title.setFont(font)
         layout.addWidget(title)
         layout.addWidget(
-            QLabel("Log in to OVHcloud there and validate. If no page opened, click this link:")
+            PlainLabel("Log in to OVHcloud there and validate. If no page opened, click this link:")
         )
-        self.link = QLabel()
+        self.link = PlainLabel()
+        self.link.setTextFormat(Qt.TextFormat.RichText)  # a link the dialog builds, escaped
         self.link.setWordWrap(True)
         self.link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.link.linkActivated.connect(self._open_link)
         layout.addWidget(self.link)
-        self.countdown = QLabel()
+        self.countdown = PlainLabel()
         layout.addWidget(self.countdown)
-        self.note = QLabel()
+        self.note = PlainLabel()
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
         layout.addStretch(1)
@@ -259,7 +261,8 @@ class LoginDialog(QDialog):
             return
         self.validation_url = pending.validation_url
         url = html.escape(pending.validation_url)
-        self.link.setText(f'<a href="{url}">{url}</a>')
+        shown = html.escape(url)
+        self.link.setText(f'<a href="{shown}">{shown}</a>')
         self.countdown.setText(self._left(self.timeout))
         self.pages.setCurrentWidget(self.waiting_page)
         self.login_button.hide()

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
@@ -65,6 +64,7 @@ from ovhkvm_desktop.targets import parse_target
 from ovhkvm_desktop.ui.app import Background, in_words
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, WindowOptions, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
+from ovhkvm_desktop.ui.text import PlainLabel, plain_tooltip
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.tray import ServerTray
@@ -203,7 +203,7 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel()
+        self.label = PlainLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.label.setOpenExternalLinks(False)
@@ -264,14 +264,14 @@ class EmptyState(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        self.title = QLabel()
+        self.title = PlainLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.title)
-        self.text = QLabel()
+        self.text = PlainLabel()
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.text)
@@ -314,18 +314,18 @@ class AddressDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Connect to address — ovhkvm-desktop")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("The address of a VNC console:"))
+        layout.addWidget(PlainLabel("The address of a VNC console:"))
         self.address = QLineEdit()
         self.address.setPlaceholderText("vnc://host:5900, wss://host/path or a noVNC page URL")
         self.address.setMinimumWidth(420)
         layout.addWidget(self.address)
-        self.problem = QLabel()
+        self.problem = PlainLabel()
         self.address.textChanged.connect(lambda _text: self.problem.hide())
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b3261e;")
         self.problem.hide()
         layout.addWidget(self.problem)
-        hint = QLabel(
+        hint = PlainLabel(
             "A password goes in the address (vnc://:PASSWORD@host); it is not remembered."
         )
         hint.setEnabled(False)
@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(lambda *_args: self._update_actions())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.no_match = QLabel()
+        self.no_match = PlainLabel()
         self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_match.setEnabled(False)
         self.no_match.hide()
@@ -523,7 +523,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.activity = QLabel()
+        self.activity = PlainLabel()
         self.activity.setMinimumWidth(1)
         status.addWidget(self.activity, 1)
         self.spinner = QProgressBar()
@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
         self.spinner.setTextVisible(False)
         self.spinner.hide()
         status.addPermanentWidget(self.spinner)
-        self.count = QLabel()
+        self.count = PlainLabel()
         status.addPermanentWidget(self.count)
 
     # -- the server list --------------------------------------------------------------------------
@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
         if s.kind == "dedicated":
             tip.append("its KVM opens in the browser")
         for item in items:
-            item.setToolTip("\n".join(tip))
+            item.setToolTip(plain_tooltip("\n".join(tip)))
         return items
 
     def _update_page(self) -> None:
@@ -962,6 +962,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Rescue — ovhkvm-desktop")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # it names the server as the API does
         box.setText(chosen.question)
         box.setInformativeText(
             "This takes a few minutes; the console then opens full screen on the rescue"

@@ -8,7 +8,6 @@ from PySide6.QtCore import QEasingCurve, QPoint, QPropertyAnimation, Qt, QTimer,
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ovhkvm_desktop.session import ConnectionState, Phase
+from ovhkvm_desktop.ui.text import PlainLabel
 
 
 class ConnectionOverlay(QFrame):
@@ -35,18 +35,18 @@ class ConnectionOverlay(QFrame):
         )
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        self.title = QLabel()
+        self.title = PlainLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
         outer.addWidget(self.title)
-        self.reason = QLabel()
+        self.reason = PlainLabel()
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reason.setWordWrap(True)
         outer.addWidget(self.reason)
-        self.countdown = QLabel()
+        self.countdown = PlainLabel()
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.countdown)
         row = QHBoxLayout()
@@ -145,7 +145,7 @@ class FullScreenBar(QFrame):
         )
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(10, 4, 10, 4)
-        self.title = QLabel()
+        self.title = PlainLabel()
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.row.addWidget(self.title)
         self._animation = QPropertyAnimation(self, b"pos", self)

@@ -12,12 +12,18 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ovhkvm_desktop.ui.app import app_icon
+from ovhkvm_desktop.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.main_window import MainWindow, ServerEntry
 
 #: Servers listed per profile before the menu says "N more" (a long menu is no quicker).
 MAX_SERVERS_PER_PROFILE = 25
+
+
+def menu_text(text: str) -> str:
+    """``text`` as a menu shows it as it is ("&" would underline the next letter)."""
+    return text.replace("&", "&&")
 
 
 def server_label(entry: ServerEntry) -> str:
@@ -33,14 +39,14 @@ def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], objec
     several = len(groups) > 1
     for profile, entries in groups:
         if several:
-            heading = menu.addAction(profile)
+            heading = menu.addAction(menu_text(profile))
             font = heading.font()
             font.setBold(True)
             heading.setFont(font)
             heading.setEnabled(False)
         for entry in entries[:MAX_SERVERS_PER_PROFILE]:
-            action = menu.addAction(server_label(entry))
-            action.setToolTip(entry.server.name)
+            action = menu.addAction(menu_text(server_label(entry)))
+            action.setToolTip(plain_tooltip(entry.server.name))
             action.triggered.connect(partial(_open, window, entry))
         hidden = len(entries) - MAX_SERVERS_PER_PROFILE
         if hidden > 0:

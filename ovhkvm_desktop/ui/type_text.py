@@ -12,13 +12,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from ovhkvm_desktop.ui.text import PlainLabel
 
 
 class TypeTextDialog(QDialog):
@@ -39,14 +40,14 @@ class TypeTextDialog(QDialog):
         self._layout_name = layout_name
         self._typing = False
         box = QVBoxLayout(self)
-        self.intro = QLabel()
+        self.intro = PlainLabel()
         self.intro.setWordWrap(True)
         box.addWidget(self.intro)
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("The text to type (new lines are typed as Enter)")
         self.editor.textChanged.connect(self._check)
         box.addWidget(self.editor)
-        self.warning = QLabel()
+        self.warning = PlainLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b00020;")
         self.warning.hide()
@@ -55,7 +56,7 @@ class TypeTextDialog(QDialog):
         self.progress.setFormat("%v of %m key events")
         self.progress.hide()
         box.addWidget(self.progress)
-        self.status = QLabel()
+        self.status = PlainLabel()
         box.addWidget(self.status)
         self.buttons = QDialogButtonBox()
         self.type_button = QPushButton("Type")
