@@ -39,7 +39,7 @@ class _ScreenWatcher(SessionListener):
     def on_progress(self, message: str) -> None:
         say(message)
 
-    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer) -> None:
+    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer, encrypted: bool) -> None:
         self.painted = np.zeros((framebuffer.height, framebuffer.width), bool)
 
     def on_resize(self, width: int, height: int) -> None:

@@ -68,7 +68,8 @@ class SessionListener:
     def on_progress(self, message: str) -> None:
         """Something to tell the user while connecting (a door failed, a port is not open)."""
 
-    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer) -> None: ...
+    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer, encrypted: bool) -> None:
+        """Connected: ``encrypted`` says whether the console's bytes travel under TLS."""
     def on_update(self, rects: list[Rect]) -> None: ...
     def on_resize(self, width: int, height: int) -> None: ...
     def on_cursor(self, cursor: ev.CursorChanged) -> None: ...
@@ -203,7 +204,7 @@ class ConsoleSession:
         )
         self._flush()
         self.connected_at = time.monotonic()
-        self.listener.on_connected(info, self.connection.fb)
+        self.listener.on_connected(info, self.connection.fb, self.encrypted)
         return info
 
     async def _open(self, door: Door, target: ConsoleTarget) -> ByteStream:

@@ -500,6 +500,17 @@ class ConsoleWindow(QMainWindow):
         self.caps_label = PlainLabel("Caps")
         self.num_label = PlainLabel("Num")
         self.keyboard_label = PlainLabel()
+        self.security_label = PlainLabel("Unencrypted")
+        self.security_label.setToolTip(
+            "This console is plain VNC, without TLS: what you type (passwords too) crosses the"
+            " network unencrypted"
+        )
+        self.security_label.setStyleSheet(
+            "color: white; background: #b3261e; padding: 0 4px; border-radius: 2px;"
+        )
+        self.security_label.hide()
+        self.encrypted: bool | None = None  # known once connected
+        status.addWidget(self.security_label)
         status.addWidget(self.state_label, 1)
         self.state_label.setMinimumWidth(1)  # long reasons are cut, not the window widened
         # In order on the bar; when the window is narrow the least useful go first.
@@ -595,8 +606,10 @@ class ConsoleWindow(QMainWindow):
 
     # -- what the session reports -----------------------------------------------------------
 
-    def _on_connected(self, info: ServerInfo, fb: Framebuffer) -> None:
+    def _on_connected(self, info: ServerInfo, fb: Framebuffer, encrypted: bool) -> None:
         self._info = info
+        self.encrypted = encrypted
+        self.security_label.setVisible(not encrypted)
         self._fb = fb
         self._connected = True
         self._framed = False
@@ -606,11 +619,17 @@ class ConsoleWindow(QMainWindow):
         self.clipboard.connection_changed()
         self.translator = self._make_translator()
         self.view.set_framebuffer(fb)
-        self.bar.title.setText(f"{info.name or self.config.title} — {self.config.title}")
+        self.bar.title.setText(self._bar_title())
         if info.name:
             self.setWindowTitle(f"{info.name} ({self.config.title}) — ovhkvm-desktop")
         self._show_size()
         self._fit_window()
+
+    def _bar_title(self) -> str:
+        """The full-screen bar's title: the server, and a warning when nothing is encrypted."""
+        name = self._info.name if self._info is not None else ""
+        title = f"{name} — {self.config.title}" if name else self.config.title
+        return title + (" — unencrypted console" if self.encrypted is False else "")
 
     def _on_frame(self) -> None:
         self.view.update_rects(self.bridge.take_dirty())

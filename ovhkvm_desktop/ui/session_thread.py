@@ -101,7 +101,7 @@ class _Latest:
 class SessionThread(QObject):
     """Runs one live console (and its reconnections) on a thread of its own."""
 
-    connected = Signal(object, object)  # ServerInfo, Framebuffer
+    connected = Signal(object, object, bool)  # ServerInfo, Framebuffer, encrypted
     frame = Signal()  # dirty rectangles are waiting: take_dirty()
     resized = Signal(int, int)  # the latest size (several resizes in a row: the last)
     cursor_changed = Signal(object)  # rfb.events.CursorChanged
@@ -272,8 +272,8 @@ class _Listener(LiveListener):
     def on_progress(self, message: str) -> None:
         self._emit(self._bridge.progress, message)
 
-    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer) -> None:
-        self._emit(self._bridge.connected, info, framebuffer)
+    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer, encrypted: bool) -> None:
+        self._emit(self._bridge.connected, info, framebuffer, encrypted)
 
     def on_update(self, rects: list[Rect]) -> None:
         session = self._bridge.session

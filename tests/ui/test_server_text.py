@@ -48,3 +48,11 @@ def test_a_tooltip_shows_markup_as_characters() -> None:
     shown = plain_tooltip(f"{MARKUP}\nsecond line")
     assert "<b>" not in shown and "&lt;b&gt;root&lt;/b&gt;" in shown
     assert shown.count("<br>") == 1
+
+
+def test_a_plain_vnc_console_says_it_is_unencrypted(make_window, server: RfbServer, qtbot) -> None:
+    window: ConsoleWindow = make_window(target_of(server))
+    assert window.encrypted is False
+    assert window.security_label.isVisible()
+    assert window.security_label.text() == "Unencrypted"
+    assert window.bar.title.text().endswith("unencrypted console")
