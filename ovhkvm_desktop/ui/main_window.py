@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -21,28 +21,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QColor,
     QGuiApplication,
-    QIcon,
     QKeySequence,
-    QPainter,
-    QPixmap,
-    QStandardItem,
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QStackedWidget,
     QSystemTrayIcon,
     QTableView,
@@ -53,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from ovhkvm_desktop.cloud import login as login_flow
 from ovhkvm_desktop.cloud import rescue as rescue_flow
-from ovhkvm_desktop.cloud.client import ApiError, CredentialRejected, OvhApi
+from ovhkvm_desktop.cloud.client import CredentialRejected, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
 from ovhkvm_desktop.config import Profile, Settings
 from ovhkvm_desktop.errors import ConsoleError
@@ -61,42 +51,31 @@ from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.opening import ConsoleRequest, KvmPage, Opening, browse_kvm, open_console
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.ui.address_dialog import AddressDialog
 from ovhkvm_desktop.ui.app import Background, in_words
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, WindowOptions, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
-from ovhkvm_desktop.ui.text import PlainLabel, plain_tooltip
+from ovhkvm_desktop.ui.server_list import (
+    COLUMNS,
+    ENTRY_ROLE,
+    MAX_COLUMN_WIDTH,
+    NAME,
+    PROFILE,
+    SORT_ROLE,
+    ProfileListing,
+    ServerEntry,
+    fetch_listing,
+    server_row,
+)
+from ovhkvm_desktop.ui.text import PlainLabel
+from ovhkvm_desktop.ui.widgets import EmptyState, MessageAction, MessageBar
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.tray import ServerTray
 
-COLUMNS = ("Name", "Service", "Kind", "State", "Model", "Zone", "Profile")
-NAME, SERVICE, KIND, STATE, MODEL, ZONE, PROFILE = range(len(COLUMNS))
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-MAX_COLUMN_WIDTH = 260
-
-#: A button of the message bar: its label, and what it does.
-MessageAction = tuple[str, Callable[[], object]]
-
 #: Where the window's geometry is remembered (config.json's free-form settings).
 GEOMETRY_SETTING = "main_window.geometry"
 TRAY_HINT_SETTING = "main_window.tray_hint_shown"
-
-_STATE_COLOURS = {
-    "running": "#2e9d4a",
-    "ok": "#2e9d4a",
-    "rescued": "#d08a00",
-    "rebooting": "#d08a00",
-    "installing": "#d08a00",
-    "maintenance": "#d08a00",
-    "upgrading": "#d08a00",
-    "stopping": "#8a8a8a",
-    "stopped": "#8a8a8a",
-    "expired": "#c62828",
-    "error": "#c62828",
-    "hacked": "#c62828",
-    "hackedBlocked": "#c62828",
-}
 
 
 @dataclass(frozen=True)
@@ -108,52 +87,6 @@ class Timings:
     rescue_poll: float = rescue_flow.POLL_INTERVAL
     rescue_timeout: float = rescue_flow.RESCUE_TIMEOUT
     rescue_grace: float = rescue_flow.SELF_REBOOT_GRACE
-
-
-@dataclass(frozen=True)
-class ServerEntry:
-    """One row: a server as one profile sees it."""
-
-    profile: str
-    server: Server
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.profile, self.server.name)
-
-    @property
-    def target(self) -> str:
-        return f"ovh:{self.server.name}"
-
-    @property
-    def label(self) -> str:
-        """How the user names it: its display name, with the service when they differ."""
-        s = self.server
-        return s.name if s.displayName == s.name else f"{s.displayName} ({s.name})"
-
-    @property
-    def is_vps(self) -> bool:
-        return self.server.kind == "vps"
-
-
-@dataclass
-class ProfileListing:
-    """What the window knows of one profile's servers."""
-
-    profile: str
-    servers: list[Server] = field(default_factory=list)
-    warnings: list[ApiError] = field(default_factory=list)
-    error: BaseException | None = None
-    loading: bool = False
-    loaded: bool = False
-
-
-def fetch_listing(
-    profile: Profile, inventory: Inventory, refresh: bool, on_keyring_notice: Callable[[str], None]
-) -> Listing:
-    """One profile's servers (blocking: the keyring and the API)."""
-    api = OvhApi.for_profile(profile, Secrets(on_fallback=on_keyring_notice))
-    return inventory.servers(api, refresh=refresh)
 
 
 def prepare_opening(request: ConsoleRequest, progress: Callable[[str], None]) -> Opening | KvmPage:
@@ -179,187 +112,6 @@ def plan_rescue(profile: str, service: str) -> tuple[OvhApi, rescue_flow.RescueP
     """Read the VPS and say what rescue will do (blocking)."""
     api = OvhApi.for_profile(Settings().profile(profile), Secrets())
     return api, rescue_flow.plan(api, service)
-
-
-def state_icon(state: str) -> QIcon:
-    """A small coloured dot for a server state (green: up, amber: in between, red: trouble)."""
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(_STATE_COLOURS.get(state, "#8a8a8a")))
-    painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
-
-
-class MessageBar(QFrame):
-    """One or a few lines above the table: what failed (in words) or what the user should know,
-    with an optional action button and a close button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messageBar")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
-        self.label = PlainLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.label.setOpenExternalLinks(False)
-        layout.addWidget(self.label, 1)
-        self.action_button = QPushButton()
-        self.action_button.hide()
-        layout.addWidget(self.action_button)
-        close = QPushButton("✕")
-        close.setFlat(True)
-        close.setToolTip("Dismiss")
-        close.setFixedWidth(28)
-        close.clicked.connect(self.dismiss)
-        layout.addWidget(close)
-        self._action: Callable[[], object] | None = None
-        self.action_button.clicked.connect(self._act)
-        self.hide()
-
-    def show_message(
-        self,
-        text: str,
-        *,
-        error: bool,
-        rich: bool = False,
-        action: MessageAction | None = None,
-    ) -> None:
-        colours = ("#fdecea", "#8a1c1c") if error else ("#e8f1fd", "#123a6b")
-        self.setStyleSheet(
-            f"#messageBar {{ background: {colours[0]}; border-radius: 4px; }}"
-            f" #messageBar QLabel {{ color: {colours[1]}; }}"
-        )
-        self.label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-        self.label.setText(text)
-        self._action = action[1] if action else None
-        self.action_button.setText(action[0] if action else "")
-        self.action_button.setVisible(action is not None)
-        self.show()
-
-    def text(self) -> str:
-        """What the bar says ("" when it is dismissed)."""
-        return "" if self.isHidden() else self.label.text()
-
-    def dismiss(self) -> None:
-        self.label.clear()
-        self._action = None
-        self.hide()
-
-    def _act(self) -> None:
-        action = self._action
-        self.dismiss()
-        if action is not None:
-            action()
-
-
-class EmptyState(QWidget):
-    """What the window shows instead of an empty table, with the next step as buttons."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        self.title = PlainLabel()
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.title)
-        self.text = PlainLabel()
-        self.text.setWordWrap(True)
-        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.text)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.primary = QPushButton()
-        self.primary.setDefault(True)
-        self.secondary = QPushButton()
-        buttons.addWidget(self.primary)
-        buttons.addWidget(self.secondary)
-        self._slots: dict[QPushButton, Callable[[], object]] = {}
-        self.primary.clicked.connect(lambda _checked=False: self._slots[self.primary]())
-        self.secondary.clicked.connect(lambda _checked=False: self._slots[self.secondary]())
-        buttons.addStretch(1)
-        layout.addSpacing(12)
-        layout.addLayout(buttons)
-        layout.addStretch(2)
-
-    def show_state(
-        self,
-        title: str,
-        text: str,
-        primary: tuple[str, Callable[[], object]],
-        secondary: tuple[str, Callable[[], object]],
-    ) -> None:
-        self.title.setText(title)
-        self.text.setText(text)
-        for button, (label, slot) in ((self.primary, primary), (self.secondary, secondary)):
-            button.setText(label)
-            self._slots[button] = slot
-
-
-class AddressDialog(QDialog):
-    """Asks for a console address (vnc://, ws://, wss://, a noVNC page URL) and says in one
-    line what is wrong with a bad one, without closing."""
-
-    chosen = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Connect to address — ovhkvm-desktop")
-        layout = QVBoxLayout(self)
-        layout.addWidget(PlainLabel("The address of a VNC console:"))
-        self.address = QLineEdit()
-        self.address.setPlaceholderText("vnc://host:5900, wss://host/path or a noVNC page URL")
-        self.address.setMinimumWidth(420)
-        layout.addWidget(self.address)
-        self.problem = PlainLabel()
-        self.address.textChanged.connect(lambda _text: self.problem.hide())
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b3261e;")
-        self.problem.hide()
-        layout.addWidget(self.problem)
-        hint = PlainLabel(
-            "A password goes in the address (vnc://:PASSWORD@host); it is not remembered."
-        )
-        hint.setEnabled(False)
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-    def accept(self) -> None:
-        text = self.address.text().strip()
-        if not text:
-            self._say("Type the address of a console, e.g. vnc://192.0.2.1:5900")
-            return
-        try:
-            parse_target(text)
-        except ConsoleError as exc:
-            self._say(in_words(exc))
-            return
-        self.chosen.emit(text)
-        super().accept()
-
-    def done(self, result: int) -> None:
-        self.address.setText("")  # it may hold a password
-        super().done(result)
-
-    def _say(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.show()
-        self.address.setFocus()
 
 
 class MainWindow(QMainWindow):
@@ -617,7 +369,7 @@ class MainWindow(QMainWindow):
         selected = self.selected_entry()
         self.model.removeRows(0, self.model.rowCount())
         for entry in self.entries():
-            self.model.appendRow(self._row(entry))
+            self.model.appendRow(server_row(entry))
         several = len(self.listings) > 1
         self.table.setColumnHidden(PROFILE, not several)
         if selected is not None:
@@ -637,27 +389,6 @@ class MainWindow(QMainWindow):
         for column in range(len(COLUMNS) - 1):
             if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
                 self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
-
-    def _row(self, entry: ServerEntry) -> list[QStandardItem]:
-        s = entry.server
-        kind = "VPS" if s.kind == "vps" else "Dedicated"
-        texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
-        items = []
-        for text in texts:
-            item = QStandardItem(text)
-            item.setData(text.lower(), SORT_ROLE)
-            item.setEditable(False)
-            items.append(item)
-        items[NAME].setData(entry, ENTRY_ROLE)
-        items[STATE].setIcon(state_icon(s.state))
-        tip = [f"{entry.label} — {kind}, {s.state}", f"profile {entry.profile}"]
-        if s.keymap:
-            tip.append(f"keyboard: {s.keymap}")
-        if s.kind == "dedicated":
-            tip.append("its KVM opens in the browser")
-        for item in items:
-            item.setToolTip(plain_tooltip("\n".join(tip)))
-        return items
 
     def _update_page(self) -> None:
         if not self.listings and self.problem is None:

@@ -15,7 +15,8 @@ from ovhkvm_desktop.ui.app import app_icon
 from ovhkvm_desktop.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
-    from ovhkvm_desktop.ui.main_window import MainWindow, ServerEntry
+    from ovhkvm_desktop.ui.main_window import MainWindow
+    from ovhkvm_desktop.ui.server_list import ServerEntry
 
 #: Servers listed per profile before the menu says "N more" (a long menu is no quicker).
 MAX_SERVERS_PER_PROFILE = 25

@@ -19,16 +19,11 @@ from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.secrets import SERVICE
 from ovhkvm_desktop.session import Phase
+from ovhkvm_desktop.ui.address_dialog import AddressDialog
 from ovhkvm_desktop.ui.app import icon_pixmap
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
-from ovhkvm_desktop.ui.main_window import (
-    COLUMNS,
-    PROFILE,
-    AddressDialog,
-    MainWindow,
-    ServerEntry,
-    Timings,
-)
+from ovhkvm_desktop.ui.main_window import MainWindow, Timings
+from ovhkvm_desktop.ui.server_list import COLUMNS, PROFILE, ServerEntry
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi
