@@ -26,7 +26,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from PySide6.QtGui import QGuiApplication
 
-    from ovhkvm_desktop.ui.app import ICON_SIZES, icon_pixmap
+    from ovhkvm_desktop.ui.icon import ICON_SIZES, icon_pixmap
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
     for size in ICON_SIZES:

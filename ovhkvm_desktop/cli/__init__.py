@@ -13,11 +13,26 @@ import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from ovhkvm_desktop.cli import accounts, consoles
 from ovhkvm_desktop.cli.output import PROG, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError, build_parser
 from ovhkvm_desktop.errors import ConsoleError
+
+#: Each command: its arguments in, its exit status out (a coroutine function for the headless
+#: console commands, which run on asyncio; the window and the app run Qt's own loop).
+COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
+    "open": consoles.open_window,
+    "screenshot": consoles.screenshot,
+    "type": consoles.type_text,
+    "info": consoles.info,
+    "login": accounts.login,
+    "logout": accounts.logout,
+    "servers": accounts.servers,
+    "rescue": accounts.rescue,
+}
 
 
 def start_app(args: argparse.Namespace) -> int:
@@ -43,15 +58,12 @@ def start_app(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        if args.command is not None:
-            parser.print_help(sys.stderr)
-            return 2
-        args.run = start_app  # no command: the app, main window and tray icon
+    # No command: the app, main window and tray icon.
+    run = COMMANDS[args.command] if args.command else start_app
     try:
-        if inspect.iscoroutinefunction(args.run):
-            return asyncio.run(args.run(args))
-        return int(args.run(args))  # the window runs Qt's own event loop
+        if inspect.iscoroutinefunction(run):
+            return int(asyncio.run(run(args)))
+        return int(run(args))
     except ConsoleError as exc:
         say(in_words(exc))
         return 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from ovhkvm_desktop import __version__
@@ -24,11 +23,6 @@ SCALE_CHOICES = ("fit", "actual", "remote")
 
 class UsageError(ConsoleError):
     """The arguments ask for something that cannot be done as asked."""
-
-
-#: A command: its arguments in, its exit status out (a coroutine function for the headless
-#: console commands, which run on asyncio).
-Command = Callable[[argparse.Namespace], Any]
 
 
 def _encodings(text: str) -> tuple[int, ...]:
@@ -133,8 +127,6 @@ def _console_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ovhkvm_desktop.cli import accounts, consoles
-
     parser = argparse.ArgumentParser(
         prog=PROG, description="A desktop console for OVHcloud servers and any VNC console."
     )
@@ -166,14 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="the key that opens the console menu (F8); a Qt key name: F8, F12, Pause...",
     )
-    opener.set_defaults(run=consoles.open_window)
 
     shot = commands.add_parser(
         "screenshot", parents=[console], help="save the console screen as a PNG image"
     )
     shot.add_argument("target", metavar="TARGET")
     shot.add_argument("file", metavar="FILE.png")
-    shot.set_defaults(run=consoles.screenshot)
 
     typer = commands.add_parser(
         "type", parents=[console], help="type a text into the console, in the guest's layout"
@@ -190,19 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"time between key events ({DEFAULT_KEY_DELAY_MS:g}); a busy guest drops keys"
         " that come faster",
     )
-    typer.set_defaults(run=consoles.type_text)
 
     info = commands.add_parser(
         "info", parents=[console], help="show what the server offers and acknowledged"
     )
     info.add_argument("target", metavar="TARGET")
     info.add_argument("--json", action="store_true", help="print one JSON object")
-    info.set_defaults(run=consoles.info)
-    _add_account_commands(commands, accounts)
+    _add_account_commands(commands)
     return parser
 
 
-def _add_account_commands(commands: Any, accounts: Any) -> None:
+def _add_account_commands(commands: Any) -> None:
     login = commands.add_parser(
         "login",
         help="log an OVHcloud account in and keep its secrets in the OS keyring",
@@ -251,18 +239,15 @@ def _add_account_commands(commands: Any, accounts: Any) -> None:
     login.add_argument(
         "--poll-interval", type=_seconds, default=3.0, metavar="S", help=argparse.SUPPRESS
     )
-    login.set_defaults(run=accounts.login)
 
     logout = commands.add_parser(
         "logout", help="forget a profile and delete its secrets from the keyring"
     )
     logout.add_argument("--profile", metavar="P", help="the profile (the default one)")
-    logout.set_defaults(run=accounts.logout)
 
     servers = commands.add_parser("servers", help="list the servers of a profile")
     servers.add_argument("--profile", metavar="P", help="the profile (the default one)")
     servers.add_argument("--json", action="store_true", help="print a JSON array")
-    servers.set_defaults(run=accounts.servers)
 
     rescue = commands.add_parser(
         "rescue", help="reboot a VPS into rescue mode (or back with --exit)"
@@ -286,7 +271,6 @@ def _add_account_commands(commands: Any, accounts: Any) -> None:
     rescue.add_argument(
         "--poll-interval", type=_seconds, default=5.0, metavar="S", help=argparse.SUPPRESS
     )
-    rescue.set_defaults(run=accounts.rescue)
 
 
 def session_options(args: argparse.Namespace) -> SessionOptions:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QVBoxLayout,
 
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.targets import parse_target
-from ovhkvm_desktop.ui.app import in_words
+from ovhkvm_desktop.ui.background import in_words
 from ovhkvm_desktop.ui.text import PlainLabel
 
 

@@ -27,7 +27,7 @@ from ovhkvm_desktop.cloud import login as flow
 from ovhkvm_desktop.config import DEFAULT_PROFILE, ENDPOINTS, Profile, Settings, check_profile_name
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import Secrets
-from ovhkvm_desktop.ui.app import Background, in_words
+from ovhkvm_desktop.ui.background import Background, in_words
 from ovhkvm_desktop.ui.text import PlainLabel
 
 #: How the endpoints read in the list (python-ovh's names after them).

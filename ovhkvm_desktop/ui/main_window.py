@@ -8,7 +8,6 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QByteArray,
@@ -52,7 +51,7 @@ from ovhkvm_desktop.opening import ConsoleRequest, KvmPage, Opening, browse_kvm,
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.targets import parse_target
 from ovhkvm_desktop.ui.address_dialog import AddressDialog
-from ovhkvm_desktop.ui.app import Background, in_words
+from ovhkvm_desktop.ui.background import Background, in_words
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, WindowOptions, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
 from ovhkvm_desktop.ui.server_list import (
@@ -69,9 +68,6 @@ from ovhkvm_desktop.ui.server_list import (
 )
 from ovhkvm_desktop.ui.text import PlainLabel
 from ovhkvm_desktop.ui.widgets import EmptyState, MessageAction, MessageBar
-
-if TYPE_CHECKING:
-    from ovhkvm_desktop.ui.tray import ServerTray
 
 #: Where the window's geometry is remembered (config.json's free-form settings).
 GEOMETRY_SETTING = "main_window.geometry"
@@ -131,7 +127,7 @@ class MainWindow(QMainWindow):
         self.console_settings = _settings_or_none()
         self.listings: dict[str, ProfileListing] = {}
         self.consoles: list[tuple[tuple[str, str] | None, ConsoleWindow]] = []
-        self.tray: ServerTray | None = None
+        self.tray: QSystemTrayIcon | None = None  # the app's tray icon, when the desktop has one
         self.quitting = False
         self.login_dialog: LoginDialog | None = None
         self.address_dialog: AddressDialog | None = None
@@ -837,7 +833,7 @@ class MainWindow(QMainWindow):
         if not self.quitting:
             self.quit_requested.emit()
 
-    def _tell_about_tray(self, tray: ServerTray) -> None:
+    def _tell_about_tray(self, tray: QSystemTrayIcon) -> None:
         with contextlib.suppress(ConsoleError):
             settings = Settings()
             if settings.get(TRAY_HINT_SETTING):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from ovhkvm_desktop.ui.app import app_icon
+from ovhkvm_desktop.ui.icon import app_icon
 from ovhkvm_desktop.ui.text import plain_tooltip
 
 if TYPE_CHECKING:

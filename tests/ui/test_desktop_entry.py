@@ -281,7 +281,7 @@ def test_a_program_path_with_an_equal_sign_is_refused(tmp_path: Path) -> None:
 def test_the_icons_are_the_apps_drawing(qapp) -> None:
     from PySide6.QtGui import QImage
 
-    from ovhkvm_desktop.ui.app import ICON_SIZES, icon_pixmap
+    from ovhkvm_desktop.ui.icon import ICON_SIZES, icon_pixmap
 
     for size in ICON_SIZES:
         path = PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "ovhkvm-desktop.png"

@@ -20,8 +20,8 @@ from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.secrets import SERVICE
 from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.address_dialog import AddressDialog
-from ovhkvm_desktop.ui.app import icon_pixmap
 from ovhkvm_desktop.ui.console_window import ConsoleWindow
+from ovhkvm_desktop.ui.icon import icon_pixmap
 from ovhkvm_desktop.ui.main_window import MainWindow, Timings
 from ovhkvm_desktop.ui.server_list import COLUMNS, PROFILE, ServerEntry
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
@@ -650,7 +650,7 @@ def test_a_refused_login_says_the_apps_way_to_log_in_again_never_the_command_lin
     """The cloud's errors name the profile to log in again; the app words it its own way."""
     from ovhkvm_desktop.cloud.client import CredentialRejected
     from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
-    from ovhkvm_desktop.ui.app import in_words
+    from ovhkvm_desktop.ui.background import in_words
 
     oauth2 = Profile("ci", "ovh-eu", method=METHOD_OAUTH2, client_id="EU.abc")
     refused = CredentialRejected("the OAuth2 service account was refused", oauth2)
