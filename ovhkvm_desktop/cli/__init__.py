@@ -56,6 +56,11 @@ def start_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        # First of all: a password or token given in a target leaves the process's arguments.
+        from ovhkvm_desktop.argv_secrets import hide_target_secrets
+
+        argv = hide_target_secrets()
     parser = build_parser()
     args = parser.parse_args(argv)
     # No command: the app, main window and tray icon.

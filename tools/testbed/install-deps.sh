@@ -31,6 +31,7 @@ xvfb
 tigervnc-standalone-server
 xdotool
 desktop-file-utils
+libglib2.0-bin
 x11-xkb-utils
 x11-xserver-utils
 x11-utils
