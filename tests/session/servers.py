@@ -14,7 +14,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -231,35 +230,27 @@ class LatePort:
         self._loop.close()
 
 
-class TimedRfbServer(RfbServer):
-    """``RfbServer`` that also notes when each key event arrived (``time.monotonic()``, taken
-    as its bytes are parsed on the server's own thread) and can act after the n-th key.
+class HookedRfbServer(RfbServer):
+    """``RfbServer`` that can act after the n-th key event it received: ``after_keys[n]`` runs
+    on the server's loop right after it (to hold the client up, drop the connection... in the
+    middle of a text); it must not block."""
 
-    ``after_keys[n]`` runs on the server's loop right after the n-th key event arrived (to stall
-    the client, drop the connection... mid-text); it must not block."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.key_times: list[float] = []
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.after_keys: dict[int, Callable[[], object]] = {}
+        self._key_count = 0
+
+    def __enter__(self) -> HookedRfbServer:
+        super().__enter__()
+        return self
 
     def _record(self, item: object) -> None:
-        arrived = time.monotonic()
         super()._record(item)
-        if not isinstance(item, Key):
-            return
-        with self._lock:
-            self.key_times.append(arrived)
-            count = len(self.key_times)
-        action = self.after_keys.pop(count, None)
-        if action is not None:
-            action()
-
-    def key_gaps(self) -> list[float]:
-        """Seconds between each key event's arrival and the one before."""
-        with self._lock:
-            times = list(self.key_times)
-        return [b - a for a, b in pairwise(times)]
+        if isinstance(item, Key):
+            self._key_count += 1
+            action = self.after_keys.pop(self._key_count, None)
+            if action is not None:
+                action()
 
     def write_now(self, data: bytes) -> None:
         """Send ``data`` to every client (from the server's own loop, e.g. in ``after_keys``)."""
