@@ -70,6 +70,7 @@ class SessionListener:
 
     def on_connected(self, info: ServerInfo, framebuffer: Framebuffer, encrypted: bool) -> None:
         """Connected: ``encrypted`` says whether the console's bytes travel under TLS."""
+
     def on_update(self, rects: list[Rect]) -> None: ...
     def on_resize(self, width: int, height: int) -> None: ...
     def on_cursor(self, cursor: ev.CursorChanged) -> None: ...
@@ -211,6 +212,7 @@ class ConsoleSession:
         """The door's byte stream; a port that opens late is tried again until it does."""
         start = time.monotonic()
         announced = False
+        port = f"the {door.name} console port" if door.name else "the console port"
         while True:
             try:
                 stream = await open_stream(
@@ -221,19 +223,19 @@ class ConsoleSession:
                 if waited >= door.opens_within:
                     if door.opens_within:
                         raise Unreachable(
-                            f"the console port {target.display} did not open within"
+                            f"{port} {target.display} did not open within"
                             f" {door.opens_within:g} s: retry in a few minutes"
                         ) from None
                     raise
                 self.listener.on_progress(
-                    f"waiting for the console port {target.display} to open"
+                    f"waiting for {port} {target.display} to open"
                     f" ({int(waited)} s of {door.opens_within:g} s)"
                 )
                 announced = True
                 await asyncio.sleep(min(PORT_RETRY_INTERVAL, max(0.0, door.opens_within - waited)))
                 continue
             if announced:
-                self.listener.on_progress(f"the console port {target.display} is open")
+                self.listener.on_progress(f"{port} {target.display} is open")
             return stream
 
     # -- reading -------------------------------------------------------------------------------
