@@ -24,11 +24,13 @@ import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ovhkvm_desktop.keyboard import WireKeyEvent
     from tests.ui.rfb_server import Key
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # 35 on Linux
@@ -36,6 +38,11 @@ SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # 35 on Linux
 #: forwarded before the server answers it.
 HANDSHAKE = (12, 1, 1)
 REPO = Path(__file__).resolve().parents[2]
+#: How much shorter than it was a gap may look. The kernel stamps each key event as the client
+#: hands it over, a few microseconds after the client's own clock says it sent it, and the pacing
+#: rule measures its gaps on that clock. 1 ms is far above that jitter and far below what the
+#: pacing tests exist to catch: a burst shows gaps of microseconds.
+SLACK = 0.001
 
 
 # -- the tap (its own process) -------------------------------------------------------------------
@@ -136,6 +143,16 @@ def main(backend_port: int) -> None:
 # -- the tests' side ---------------------------------------------------------------------------
 
 
+def received(events: Sequence[WireKeyEvent]) -> list[Key]:
+    """What goes through the tap (and reaches tests/ui/rfb_server.py) for ``events``."""
+    from tests.ui.rfb_server import Key
+
+    return [
+        Key(e.down, e.keysym, e.scancode, True) if e.extended else Key(e.down, e.keysym)
+        for e in events
+    ]
+
+
 class KeyTap:
     """``with KeyTap(server.port) as tap:`` connect the client to ``tap.port``; ``tap.keys()``
     and ``tap.gaps()`` say what key events went through, and how far apart they left."""
@@ -179,6 +196,23 @@ class KeyTap:
         with self._lock:
             stamps = [stamp for _, stamp in self._keys]
         return [b - a for a, b in pairwise(stamps)]
+
+    def assert_paced(self, expected: list[Key], *, held_up_after: int, held_up_for: float) -> None:
+        """The whole text went through, in order; no two key events left the client closer
+        than the pacing rule's MIN_KEY_GAP; the one long gap is where the client was held up
+        (after the ``held_up_after``-th key event, for ``held_up_for`` seconds)."""
+        from ovhkvm_desktop.session import MIN_KEY_GAP
+
+        assert self.keys() == expected
+        gaps = self.gaps()
+        shortest = min(gaps)
+        at = gaps.index(shortest) + 1
+        assert shortest >= MIN_KEY_GAP - SLACK, (
+            f"key events {at} and {at + 1} left {shortest * 1000:.2f} ms apart: a burst"
+        )
+        longest = max(gaps)
+        assert longest >= held_up_for - 0.05, "the client was not held up: nothing was tested"
+        assert gaps.index(longest) == held_up_after - 1
 
     def close(self) -> None:
         self._process.kill()

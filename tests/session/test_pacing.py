@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,6 @@ from ovhkvm_desktop.errors import ConnectionLost
 from ovhkvm_desktop.keyboard import KeyTranslator, LockState, WireKeyEvent
 from ovhkvm_desktop.rfb.framebuffer import Rect
 from ovhkvm_desktop.session import (
-    MIN_KEY_GAP,
     ConsoleSession,
     SessionListener,
     SessionOptions,
@@ -32,7 +31,7 @@ from ovhkvm_desktop.session import (
 )
 from ovhkvm_desktop.targets import ConsoleTarget
 from tests.cloud.cli import CliEnv
-from tests.session.keytap import KeyTap
+from tests.session.keytap import KeyTap, received
 from tests.session.servers import HookedRfbServer
 from tests.ui.rfb_server import Key, fbu, rect
 
@@ -41,19 +40,6 @@ DELAY = 0.015
 #: How long the client is held up, after the STALL_AFTER-th key event arrived.
 STALL = 0.3
 STALL_AFTER = 10
-#: How much shorter than it was a gap may look. The kernel stamps each key event as the client
-#: hands it over (keytap.py), a few microseconds after the client's own clock says it sent it;
-#: the rule's gaps are measured on that clock. 1 ms is far above that jitter and far below what
-#: these tests exist to catch: a burst shows gaps of microseconds, the old schedule's catch-up too.
-SLACK = 0.001
-
-
-def received(events: Sequence[WireKeyEvent]) -> list[Key]:
-    """What the server records for ``events`` (tests/ui/rfb_server.py's ``Key``)."""
-    return [
-        Key(e.down, e.keysym, e.scancode, True) if e.extended else Key(e.down, e.keysym)
-        for e in events
-    ]
 
 
 def released(event: WireKeyEvent) -> WireKeyEvent:
@@ -61,18 +47,7 @@ def released(event: WireKeyEvent) -> WireKeyEvent:
 
 
 def assert_paced_through_the_stall(tap: KeyTap, expected: list[Key]) -> None:
-    """The whole text went through, in order; no two key events closer than MIN_KEY_GAP; the
-    one long gap is where the client was held up."""
-    assert tap.keys() == expected
-    gaps = tap.gaps()
-    shortest = min(gaps)
-    assert shortest >= MIN_KEY_GAP - SLACK, (
-        f"key events {gaps.index(shortest) + 1} and {gaps.index(shortest) + 2} arrived"
-        f" {shortest * 1000:.2f} ms apart: a burst"
-    )
-    longest = max(gaps)
-    assert longest >= STALL - 0.05, "the client was not held up: this test tested nothing"
-    assert gaps.index(longest) == STALL_AFTER - 1
+    tap.assert_paced(expected, held_up_after=STALL_AFTER, held_up_for=STALL)
 
 
 class Screen(SessionListener):
