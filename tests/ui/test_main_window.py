@@ -434,6 +434,27 @@ def test_connect_to_address_opens_a_good_one_and_says_what_is_wrong_with_a_bad_o
     assert fake.api.calls == []
 
 
+def test_an_address_that_looks_like_an_option_opens_and_never_leaves_the_window_busy(
+    fake: Fake, main_window, qtbot
+) -> None:
+    """`-h:5900` once went through the command line's parser on a worker thread: argparse
+    printed its help and exited the thread, and the busy indicator spun forever."""
+    window = main_window()
+    dialog = window.connect_to_address()
+    with RfbServer(320, 200) as server:
+        qtbot.keyClicks(dialog.address, f"-h:{server.port}")
+        qtbot.keyClick(dialog.address, Qt.Key.Key_Return)
+        assert not dialog.isVisible()
+        # A host named "-h" does not exist: the console says so in its own window and the
+        # main window is not left busy.
+        qtbot.waitUntil(lambda: not window.background.busy, timeout=10000)
+        consoles = visible_consoles()
+        assert len(consoles) == 1 and consoles[0].config.title == f"-h:{server.port}"
+        qtbot.waitUntil(lambda: "Disconnected" in consoles[0].state_label.text(), timeout=15000)
+        assert "-h" in consoles[0].state_label.text()
+        consoles[0].close()
+
+
 # -- the login dialog ---------------------------------------------------------------------------
 
 
