@@ -173,6 +173,8 @@ class FakeOvhApi:
         self.ipmi: dict[str, dict[str, Any]] = {}
         self.dedicated_tasks: dict[str, list[Task]] = {}
         self.kvm_urls: dict[str, str] = {}
+        #: Where the KVM pages that IPMI access hands out live (a test may make it not https).
+        self.kvm_origin = "https://kvm.example.test"
         self.expired_services: set[str] = set()
         self.failures: list[tuple[str, re.Pattern[str], Failure]] = []
         self.calls: list[Call] = []
@@ -651,7 +653,7 @@ class FakeOvhApi:
                 raise Failure(400, None, "Invalid parameter ttl")
 
             def grant() -> None:
-                self.kvm_urls[name] = f"https://kvm.example.test/{name}/{secrets.token_hex(8)}"
+                self.kvm_urls[name] = f"{self.kvm_origin}/{name}/{secrets.token_hex(8)}"
 
             task = self._new_task(self.dedicated_tasks[name], "dedicated.ipmi.access", grant)
             return 200, self._dedicated_task_json(task)
