@@ -217,7 +217,7 @@ def test_when_no_door_opens_the_message_names_each_and_nothing_is_remembered(
     assert f"wss://127.0.0.1:{novnc}/websockify refused the connection" in message
     assert "; VNCOverWebSocket: the OVHcloud API refused" in message
     assert message.endswith(
-        f"; VNC: the console port 127.0.0.1:{vnc} did not open within 0.5 s: retry in a few"
+        f"; VNC: the VNC console port 127.0.0.1:{vnc} did not open within 0.5 s: retry in a few"
         " minutes)"
     )
     assert "t0k3n" not in message
@@ -282,8 +282,10 @@ def test_a_vnc_door_whose_port_opens_late_is_waited_for_with_progress(
         assert outcome.door == VNC and screen.connections == 1
         assert 0.9 <= outcome.seconds < 3
         first, *_, last = outcome.progress
-        assert first == f"waiting for the console port 127.0.0.1:{late.port} to open (0 s of 10 s)"
-        assert last == f"the console port 127.0.0.1:{late.port} is open"
+        assert (
+            first == f"waiting for the VNC console port 127.0.0.1:{late.port} to open (0 s of 10 s)"
+        )
+        assert last == f"the VNC console port 127.0.0.1:{late.port} is open"
         assert len(outcome.progress) >= 3  # said again while waiting
         assert remembered() == VNC
 
@@ -299,7 +301,9 @@ def test_a_vnc_door_whose_port_never_opens_says_so_in_time(
     fake.set_console(VPS, VNC, {"host": "127.0.0.1", "port": port, "password": "pw"})
     outcome = attempt(ovh_source(port_timeout=0.6))
     assert isinstance(outcome.error, NoConsoleDoor)
-    assert f"VNC: the console port 127.0.0.1:{port} did not open within 0.6 s" in str(outcome.error)
+    assert f"VNC: the VNC console port 127.0.0.1:{port} did not open within 0.6 s" in str(
+        outcome.error
+    )
     assert 0.6 <= outcome.seconds < 2
 
 
