@@ -105,6 +105,11 @@ def live_on(source: CountedDoors, scenario: Scenario, password: str | None = Non
         finally:
             task.cancel()
             done, _ = await asyncio.wait({task}, timeout=2)
+            if not done:
+                # The stop was lost as an attempt ended at the same moment: the known bug that
+                # test_stopping_just_as_a_reconnect_is_asked_still_stops shows on its own.
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=2)
             assert done, "the live console did not stop"
         assert heard.states[-1][1] == ConnectionState(Phase.STOPPED)
 
