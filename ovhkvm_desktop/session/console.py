@@ -182,10 +182,10 @@ class ConsoleSession:
         timeout = self.options.timeout
         self._stream = await self._open(door, target)
         try:
-            info = await asyncio.wait_for(
-                self._stack.enter_async_context(handshake(self._stream, target.password)),
-                timeout,
-            )
+            async with asyncio.timeout(timeout):  # (asyncio.wait_for may swallow a cancel)
+                info = await self._stack.enter_async_context(
+                    handshake(self._stream, target.password)
+                )
         except TimeoutError:
             await self._stream.close()
             raise ConnectFailed(

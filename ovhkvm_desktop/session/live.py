@@ -143,7 +143,10 @@ class LiveConsole:
             self._set_state(ConnectionState(Phase.WAITING, reason, attempt, delay))
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), delay)
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation (the window
+                # closing) that comes as the wait ends (a reconnect asked at that moment).
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             except TimeoutError:
                 return  # the backoff elapsed
             if self._auto_retry or self._retry_now:
