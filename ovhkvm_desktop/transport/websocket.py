@@ -106,16 +106,22 @@ class _Opening:
         class WatchedConnection(ClientConnection):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 opening.stage = _Stage.TLS if opening.secure else _Stage.UPGRADE
+                self.made = False
                 super().__init__(*args, **kwargs)
 
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
                 opening.stage = _Stage.UPGRADE
+                self.made = True
                 super().connection_made(transport)
 
             def connection_lost(self, exc: Exception | None) -> None:
                 if opening.lost_with is None:
                     opening.lost_with = exc
-                super().connection_lost(exc)
+                # When TLS through an HTTP proxy fails, asyncio reports the loss of a connection
+                # that was never made, and websockets (17) fails on it with a traceback on
+                # stderr; there is nothing of it to clean up, the opening raises the TLS error.
+                if self.made:
+                    super().connection_lost(exc)
 
         return WatchedConnection
 

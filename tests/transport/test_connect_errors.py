@@ -131,9 +131,17 @@ def test_tls_refused_after_its_handshake_is_a_tls_failure(tmp_path):
 
         def serve_one() -> None:
             conn, _ = listener.accept()
-            # Blocking ssl writes its alert before raising (asyncio's server would not send it).
-            with conn, contextlib.suppress(ssl.SSLError):
-                context.wrap_socket(conn, server_side=True)
+            with context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False) as tls:
+                # Blocking ssl writes its alert before raising (asyncio's server would not).
+                with contextlib.suppress(ssl.SSLError):
+                    tls.do_handshake()
+                # Closing with the client's HTTP request unread would send a reset, which may
+                # overtake the alert: end our side only, and wait for the client to go.
+                tls.shutdown(socket.SHUT_WR)
+                tls.settimeout(5)
+                with contextlib.suppress(OSError):
+                    while tls.recv(65536):
+                        pass
 
         threading.Thread(target=serve_one, daemon=True).start()
         target = ws_target(listener.getsockname()[1], secure=True)

@@ -96,8 +96,9 @@ def test_a_tcp_server_that_stops_reading_makes_drain_wait_with_a_bounded_backlog
                         await stream.writer.drain()
             except TimeoutError:
                 blocked = True
-            release.set()
-            await stream.close()
+            finally:
+                release.set()
+                await stream.close()
             return blocked, written, peak_backlog
 
     blocked, written, peak_backlog = asyncio.run(main())

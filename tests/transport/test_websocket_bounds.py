@@ -88,19 +88,22 @@ def test_a_server_that_stops_reading_makes_drain_wait_with_a_bounded_backlog():
             written = peak_backlog = 0
             blocked = False
             try:
-                async with asyncio.timeout(1.5):
-                    while written < TOTAL:
-                        stream.writer.write(piece)
-                        written += len(piece)
-                        peak_backlog = max(peak_backlog, stream.write_backlog())
-                        await stream.writer.drain()
-            except TimeoutError:
-                blocked = True
-            # Once the server reads again, what was written goes out, and drain returns.
-            reading.set()
-            await asyncio.wait_for(stream.writer.drain(), 10)
-            while received < written:
-                await asyncio.sleep(0.01)
+                try:
+                    async with asyncio.timeout(1.5):
+                        while written < TOTAL:
+                            stream.writer.write(piece)
+                            written += len(piece)
+                            peak_backlog = max(peak_backlog, stream.write_backlog())
+                            await stream.writer.drain()
+                except TimeoutError:
+                    blocked = True
+            finally:
+                # Once the server reads again, what was written goes out, and drain returns.
+                reading.set()
+            async with asyncio.timeout(10):
+                await stream.writer.drain()
+                while received < written:
+                    await asyncio.sleep(0.01)
             backlog_after = stream.write_backlog()
             await stream.close()
             return blocked, written, peak_backlog, received, backlog_after
@@ -153,16 +156,20 @@ def test_a_console_that_stops_answering_pings_ends_the_read(monkeypatch):
             conn.transport.abort()
 
         async with websocket_server(go_quiet, ping_interval=None) as port:
-            stream = await open_websocket(ws_target(port), timeout=5)
-            assert await stream.reader.readexactly(12) == b"RFB 003.008\n"
-            start = time.monotonic()
             try:
-                outcome: BaseException | bytes = await asyncio.wait_for(stream.reader.read(1024), 5)
-            except (ConnectionError, TimeoutError) as exc:
-                outcome = exc
-            elapsed = time.monotonic() - start
-            await stream.close()
-            done.set()
+                stream = await open_websocket(ws_target(port), timeout=5)
+                assert await stream.reader.readexactly(12) == b"RFB 003.008\n"
+                start = time.monotonic()
+                try:
+                    outcome: BaseException | bytes = await asyncio.wait_for(
+                        stream.reader.read(1024), 5
+                    )
+                except (ConnectionError, TimeoutError) as exc:
+                    outcome = exc
+                elapsed = time.monotonic() - start
+                await stream.close()
+            finally:
+                done.set()
             return outcome, elapsed
 
     outcome, elapsed = asyncio.run(main())
