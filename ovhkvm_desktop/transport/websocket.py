@@ -32,7 +32,6 @@ from websockets.exceptions import (
     InvalidURI,
 )
 from websockets.frames import CloseCode
-from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from ovhkvm_desktop.errors import ConnectFailed, TlsFailed
@@ -381,7 +380,7 @@ class WebSocketWriter:
             self._below_high.set()
 
     def _raise_if_closed(self) -> None:
-        if self._error is None and self._ws.state in (State.CLOSING, State.CLOSED):
+        if self._error is None and self._ws.transport.is_closing():
             self._error = "the WebSocket connection is closed"
         if self._error is not None:
             raise ConnectionResetError(self._error)
