@@ -1,10 +1,10 @@
 """Typing a text at a pace the guest keeps up with (session/pacing.py), checked on the wire: the
 client types into a real RFB server on loopback through a tap (keytap.py) that notes, by the
-kernel's clock, when each key event left the client. Whatever holds the
-client up mid-text (a slow listener, a busy loop, a stopped process), the keys after it never
-arrive closer together than MIN_KEY_GAP: a busy guest's 16-byte PS/2 queue drops bursts. The
-text still completes; cut short, it lets go of every key it held; a connection that ends says
-why. The same for the command line; the window's is in tests/ui/test_typing_pace.py.
+kernel's clock, when each key event left the client. Whatever holds the client up mid-text (a
+slow listener, a busy loop, a stopped process), the keys after it never leave closer together
+than MIN_KEY_GAP: a busy guest's 16-byte PS/2 queue drops bursts. The text still completes; cut
+short, it lets go of every key it held; a connection that ends says why. The same for the
+command line; the window's is in tests/ui/test_typing_pace.py.
 """
 
 from __future__ import annotations
