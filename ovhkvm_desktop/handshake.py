@@ -112,7 +112,7 @@ class _RecordingReader:
         version = _version(line)
         if version is None or version < (3, 8):
             raise ConnectFailed(
-                f"the server speaks RFB {line[4:11].decode('ascii', 'replace')}, older than the"
+                f"the server speaks RFB {_shown(line[4:11])}, older than the"
                 " 3.8 this client speaks"
             )
         return line
@@ -208,6 +208,11 @@ class _RecordingWriter:
 
     async def wait_closed(self) -> None:
         return None
+
+
+def _shown(data: bytes) -> str:
+    """Bytes a server sent, as one line of printable ASCII (anything else as a dot)."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in data)
 
 
 def _version(data: bytes) -> tuple[int, int] | None:

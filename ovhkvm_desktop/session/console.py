@@ -271,7 +271,9 @@ class ConsoleSession:
         except ConnectionLost as exc:
             reason = str(exc)
         except (ConnectionError, OSError) as exc:
-            reason = f"the connection was lost ({exc.strerror or exc or type(exc).__name__})"
+            detail = exc.strerror or str(exc) or type(exc).__name__
+            # A transport's own sentence (a WebSocket ping unanswered) reads after a colon.
+            reason = f"the connection was lost: {detail}"
         except asyncio.CancelledError:
             reason = None
             raise
