@@ -18,6 +18,7 @@ NO_IO = ("PySide6", "asyncio", "socket", "ssl", "selectors", "websockets", "urll
 RULES = [
     ("ovhkvm_desktop.rfb", NO_IO, "the protocol core is sans-IO and Qt-free"),
     ("ovhkvm_desktop.keyboard", NO_IO, "the keyboard is pure"),
+    ("ovhkvm_desktop.screen_text", NO_IO, "reading a screen's text is pure, like the protocol"),
     (
         "ovhkvm_desktop.ui",
         (

@@ -1,0 +1,367 @@
+"""Read the text of a Linux text console off its screen: find the character grid and the font,
+then each cell's glyph by its exact bitmap, never guessing.
+
+A text console draws every cell with two colours and one glyph of a known bitmap font (QEMU's
+VGA text mode with the VGA BIOS font or a loaded one, the kernel's framebuffer console with its
+built-in font or console-setup's). So a cell is read by splitting its pixels into its two colours
+and looking the resulting bitmap up, exactly, among the font's glyphs:
+
+- A cell of one colour is blank: a space.
+- A cell of more than two colours, or whose bitmap is no glyph of the font, is unreadable.
+- The two colours are not labelled: the bitmap is looked up with either one as the foreground.
+  When both readings are glyphs of different characters (inverse video: upper half block on
+  black is lower half block on white), the colour pair that the screen's other cells use as
+  (foreground, background) decides; if it does not, the cell is unreadable.
+- Characters a font draws identically are one reading (see `GlyphTable`).
+
+The grid (cell size and where it starts) and the font are those that read the most of a sample
+of the screen's non-blank cells; a screen on which no font reads most of them (a photo, noise, a
+graphical desktop) has no text. The cursor is found where it can be seen: an underline or block
+cursor is a set of full rows painted in the foreground (QEMU's VGA text mode) or inverted
+(fbcon's soft cursor) over a glyph, so a cell that reads as a glyph once those rows are set aside
+or inverted back, and the only such cell on screen, is the cursor. A blinking cursor caught in
+its hidden phase, or one on a blank cell drawn as a full block, is not seen.
+
+Lossy (JPEG) screens are not read yet: one pixel off makes a cell unreadable, never wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer
+from ovhkvm_desktop.screen_text.fonts import GlyphTable, glyph_tables, pack_cells
+
+#: What stands in a row for a cell that could not be read.
+UNREADABLE = "\ufffd"
+#: A grid and font are accepted when they read at least this share of the sampled non-blank
+#: cells (a console with a boot logo or a few stray pixels still reads; a photo does not).
+MIN_READ_SHARE = 0.6
+#: Non-blank cells sampled to choose the grid and the font.
+SAMPLE_CELLS = 384
+#: Cells tried as the cursor at most (a screen with more unreadable cells has no cursor found).
+MAX_CURSOR_CANDIDATES = 64
+
+
+@dataclass(frozen=True)
+class ScreenText:
+    """The text a screen shows, one string per row of cells.
+
+    ``rows`` hold one character per cell (``UNREADABLE`` where a cell could not be read, listed
+    in ``unreadable`` as (column, row)); ``cursor`` is (column, row) or None; ``font`` the name
+    of the font that matched, None when the screen is not a text console (then ``rows`` is
+    empty). ``cell`` is a cell's (width, height) in pixels and ``origin`` the pixel where the
+    grid starts.
+    """
+
+    rows: list[str] = field(default_factory=list)
+    cursor: tuple[int, int] | None = None
+    font: str | None = None
+    unreadable: list[tuple[int, int]] = field(default_factory=list)
+    cell: tuple[int, int] = (0, 0)
+    origin: tuple[int, int] = (0, 0)
+
+    @property
+    def columns(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+    def text(self) -> str:
+        """The whole screen, one line per row, trailing spaces removed."""
+        return "\n".join(row.rstrip(" ") for row in self.rows)
+
+    def cell_at(self, x: int, y: int) -> tuple[int, int] | None:
+        """The (column, row) of the cell under a screen pixel, or None outside the grid."""
+        if not self.rows or x < self.origin[0] or y < self.origin[1]:
+            return None
+        column = (x - self.origin[0]) // self.cell[0]
+        row = (y - self.origin[1]) // self.cell[1]
+        if column >= self.columns or row >= len(self.rows):
+            return None
+        return column, row
+
+    def cells_in(self, x: int, y: int, width: int, height: int) -> tuple[int, int, int, int]:
+        """The cells a rectangle of pixels touches: (first column, first row, end column, end
+        row), ends excluded; empty when it misses the grid."""
+        if not self.rows or width <= 0 or height <= 0:
+            return 0, 0, 0, 0
+        (cw, ch), (ox, oy) = self.cell, self.origin
+        first_column = max((x - ox) // cw, 0)
+        first_row = max((y - oy) // ch, 0)
+        end_column = min(-(-(x + width - ox) // cw), self.columns)
+        end_row = min(-(-(y + height - oy) // ch), len(self.rows))
+        if end_column <= first_column or end_row <= first_row:
+            return 0, 0, 0, 0
+        return first_column, first_row, end_column, end_row
+
+    def text_in(self, x: int, y: int, width: int, height: int) -> str:
+        """The text under a rectangle of pixels (a selection): the cells it touches, one line
+        per row, trailing spaces removed."""
+        c0, r0, c1, r1 = self.cells_in(x, y, width, height)
+        return "\n".join(row[c0:c1].rstrip(" ") for row in self.rows[r0:r1])
+
+    def unreadable_in(self, x: int, y: int, width: int, height: int) -> list[tuple[int, int]]:
+        """The unreadable cells under a rectangle of pixels."""
+        c0, r0, c1, r1 = self.cells_in(x, y, width, height)
+        return [(c, r) for c, r in self.unreadable if c0 <= c < c1 and r0 <= r < r1]
+
+    def as_json(self) -> dict[str, object]:
+        """What ``read --json`` prints: rows (trailing spaces removed), cursor, font,
+        unreadable cells."""
+        return {
+            "rows": [row.rstrip(" ") for row in self.rows],
+            "cursor": list(self.cursor) if self.cursor else None,
+            "font": self.font,
+            "unreadable": [list(cell) for cell in self.unreadable],
+        }
+
+
+@dataclass
+class _Cells:
+    """Some cells of one grid: their positions, pixels and two extreme colours."""
+
+    index: np.ndarray  # (n,) cell numbers, row * columns + column
+    pixels: np.ndarray  # (n, height * width) uint32 0x00RRGGBB
+    low: np.ndarray  # (n,) uint32
+    high: np.ndarray  # (n,) uint32
+
+
+@dataclass
+class _Reading:
+    """What a font makes of some cells: per cell a glyph entry or -1, and its colours."""
+
+    entry: np.ndarray  # (n,) int: the glyph table entry, -1 when unreadable
+    foreground: np.ndarray  # (n,) uint32
+    background: np.ndarray  # (n,) uint32
+    flat: np.ndarray  # (n,) bool: read as one colour (blank), foreground meaningless
+    candidates: np.ndarray  # (n,) bool: two colours but no glyph (cursor candidates)
+    bits: np.ndarray  # (n, pixels) bool: pixels of the high colour
+
+
+def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = None) -> ScreenText:
+    """The text on the screen (see the module's docstring for the rules)."""
+    tables = glyph_tables() if tables is None else tables
+    pixels = framebuffer.pixels32 & np.uint32(0xFFFFFF)
+    choice = _choose_grid(pixels, tables)
+    if choice is None:
+        return ScreenText()
+    table, origin = choice
+    return _read_grid(pixels, table, origin)
+
+
+# -- choosing the grid and the font --
+
+
+def _grid_shape(pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int]):
+    (width, height), (x, y) = size, origin
+    return (pixels.shape[0] - y) // height, (pixels.shape[1] - x) // width
+
+
+def _sample_points(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels (y, x) where the colour changes, spread over the screen: every non-blank cell of
+    any grid holds such a pixel or its left neighbour."""
+    change = pixels[:, 1:] != pixels[:, :-1]
+    ys, xs = np.nonzero(change)
+    if len(ys) > SAMPLE_CELLS * 4:
+        pick = np.linspace(0, len(ys) - 1, SAMPLE_CELLS * 4).astype(np.intp)
+        ys, xs = ys[pick], xs[pick]
+    return ys, xs + 1
+
+
+def _gather(
+    pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int], index: np.ndarray
+) -> _Cells:
+    (width, height), (x0, y0) = size, origin
+    _, columns = _grid_shape(pixels, size, origin)
+    rows, cols = np.divmod(index, columns)
+    ys = (y0 + rows * height)[:, None, None] + np.arange(height)[None, :, None]
+    xs = (x0 + cols * width)[:, None, None] + np.arange(width)[None, None, :]
+    cells = pixels[ys, xs].reshape(len(index), height * width)
+    return _Cells(index, cells, cells.min(axis=1), cells.max(axis=1))
+
+
+def _sample(
+    pixels: np.ndarray,
+    points: tuple[np.ndarray, np.ndarray],
+    size: tuple[int, int],
+    origin: tuple[int, int],
+) -> _Cells | None:
+    rows, columns = _grid_shape(pixels, size, origin)
+    if rows <= 0 or columns <= 0:
+        return None
+    ys, xs = points
+    row = (ys - origin[1]) // size[1]
+    column = (xs - origin[0]) // size[0]
+    inside = (ys >= origin[1]) & (xs >= origin[0]) & (row < rows) & (column < columns)
+    index = np.unique(row[inside] * columns + column[inside])
+    if len(index) > SAMPLE_CELLS:
+        index = index[np.linspace(0, len(index) - 1, SAMPLE_CELLS).astype(np.intp)]
+    cells = _gather(pixels, size, origin, index)
+    keep = cells.low != cells.high
+    return _Cells(cells.index[keep], cells.pixels[keep], cells.low[keep], cells.high[keep])
+
+
+def _score(table: GlyphTable, cells: _Cells, columns: int) -> int:
+    return int((_read(table, cells, columns).entry >= 0).sum())
+
+
+def _choose_grid(
+    pixels: np.ndarray, tables: Sequence[GlyphTable]
+) -> tuple[GlyphTable, tuple[int, int]] | None:
+    points = _sample_points(pixels)
+    if len(points[0]) == 0:
+        return None  # one colour: nothing to read, and no way to tell the grid
+    sizes = list(dict.fromkeys((t.width, t.height) for t in tables))
+    height, width = pixels.shape
+
+    def best_of(origins_of) -> tuple[GlyphTable, tuple[int, int]] | None:
+        best: tuple[int, GlyphTable, tuple[int, int]] | None = None
+        for size in sizes:
+            for origin in origins_of(size):
+                cells = _sample(pixels, points, size, origin)
+                if cells is None or len(cells.index) == 0:
+                    continue
+                for table in tables:
+                    if (table.width, table.height) != size:
+                        continue
+                    score = _score(table, cells, _grid_shape(pixels, size, origin)[1])
+                    if score >= MIN_READ_SHARE * len(cells.index) and (
+                        best is None or score > best[0]
+                    ):
+                        best = (score, table, origin)
+        return None if best is None else (best[1], best[2])
+
+    # The kernel starts its console at the top left corner; some screens centre the grid.
+    found = best_of(lambda s: dict.fromkeys([(0, 0), ((width % s[0]) // 2, (height % s[1]) // 2)]))
+    if found is None:
+        found = best_of(lambda s: [(x, y) for y in range(s[1]) for x in range(s[0])])
+    return found
+
+
+# -- reading cells --
+
+
+def _read(table: GlyphTable, cells: _Cells, columns: int) -> _Reading:
+    """Each cell's glyph, exactly, with either of its two colours as the foreground."""
+    pixels, low, high = cells.pixels, cells.low, cells.high
+    bits = pixels == high[:, None]
+    two_colours = (bits | (pixels == low[:, None])).all(axis=1)
+    flat = low == high
+    as_high = table.find(pack_cells(bits))
+    as_low = table.find(pack_cells(~bits))
+    as_high[~two_colours | flat] = -1
+    as_low[~two_colours | flat] = -1
+    chars = np.array(table.chars, dtype=object)
+    entry = np.where(as_high >= 0, as_high, as_low)
+    foreground = np.where(as_high >= 0, high, low)
+    background = np.where(as_high >= 0, low, high)
+
+    both = (as_high >= 0) & (as_low >= 0)
+    if both.any():
+        differ = np.flatnonzero(both)
+        differ = differ[chars[as_high[differ]] != chars[as_low[differ]]]
+        if len(differ):
+            # Inverse video: which colour is the foreground is told by the (foreground,
+            # background) pairs the other cells of its row use, else those of the screen.
+            sure = np.flatnonzero((entry >= 0) & ~both)
+            row_of = cells.index // columns
+            in_row: dict[int, set[tuple[int, int]]] = {}
+            for r, f, b in zip(
+                row_of[sure].tolist(),
+                foreground[sure].tolist(),
+                background[sure].tolist(),
+                strict=True,
+            ):
+                in_row.setdefault(r, set()).add((f, b))
+            screen_pairs = set().union(*in_row.values())
+            for i in differ.tolist():
+                h, lo = int(high[i]), int(low[i])
+                for pairs in (in_row.get(int(row_of[i]), set()), screen_pairs):
+                    high_fg, low_fg = (h, lo) in pairs, (lo, h) in pairs
+                    if high_fg != low_fg:
+                        break
+                if high_fg == low_fg:
+                    entry[i] = -1
+                elif low_fg:
+                    entry[i], foreground[i], background[i] = as_low[i], lo, h
+    candidates = two_colours & ~flat & (as_high < 0) & (as_low < 0)
+    return _Reading(entry, foreground, background, flat, candidates, bits)
+
+
+def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -> ScreenText:
+    size = (table.width, table.height)
+    rows, columns = _grid_shape(pixels, size, origin)
+    x0, y0 = origin
+    grid = pixels[y0 : y0 + rows * table.height, x0 : x0 + columns * table.width].reshape(
+        rows, table.height, columns, table.width
+    )
+    low = grid.min(axis=(1, 3)).ravel()
+    high = grid.max(axis=(1, 3)).ravel()
+    index = np.flatnonzero(low != high)
+    cell_rows, cell_columns = np.divmod(index, columns)
+    cells = grid.transpose(0, 2, 1, 3)[cell_rows, cell_columns].reshape(len(index), -1)
+    reading = _read(table, _Cells(index, cells, low[index], high[index]), columns)
+
+    text = np.full(rows * columns, " ", dtype="<U1")
+    chars = np.array(table.chars, dtype="<U1")
+    known = reading.entry >= 0
+    text[index[known]] = chars[reading.entry[known]]
+    text[index[~known]] = UNREADABLE
+
+    cursor = None
+    tried = np.flatnonzero(reading.candidates)
+    if 0 < len(tried) <= MAX_CURSOR_CANDIDATES:
+        found = {}
+        for i in tried.tolist():
+            under = _under_cursor(table, reading.bits[i].reshape(table.height, table.width))
+            if under is not None:
+                found[int(index[i])] = under
+        if len(found) == 1:
+            ((number, under),) = found.items()
+            cursor = (number % columns, number // columns)
+            if len(under) == 1:
+                text[number] = next(iter(under))
+
+    lines = ["".join(line) for line in text.reshape(rows, columns).tolist()]
+    unreadable = [
+        (int(c), int(r))
+        for r, c in zip(*np.nonzero(text.reshape(rows, columns) == UNREADABLE), strict=True)
+    ]
+    return ScreenText(lines, cursor, table.name, unreadable, size, origin)
+
+
+def _under_cursor(table: GlyphTable, bits: np.ndarray) -> set[str] | None:
+    """The characters a cell may show under a cursor, or None when no cursor explains it.
+
+    ``bits`` is the cell's bitmap with its high colour set; either colour may be the glyph's.
+    A cursor covers whole rows: painted in the foreground (QEMU's VGA text mode paints the rows
+    of the CRTC's cursor start..end), or inverted (fbcon's soft cursor, the bottom rows: 1 or 2
+    for an underline, a third, half, two thirds or all of the cell).
+    """
+    height = table.height
+    found: set[str] = set()
+    bitmaps = table.bitmaps
+    for glyph_bits in (bits, ~bits):
+        # Inverted rows at the bottom.
+        for rows in sorted({1, 2, height // 3, height // 2, 2 * height // 3, height}):
+            flipped = glyph_bits.copy()
+            flipped[height - rows :] ^= True
+            entry = table.by_bitmap.get(pack_cells(flipped.reshape(1, -1)).tobytes())
+            if entry is not None:
+                found.add(table.chars[entry])
+        # Rows painted in the foreground: each run of full rows may be the cursor.
+        full = np.asarray(glyph_bits.all(axis=1))
+        start = None
+        for row in range(height + 1):
+            if row < height and full[row]:
+                start = row if start is None else start
+                continue
+            if start is not None:
+                outside = np.ones(height, bool)
+                outside[start:row] = False
+                same = (bitmaps[:, outside] == glyph_bits[outside]).all(axis=(1, 2))
+                found.update(table.chars[i] for i in np.flatnonzero(same).tolist())
+                start = None
+    return found or None

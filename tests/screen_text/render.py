@@ -1,0 +1,128 @@
+"""A console renderer for the tests, independent from the reader: it reads the fonts' own files
+(PSF, the VGA BIOS ROM) with its own small parser and draws cells the way the kernel's fbcon and
+QEMU's VGA text mode do."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer
+
+CONSOLEFONTS = Path("/usr/share/consolefonts")
+SEABIOS_VGA = Path("/usr/share/seabios/vgabios-stdvga.bin")
+
+
+@dataclass
+class TestFont:
+    __test__ = False
+
+    name: str
+    width: int
+    height: int
+    glyphs: list[np.ndarray]  # (height, width) bool
+    glyph_of: dict[str, int]  # character → glyph index
+
+
+def psf(name: str) -> TestFont:
+    data = gzip.decompress((CONSOLEFONTS / f"{name}.psf.gz").read_bytes())
+    glyph_of: dict[str, int] = {}
+    if data[:2] == b"\x36\x04":  # PSF1: 8 pixels wide, 256 or 512 glyphs, UCS-2 table
+        count, height, width, start = (512 if data[2] & 1 else 256), data[3], 8, 4
+        size = height
+        table = data[start + count * size :]
+        glyph = 0
+        seq = False
+        for (value,) in struct.iter_unpack("<H", table[: len(table) // 2 * 2]):
+            if value == 0xFFFF:
+                glyph, seq = glyph + 1, False
+            elif value == 0xFFFE:
+                seq = True
+            elif not seq:
+                glyph_of.setdefault(chr(value), glyph)
+    else:  # PSF2
+        header = struct.unpack("<8I", data[:32])
+        start, count, size, height, width = header[2], header[4], header[5], header[6], header[7]
+        table = data[start + count * size :]
+        for glyph, entry in enumerate(table.split(b"\xff")[:count]):
+            for char in entry.split(b"\xfe")[0].decode():
+                glyph_of.setdefault(char, glyph)
+    row_bytes = (width + 7) // 8
+    glyphs = []
+    for i in range(count):
+        raw = np.frombuffer(data[start + i * size : start + (i + 1) * size], np.uint8)
+        glyphs.append(np.unpackbits(raw.reshape(height, row_bytes), axis=1)[:, :width] > 0)
+    return TestFont(name, width, height, glyphs, glyph_of)
+
+
+def vga_bios(height: int = 16) -> TestFont:
+    """The font QEMU's VGA text mode shows at boot: SeaBIOS's, code page 437."""
+    rom = SEABIOS_VGA.read_bytes()
+    smiley = {16: "00007e81a58181bd9981817e00000000", 8: "7e81a581bd99817e"}[height]
+    start = rom.index(bytes(height) + bytes.fromhex(smiley))
+    glyphs = [
+        np.unpackbits(np.frombuffer(rom[start + i * height : start + (i + 1) * height], np.uint8))
+        .reshape(height, 8)
+        .astype(bool)
+        for i in range(256)
+    ]
+    glyph_of = {bytes([i]).decode("cp437"): i for i in range(0x20, 0x100) if i != 0x7F}
+    return TestFont(f"VGA-BIOS-8x{height}", 8, height, glyphs, glyph_of)
+
+
+def cell_bitmap(font: TestFont, char: str, cell_width: int | None = None) -> np.ndarray:
+    glyph = font.glyph_of[char]
+    bitmap = font.glyphs[glyph]
+    if cell_width == 9:  # QEMU: the 9th column repeats the 8th for codes 0xB0..0xDF
+        ninth = bitmap[:, 7:8] if 0xB0 <= (glyph & 0xFF) <= 0xDF else np.zeros_like(bitmap[:, :1])
+        bitmap = np.concatenate([bitmap, ninth], axis=1)
+    return bitmap
+
+
+def rgb(colour: int) -> int:
+    return 0xFF000000 | colour
+
+
+def draw(
+    fb: Framebuffer,
+    font: TestFont,
+    column: int,
+    row: int,
+    text: str,
+    fg: int = 0xAAAAAA,
+    bg: int = 0x000000,
+    origin: tuple[int, int] = (0, 0),
+    cell_width: int | None = None,
+) -> None:
+    """Draw text from a cell on, in colours 0xRRGGBB."""
+    width = cell_width or font.width
+    for i, char in enumerate(text):
+        bitmap = cell_bitmap(font, char, cell_width)
+        x = origin[0] + (column + i) * width
+        y = origin[1] + row * font.height
+        fb.pixels32[y : y + font.height, x : x + width] = np.where(bitmap, rgb(fg), rgb(bg))
+
+
+def underline_cursor(
+    fb: Framebuffer,
+    font: TestFont,
+    column: int,
+    row: int,
+    fg: int,
+    rows: tuple[int, int],
+    xor_with: int | None = None,
+    cell_width: int | None = None,
+) -> None:
+    """A cursor over rows[0]..rows[1] of a cell: painted in fg (VGA text mode) or, with
+    xor_with=bg, inverted between fg and bg (fbcon's soft cursor)."""
+    width = cell_width or font.width
+    x, y = column * width, row * font.height
+    block = fb.pixels32[y + rows[0] : y + rows[1] + 1, x : x + width]
+    if xor_with is None:
+        block[:] = rgb(fg)
+    else:
+        block[:] = np.where(block == rgb(fg), rgb(xor_with), rgb(fg))

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Generate resources/screen_text/: the bitmap fonts Linux text consoles are drawn with, from
+the fonts' own files, for ovhkvm_desktop/screen_text (reading a console's text off its screen).
+
+Regenerate with (Debian: apt-get install console-setup-linux seabios; the test bed's guest
+built once by tools/testbed/build-guest.sh, for its kernel):
+
+    .venv/bin/python tools/gen_fonts.py [--kernel PATH/TO/vmlinuz]
+
+Sources, each the very bytes a screen is drawn from:
+
+- console-setup's PSF fonts (/usr/share/consolefonts, package console-setup-linux): what Debian
+  and Ubuntu load at boot; their Unicode tables say which characters each glyph draws.
+- The VGA BIOS font that QEMU's `-vga std` text mode shows until the guest loads another one:
+  SeaBIOS's vgabios-stdvga.bin (package seabios), the ROM QEMU itself loads. Its 8x16 and 8x8
+  tables are found in the ROM by their first two glyphs (an empty glyph, then the 'smiley' of
+  code page 437), which must occur exactly once.
+- The kernel's built-in VGA8x16 and VGA8x8 fonts (lib/fonts/font_8x16.c, font_8x8.c), which
+  fbcon uses on a framebuffer until console-setup loads a font: read from the test bed's own
+  Debian kernel (its vmlinuz is decompressed and searched the same way). They are NOT the
+  SeaBIOS font: the two differ in dozens of glyphs ('0', 'M', 'V', ...), so both are kept.
+
+The BIOS and kernel fonts are code page 437 fonts: glyph N draws CP437 byte N (Python's cp437
+codec for 0x20-0x7E and 0x80-0xFF; the kernel's default Unicode map is CP437 too). The control
+range (0x00-0x1F, 0x7F) has no character in the codec: those glyphs take the characters of the
+identical bitmap in Uni2-VGA16's Unicode table when there is exactly one, and none otherwise.
+
+Each font becomes one JSON file: name, cell size, where it came from, its licence, and its
+glyphs as [index, bitmap (hex, rows top to bottom, ceil(width/8) bytes a row), characters].
+Characters that a PSF maps only through a combining sequence are left out, and so is U+FFFD
+(the glyph a console shows for a character its font lacks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import lzma
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO / "resources" / "screen_text"
+CONSOLEFONTS = Path("/usr/share/consolefonts")
+SEABIOS_VGA = Path("/usr/share/seabios/vgabios-stdvga.bin")
+
+#: console-setup fonts to ship: the 16-pixel faces Debian's default configuration picks
+#: (FONTFACE Fixed, Terminus, TerminusBold, VGA with CODESET Lat15 or Uni2), and 8-pixel VGA.
+PSF_FONTS = [
+    "Uni2-VGA16", "Lat15-VGA16", "Uni2-Fixed16", "Lat15-Fixed16", "Uni2-Terminus16",
+    "Lat15-Terminus16", "Uni2-TerminusBold16", "Lat15-TerminusBold16", "Uni2-VGA8", "Lat15-VGA8",
+]  # fmt: skip
+
+CONSOLE_SETUP_LICENCE = (
+    "console-setup's fonts (package console-setup-linux): 'All console fonts are public domain"
+    " by nature' (Debian's copyright.fonts); the VGA faces come from Dmitry Bolkhovityanov's"
+    " u_vga16 (MIT-style licence), Terminus from Dimitar Zhekov's Terminus Font (SIL OFL 1.1,"
+    " Reserved Font Name 'Terminus Font'),"
+    " Fixed from the public-domain X11 misc-fixed fonts. See LICENCES.md."
+)
+SEABIOS_LICENCE = (
+    "SeaBIOS's VGA BIOS fonts (vgasrc/vgafonts.c): public domain (Debian's copyright file of"
+    " seabios). See LICENCES.md."
+)
+KERNEL_LICENCE = "Linux (lib/fonts/font_8x16.c, font_8x8.c): GPL-2.0. See LICENCES.md."
+
+#: The first 2 glyphs of a CP437 font: an empty one, then the smiley (U+263A).
+SMILEY = {16: bytes(16) + bytes.fromhex("00007e81a58181bd9981817e00000000"),
+          8: bytes(8) + bytes.fromhex("7e81a581bd99817e")}  # fmt: skip
+
+
+@dataclass
+class Font:
+    name: str
+    width: int
+    height: int
+    source: str
+    licence: str
+    bitmaps: list[bytes]
+    chars: list[str] = field(default_factory=list)
+
+
+def read_psf(path: Path) -> tuple[int, int, list[bytes], list[str]]:
+    """(width, height, glyph bitmaps, each glyph's characters) of a PSF1 or PSF2 file."""
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    if data[:2] == b"\x36\x04":
+        mode, size = data[2], data[3]
+        count, width, height = (512 if mode & 1 else 256), 8, size
+        start = 4
+        has_table = bool(mode & 6)
+    elif data[:4] == b"\x72\xb5\x4a\x86":
+        _, start, flags, count, size, height, width = struct.unpack("<7I", data[4:32])
+        has_table = bool(flags & 1)
+    else:
+        raise SystemExit(f"{path}: not a PSF font")
+    bitmaps = [data[start + i * size : start + (i + 1) * size] for i in range(count)]
+    chars = [""] * count
+    table = data[start + count * size :]
+    if has_table:
+        if data[:2] == b"\x36\x04":
+            values = struct.unpack(f"<{len(table) // 2}H", table[: len(table) // 2 * 2])
+            glyph, in_sequence = 0, False
+            for value in values:
+                if glyph >= count:
+                    break
+                if value == 0xFFFF:
+                    glyph, in_sequence = glyph + 1, False
+                elif value == 0xFFFE:
+                    in_sequence = True
+                elif not in_sequence:
+                    chars[glyph] += chr(value)
+        else:
+            for glyph, entry in enumerate(table.split(b"\xff")[:count]):
+                singles = entry.split(b"\xfe")[0]
+                chars[glyph] = singles.decode("utf-8")
+    # U+FFFD names the glyph a console shows for characters the font lacks, not a character the
+    # screen holds (and the reader marks unreadable cells with it).
+    chars = [c.replace("\ufffd", "") for c in chars]
+    return width, height, bitmaps, chars
+
+
+def find_cp437_font(blob: bytes, height: int, what: str) -> list[bytes]:
+    signature = SMILEY[height]
+    first = blob.find(signature)
+    if first < 0 or blob.find(signature, first + 1) >= 0:
+        raise SystemExit(f"{what}: the {height}-pixel CP437 font is not found exactly once")
+    return [blob[first + i * height : first + (i + 1) * height] for i in range(256)]
+
+
+def decompress_kernel(path: Path) -> bytes:
+    """The kernel image inside a bzImage (Debian compresses it with xz)."""
+    blob = path.read_bytes()
+    start = blob.find(b"\xfd7zXZ\x00")
+    if start < 0:
+        raise SystemExit(f"{path}: no xz-compressed kernel inside")
+    return lzma.LZMADecompressor().decompress(blob[start:])
+
+
+def cp437_chars(bitmaps: list[bytes], reference: Font) -> list[str]:
+    by_bitmap: dict[bytes, set[str]] = {}
+    for bitmap, chars in zip(reference.bitmaps, reference.chars, strict=True):
+        if chars:
+            by_bitmap.setdefault(bitmap, set()).add(chars)
+    out = []
+    for code, bitmap in enumerate(bitmaps):
+        if 0x20 <= code < 0x7F or code >= 0x80:
+            out.append(bytes([code]).decode("cp437"))
+        else:
+            found = by_bitmap.get(bitmap, set())
+            out.append(found.pop() if len(found) == 1 else "")
+    return out
+
+
+def _dump(document: dict) -> str:
+    """JSON with one glyph a line: diffs of a regenerated font stay readable."""
+    head = {key: value for key, value in document.items() if key != "glyphs"}
+    lines = [json.dumps(glyph, ensure_ascii=False) for glyph in document["glyphs"]]
+    text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
+    return text + ',\n "glyphs": [\n' + ",\n".join(lines) + "\n ]\n}\n"
+
+
+def package_version(package: str) -> str:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def default_kernel() -> Path:
+    sys.path.insert(0, str(REPO))
+    from tests.testbed import testbed_dir
+
+    return testbed_dir() / "vmlinuz"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kernel", type=Path, help="the Debian vmlinuz to take fbcon's fonts from")
+    args = parser.parse_args()
+    kernel = args.kernel or default_kernel()
+
+    fonts: list[Font] = []
+    console_setup = f"console-setup-linux {package_version('console-setup-linux')}"
+    for name in PSF_FONTS:
+        path = CONSOLEFONTS / f"{name}.psf.gz"
+        width, height, bitmaps, chars = read_psf(path)
+        source = f"{path} ({console_setup})"
+        fonts.append(Font(name, width, height, source, CONSOLE_SETUP_LICENCE, bitmaps, chars))
+    reference = fonts[0]  # Uni2-VGA16
+
+    rom = SEABIOS_VGA.read_bytes()
+    seabios = f"{SEABIOS_VGA} (seabios {package_version('seabios')})"
+    image = decompress_kernel(kernel)
+    version_file = kernel.with_name("kernel-version")
+    kernel_name = version_file.read_text().strip() if version_file.exists() else kernel.name
+    for name, blob, height, source, licence in [
+        ("VGA-BIOS-8x16", rom, 16, seabios, SEABIOS_LICENCE),
+        ("VGA-BIOS-8x8", rom, 8, seabios, SEABIOS_LICENCE),
+        ("Linux-VGA8x16", image, 16, f"{kernel_name} built-in font_vga_8x16", KERNEL_LICENCE),
+        ("Linux-VGA8x8", image, 8, f"{kernel_name} built-in font_vga_8x8", KERNEL_LICENCE),
+    ]:
+        bitmaps = find_cp437_font(blob, height, source)
+        fonts.append(
+            Font(name, 8, height, source, licence, bitmaps, cp437_chars(bitmaps, reference))
+        )
+
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    for font in fonts:
+        glyphs = [
+            [index, bitmap.hex(), chars]
+            for index, (bitmap, chars) in enumerate(zip(font.bitmaps, font.chars, strict=True))
+            if chars
+        ]
+        document = {
+            "name": font.name,
+            "width": font.width,
+            "height": font.height,
+            "source": font.source,
+            "licence": font.licence,
+            "generator": "tools/gen_fonts.py",
+            "glyphs": glyphs,
+        }
+        path = OUT_DIR / f"{font.name}.json"
+        path.write_text(_dump(document), "utf-8")
+        print(f"{path.relative_to(REPO)}: {len(glyphs)} glyphs, {font.width}x{font.height}")
+
+    # What equals what (the reader keeps them apart only where they differ).
+    by_name = {font.name: font for font in fonts}
+    for a, b in [("Linux-VGA8x16", "VGA-BIOS-8x16"), ("Linux-VGA8x8", "VGA-BIOS-8x8")]:
+        differ = [i for i in range(256) if by_name[a].bitmaps[i] != by_name[b].bitmaps[i]]
+        print(f"{a} vs {b}: {len(differ)} of 256 glyphs differ")
+    for name in ("Uni2-VGA16", "Lat15-VGA16"):
+        psf = {bitmap for bitmap, chars in zip(by_name[name].bitmaps, by_name[name].chars,
+                                               strict=True) if chars}  # fmt: skip
+        for cp437 in ("Linux-VGA8x16", "VGA-BIOS-8x16"):
+            missing = sum(bitmap not in psf for bitmap in by_name[cp437].bitmaps)
+            print(f"{cp437}: {256 - missing} of 256 glyphs also in {name}")
+
+
+if __name__ == "__main__":
+    main()
