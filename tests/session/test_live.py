@@ -106,8 +106,8 @@ def live_on(source: CountedDoors, scenario: Scenario, password: str | None = Non
             task.cancel()
             done, _ = await asyncio.wait({task}, timeout=2)
             if not done:
-                # The stop was lost as an attempt closed its connection at the same moment: the
-                # known bug that test_a_session_stopped_while_it_closes_stays_stopped shows.
+                # The stop was lost as a refused connection attempt ended at the same moment
+                # (transport/tcp.py's asyncio.wait_for on Python 3.11, about 1 stop in 200).
                 task.cancel()
                 done, _ = await asyncio.wait({task}, timeout=2)
             assert done, "the live console did not stop"
@@ -305,11 +305,6 @@ def test_stopping_just_as_a_reconnect_is_asked_still_stops() -> None:
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transport/stream.py ByteStream.close catches asyncio.CancelledError: a task stopped"
-    " while it closes a connection (a failed attempt, a drop) goes on",
-)
 def test_a_session_stopped_while_it_closes_stays_stopped() -> None:
     """A live console is stopped by cancelling its task; when the stop comes as a connection
     is being closed (every failed attempt closes one), it must not be lost: the console would
