@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +60,10 @@ class Font:
 
 def pack_cells(bits: np.ndarray) -> np.ndarray:
     """(n, pixels) bools → (n, words) uint64: each cell's bitmap packed, zero-padded to 8 bytes."""
-    packed = np.packbits(bits, axis=1)
-    pad = -packed.shape[1] % 8
-    if pad:
-        packed = np.pad(packed, ((0, 0), (0, pad)))
-    return np.ascontiguousarray(packed).view(np.uint64)
+    size = -(-bits.shape[1] // 8)
+    packed = np.zeros((bits.shape[0], -(-size // 8) * 8), np.uint8)
+    packed[:, :size] = np.packbits(bits, axis=1)
+    return packed.view(np.uint64)
 
 
 def fold(words: np.ndarray) -> np.ndarray:
@@ -110,6 +110,7 @@ class GlyphTable:
         self.bitmaps = bitmaps[order]
         charsets = [sorted(chars) for _, chars in merged.values()]
         self.chars: list[str] = [charsets[i][0] for i in order]
+        self.char_array = np.array(self.chars, dtype=object)
         self.alike: list[str] = ["".join(charsets[i]) for i in order]
         #: The entry of the blank glyph (every font has a space).
         blank = np.flatnonzero(~self.bitmaps.reshape(len(self.bitmaps), -1).any(axis=1))
@@ -118,9 +119,10 @@ class GlyphTable:
     def __repr__(self) -> str:
         return f"GlyphTable({self.name!r}, {self.width}x{self.height})"
 
-    def find(self, words: np.ndarray) -> np.ndarray:
-        """The entry whose bitmap is exactly each packed cell's, or -1."""
-        keys = fold(words)
+    def find(self, words: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
+        """The entry whose bitmap is exactly each packed cell's (`pack_cells`), or -1; `keys`:
+        the words' `fold`, when already known."""
+        keys = fold(words) if keys is None else keys
         at = np.searchsorted(self.keys, keys)
         at[at == len(self.keys)] = 0
         found = (self.keys[at] == keys) & (self.words[at] == words).all(axis=1)
@@ -130,6 +132,41 @@ class GlyphTable:
     def by_bitmap(self) -> dict[bytes, int]:
         """Entries by packed bitmap, for the few cells read one by one (the cursor's)."""
         return {self.words[i].tobytes(): i for i in range(len(self.words))}
+
+
+class SizeIndex:
+    """Every glyph bitmap of the fonts of one cell size, each with the set of fonts that have it:
+    one lookup tells, for many cells, which fonts can read each (choosing the grid and font)."""
+
+    def __init__(self, tables: Sequence[GlyphTable]) -> None:
+        self.tables = tuple(tables)
+        if len(self.tables) > 63:
+            raise ValueError("a SizeIndex holds at most 63 fonts")
+        owners: dict[bytes, tuple[np.ndarray, int]] = {}
+        for bit, table in enumerate(self.tables):
+            for words in table.words:
+                key = words.tobytes()
+                known = owners.get(key)
+                owners[key] = (words, (known[1] if known else 0) | 1 << bit)
+        words = np.array([w for w, _ in owners.values()])
+        masks = np.array([m for _, m in owners.values()], np.uint64)
+        keys = fold(words)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.words, self.masks = keys[order], words[order], masks[order]
+
+    def fonts_reading(self, words: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Per packed cell, the bit set of the tables that have its bitmap (0: none)."""
+        at = np.searchsorted(self.keys, keys)
+        at[at == len(self.keys)] = 0
+        found = (self.keys[at] == keys) & (self.words[at] == words).all(axis=1)
+        return np.where(found, self.masks[at], np.uint64(0))
+
+
+@functools.cache
+def size_indexes(tables: tuple[GlyphTable, ...]) -> tuple[SizeIndex, ...]:
+    """The tables grouped by cell size, in their order."""
+    sizes = dict.fromkeys((t.width, t.height) for t in tables)
+    return tuple(SizeIndex([t for t in tables if (t.width, t.height) == size]) for size in sizes)
 
 
 def _load(path: Path) -> Font:

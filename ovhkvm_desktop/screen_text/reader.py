@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
-from ovhkvm_desktop.screen_text.fonts import GlyphTable, glyph_tables, pack_cells
+from ovhkvm_desktop.screen_text.fonts import (
+    GlyphTable,
+    SizeIndex,
+    fold,
+    glyph_tables,
+    pack_cells,
+    size_indexes,
+)
 
 #: What stands in a row for a cell that could not be read.
 UNREADABLE = "\ufffd"
@@ -123,9 +130,26 @@ class _Cells:
     """Some cells of one grid: their positions, pixels and two extreme colours."""
 
     index: np.ndarray  # (n,) cell numbers, row * columns + column
-    pixels: np.ndarray  # (n, height * width) uint32 0x00RRGGBB
-    low: np.ndarray  # (n,) uint32
+    low: np.ndarray  # (n,) uint32 0x00RRGGBB
     high: np.ndarray  # (n,) uint32
+    bits: np.ndarray  # (n, height * width) bool: the pixels of the high colour
+    two_colours: np.ndarray  # (n,) bool: exactly two colours (not one, not more)
+    high_words: np.ndarray  # the bitmap with the high colour as the foreground, packed
+    high_keys: np.ndarray
+    low_words: np.ndarray  # ... with the low colour as the foreground
+    low_keys: np.ndarray
+
+
+def _cells(index: np.ndarray, pixels: np.ndarray) -> _Cells:
+    """Cells given by their pixels ((n, height * width) uint32), split into their two colours."""
+    low, high = pixels.min(axis=1), pixels.max(axis=1)
+    bits = pixels == high[:, None]
+    two_colours = (bits | (pixels == low[:, None])).all(axis=1) & (low != high)
+    high_words, low_words = pack_cells(bits), pack_cells(~bits)
+    return _Cells(
+        index, low, high, bits, two_colours, high_words, fold(high_words), low_words,
+        fold(low_words),
+    )  # fmt: skip
 
 
 @dataclass
@@ -135,9 +159,7 @@ class _Reading:
     entry: np.ndarray  # (n,) int: the glyph table entry, -1 when unreadable
     foreground: np.ndarray  # (n,) uint32
     background: np.ndarray  # (n,) uint32
-    flat: np.ndarray  # (n,) bool: read as one colour (blank), foreground meaningless
     candidates: np.ndarray  # (n,) bool: two colours but no glyph (cursor candidates)
-    bits: np.ndarray  # (n, pixels) bool: pixels of the high colour
 
 
 def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = None) -> ScreenText:
@@ -162,12 +184,12 @@ def _grid_shape(pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, in
 def _sample_points(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pixels (y, x) where the colour changes, spread over the screen: every non-blank cell of
     any grid holds such a pixel or its left neighbour."""
-    change = pixels[:, 1:] != pixels[:, :-1]
-    ys, xs = np.nonzero(change)
+    rows = pixels[1::3]  # every third row: any cell is 8 rows high or more
+    ys, xs = np.nonzero(rows[:, 1:] != rows[:, :-1])
     if len(ys) > SAMPLE_CELLS * 4:
         pick = np.linspace(0, len(ys) - 1, SAMPLE_CELLS * 4).astype(np.intp)
         ys, xs = ys[pick], xs[pick]
-    return ys, xs + 1
+    return ys * 3 + 1, xs + 1
 
 
 def _gather(
@@ -178,8 +200,7 @@ def _gather(
     rows, cols = np.divmod(index, columns)
     ys = (y0 + rows * height)[:, None, None] + np.arange(height)[None, :, None]
     xs = (x0 + cols * width)[:, None, None] + np.arange(width)[None, None, :]
-    cells = pixels[ys, xs].reshape(len(index), height * width)
-    return _Cells(index, cells, cells.min(axis=1), cells.max(axis=1))
+    return _cells(index, pixels[ys, xs].reshape(len(index), height * width))
 
 
 def _sample(
@@ -198,13 +219,18 @@ def _sample(
     index = np.unique(row[inside] * columns + column[inside])
     if len(index) > SAMPLE_CELLS:
         index = index[np.linspace(0, len(index) - 1, SAMPLE_CELLS).astype(np.intp)]
-    cells = _gather(pixels, size, origin, index)
-    keep = cells.low != cells.high
-    return _Cells(cells.index[keep], cells.pixels[keep], cells.low[keep], cells.high[keep])
+    return _gather(pixels, size, origin, index)
 
 
-def _score(table: GlyphTable, cells: _Cells, columns: int) -> int:
-    return int((_read(table, cells, columns).entry >= 0).sum())
+def _scores(index: SizeIndex, cells: _Cells) -> list[int]:
+    """How many of the cells each font of the index reads (either colour the foreground)."""
+    fonts = index.fonts_reading(cells.high_words, cells.high_keys) | index.fonts_reading(
+        cells.low_words, cells.low_keys
+    )
+    fonts = fonts[cells.two_colours]
+    return [
+        int(((fonts >> np.uint64(bit)) & np.uint64(1)).sum()) for bit in range(len(index.tables))
+    ]
 
 
 def _choose_grid(
@@ -213,29 +239,34 @@ def _choose_grid(
     points = _sample_points(pixels)
     if len(points[0]) == 0:
         return None  # one colour: nothing to read, and no way to tell the grid
-    sizes = list(dict.fromkeys((t.width, t.height) for t in tables))
+    indexes = size_indexes(tuple(tables))
     height, width = pixels.shape
 
+    two_colour_share = 0.0
+
     def best_of(origins_of) -> tuple[GlyphTable, tuple[int, int]] | None:
+        nonlocal two_colour_share
         best: tuple[int, GlyphTable, tuple[int, int]] | None = None
-        for size in sizes:
+        for index in indexes:
+            size = (index.tables[0].width, index.tables[0].height)
             for origin in origins_of(size):
                 cells = _sample(pixels, points, size, origin)
-                if cells is None or len(cells.index) == 0:
+                if cells is None:
                     continue
-                for table in tables:
-                    if (table.width, table.height) != size:
-                        continue
-                    score = _score(table, cells, _grid_shape(pixels, size, origin)[1])
-                    if score >= MIN_READ_SHARE * len(cells.index) and (
-                        best is None or score > best[0]
-                    ):
+                non_blank = int((cells.low != cells.high).sum())
+                if non_blank == 0:
+                    continue
+                two_colour_share = max(two_colour_share, cells.two_colours.sum() / non_blank)
+                for table, score in zip(index.tables, _scores(index, cells), strict=True):
+                    if score >= MIN_READ_SHARE * non_blank and (best is None or score > best[0]):
                         best = (score, table, origin)
         return None if best is None else (best[1], best[2])
 
     # The kernel starts its console at the top left corner; some screens centre the grid.
     found = best_of(lambda s: dict.fromkeys([(0, 0), ((width % s[0]) // 2, (height % s[1]) // 2)]))
-    if found is None:
+    # Else try every offset, unless hardly any cell has two colours (a photo, noise): text on
+    # a flat background keeps cells two-coloured whichever way the grid is cut.
+    if found is None and two_colour_share >= MIN_READ_SHARE / 2:
         found = best_of(lambda s: [(x, y) for y in range(s[1]) for x in range(s[0])])
     return found
 
@@ -245,15 +276,12 @@ def _choose_grid(
 
 def _read(table: GlyphTable, cells: _Cells, columns: int) -> _Reading:
     """Each cell's glyph, exactly, with either of its two colours as the foreground."""
-    pixels, low, high = cells.pixels, cells.low, cells.high
-    bits = pixels == high[:, None]
-    two_colours = (bits | (pixels == low[:, None])).all(axis=1)
-    flat = low == high
-    as_high = table.find(pack_cells(bits))
-    as_low = table.find(pack_cells(~bits))
-    as_high[~two_colours | flat] = -1
-    as_low[~two_colours | flat] = -1
-    chars = np.array(table.chars, dtype=object)
+    low, high = cells.low, cells.high
+    as_high = table.find(cells.high_words, cells.high_keys)
+    as_low = table.find(cells.low_words, cells.low_keys)
+    as_high[~cells.two_colours] = -1
+    as_low[~cells.two_colours] = -1
+    chars = table.char_array
     entry = np.where(as_high >= 0, as_high, as_low)
     foreground = np.where(as_high >= 0, high, low)
     background = np.where(as_high >= 0, low, high)
@@ -286,8 +314,8 @@ def _read(table: GlyphTable, cells: _Cells, columns: int) -> _Reading:
                     entry[i] = -1
                 elif low_fg:
                     entry[i], foreground[i], background[i] = as_low[i], lo, h
-    candidates = two_colours & ~flat & (as_high < 0) & (as_low < 0)
-    return _Reading(entry, foreground, background, flat, candidates, bits)
+    candidates = cells.two_colours & (as_high < 0) & (as_low < 0)
+    return _Reading(entry, foreground, background, candidates)
 
 
 def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -> ScreenText:
@@ -297,15 +325,13 @@ def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -
     grid = pixels[y0 : y0 + rows * table.height, x0 : x0 + columns * table.width].reshape(
         rows, table.height, columns, table.width
     )
-    low = grid.min(axis=(1, 3)).ravel()
-    high = grid.max(axis=(1, 3)).ravel()
-    index = np.flatnonzero(low != high)
-    cell_rows, cell_columns = np.divmod(index, columns)
-    cells = grid.transpose(0, 2, 1, 3)[cell_rows, cell_columns].reshape(len(index), -1)
-    reading = _read(table, _Cells(index, cells, low[index], high[index]), columns)
+    every = np.ascontiguousarray(grid.transpose(0, 2, 1, 3)).reshape(rows * columns, -1)
+    index = np.flatnonzero((every != every[:, :1]).any(axis=1))
+    cells = _cells(index, every[index])
+    reading = _read(table, cells, columns)
 
     text = np.full(rows * columns, " ", dtype="<U1")
-    chars = np.array(table.chars, dtype="<U1")
+    chars = table.char_array.astype("<U1")
     known = reading.entry >= 0
     text[index[known]] = chars[reading.entry[known]]
     text[index[~known]] = UNREADABLE
@@ -315,7 +341,7 @@ def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -
     if 0 < len(tried) <= MAX_CURSOR_CANDIDATES:
         found = {}
         for i in tried.tolist():
-            under = _under_cursor(table, reading.bits[i].reshape(table.height, table.width))
+            under = _under_cursor(table, cells.bits[i].reshape(table.height, table.width))
             if under is not None:
                 found[int(index[i])] = under
         if len(found) == 1:
