@@ -33,11 +33,12 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer  # noqa: E402
 from ovhkvm_desktop.screen_text import GlyphTable, glyph_tables, read_screen  # noqa: E402
 from tests.screen_text.render import TestFont, draw, psf, rgb, vga_bios  # noqa: E402
 
-LOG_WORDS = (
+LOG_LINE = (
     "systemd[1]: Started Journal Service. kernel: EXT4-fs (vda1): mounted filesystem with ordered"
     " data mode. sshd[812]: Accepted publickey for root from 203.0.113.7 port 52144 ssh2: ED25519"
     " SHA256:q8Xv0r/4kLm+Zt3 Failed to start Load Kernel Modules. réseau: lien établi (1000 Mb/s)"
-).split()
+)
+LOG_WORDS = LOG_LINE.split(" ")
 COLOURS = [(0xAAAAAA, 0x000000), (0x55FF55, 0x000000), (0xFFFFFF, 0x0000AA), (0xFF5555, 0x000000)]
 
 
