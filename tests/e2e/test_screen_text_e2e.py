@@ -1,0 +1,65 @@
+"""The screen reader reads what the test guest's Linux console really shows: QEMU's VGA text mode
+(720x400, 9x16 cells, the VGA BIOS font), as the project's own session receives it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ovhkvm_desktop.rfb.framebuffer import Framebuffer
+from ovhkvm_desktop.screen_text import UNREADABLE, read_screen
+from tests.e2e.test_console_e2e import run_cli
+
+TYPED = "ovhkvm reads 14: UUID=0b5c1f7e-93a2 {x} [ok] ~$ 42%"
+
+
+def framebuffer_of(png: Path) -> Framebuffer:
+    rgb = np.asarray(Image.open(png).convert("RGB"))
+    fb = Framebuffer(rgb.shape[1], rgb.shape[0])
+    fb.pixels[:, :, :3] = rgb[:, :, ::-1]
+    return fb
+
+
+def test_read_finds_a_typed_line_on_the_vga_text_console(console_guest, tmp_path: Path) -> None:
+    guest = console_guest("us")
+    target = f"vnc://{guest.host}:{guest.port}"
+    mark = guest.serial_mark()
+    typed = run_cli("type", target, "--layout", "us", "--text", "\n" + TYPED)
+    assert typed.returncode == 0, typed.stderr
+    received = guest.wait_for_received(("\n" + TYPED).encode(), since=mark)
+    assert received.endswith(TYPED.encode()), received
+
+    deadline = time.monotonic() + 10
+    while True:  # QEMU redraws the text screen on its own clock: wait for the line to show
+        shot = run_cli("screenshot", target, str(tmp_path / "screen.png"))
+        assert shot.returncode == 0, shot.stderr
+        screen = read_screen(framebuffer_of(tmp_path / "screen.png"))
+        if any(row.startswith(TYPED) for row in screen.rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    assert (screen.font, screen.cell, screen.origin) == ("VGA-BIOS-8x16", (9, 16), (0, 0))
+    assert len(screen.rows) == 25 and screen.columns == 80
+    assert screen.rows[0].startswith(" ovhkvm test guest ")  # bold white on blue
+    assert screen.rows[1].rstrip() == "keymap us"  # bold green
+    (row,) = [r for r, text in enumerate(screen.rows) if text.startswith(TYPED)]
+    after = screen.rows[row][len(TYPED) :]
+    # The cursor blinks: when seen, it is just after the line, and hides what is under it.
+    if screen.cursor is not None:
+        assert screen.cursor == (len(TYPED), row)
+        assert after.rstrip() == UNREADABLE and screen.unreadable == [screen.cursor]
+    else:
+        assert after.strip() == "" and screen.unreadable == []
+
+    # QEMU's own screendump of the same screen reads the same.
+    dumped = guest.screendump_rgb()
+    fb = Framebuffer(dumped.shape[1], dumped.shape[0])
+    fb.pixels[:, :, :3] = dumped[:, :, ::-1]
+    again = read_screen(fb)
+    assert again.font == "VGA-BIOS-8x16"
+    assert [r.rstrip(" " + UNREADABLE) for r in again.rows] == [
+        r.rstrip(" " + UNREADABLE) for r in screen.rows
+    ]
