@@ -21,6 +21,7 @@ from ovhkvm_desktop.keyboard.layouts import (
     guest_layout_names,
     load_layout,
     load_server_keymap,
+    server_keymap_names,
 )
 from ovhkvm_desktop.keyboard.translator import KeyboardMode
 from ovhkvm_desktop.session import ConsoleSource, Door, SessionOptions, SingleTarget
@@ -156,15 +157,21 @@ def browse_kvm(
 
 
 def check_keyboard(layout: str | None, server_keymap: str | None) -> None:
-    """``BadRequest`` naming the known layouts when ``layout`` or ``server_keymap`` is unknown."""
+    """``BadRequest`` naming the known names when ``layout`` or ``server_keymap`` is unknown."""
     try:
         if layout is not None:
             load_layout(layout)
-        if server_keymap is not None:
-            load_server_keymap(server_keymap)
     except UnknownLayoutError as exc:
         names = ", ".join(guest_layout_names())
         raise BadRequest(f"{exc.args[0] if exc.args else exc}; known layouts: {names}") from None
+    try:
+        if server_keymap is not None:
+            load_server_keymap(server_keymap)
+    except UnknownLayoutError as exc:
+        names = ", ".join([NO_SERVER_KEYMAP, *server_keymap_names()])
+        raise BadRequest(
+            f"{exc.args[0] if exc.args else exc}; known server keymaps: {names}"
+        ) from None
 
 
 class VpsDoors:

@@ -117,11 +117,6 @@ def test_the_command_line_says_an_unknown_layout_in_one_line(
     assert line.startswith("ovhkvm-desktop: unknown keyboard layout 'klingon'; known layouts: us")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="opening.check_keyboard lists the guest layouts for an unknown server keymap: most"
-    " of them (fr(bepo), us(intl)...) are refused as server keymaps too",
-)
 def test_an_unknown_server_keymap_lists_the_server_keymaps() -> None:
     with pytest.raises(BadRequest) as error:
         open_console(ConsoleRequest("127.0.0.1:5901", server_keymap="klingon"))

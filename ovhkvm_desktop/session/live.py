@@ -69,7 +69,7 @@ class LiveListener(SessionListener):
 
 
 class LiveConsole:
-    """One console kept connected until ``stop()`` (or the task running ``run()`` is cancelled)."""
+    """One console kept connected until the task running ``run()`` is cancelled."""
 
     def __init__(
         self,

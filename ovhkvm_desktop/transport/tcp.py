@@ -30,9 +30,12 @@ KEEPALIVE_PROBES = 3
 async def open_tcp(target: ConsoleTarget, *, timeout: float) -> ByteStream:
     """Connect to ``target``; every failure here is ``Unreachable`` (no TLS, no RFB spoken yet)."""
     with network_errors(target, timeout, listener="console"):
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(target.host, target.port, limit=READ_LIMIT), timeout
-        )
+        # Not asyncio.wait_for: on Python 3.11 it loses a cancellation (the console closed)
+        # that comes as the connection is refused.
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                target.host, target.port, limit=READ_LIMIT
+            )
     sock = writer.get_extra_info("socket")
     if sock is not None:
         # Key and pointer events are tiny: send them at once.

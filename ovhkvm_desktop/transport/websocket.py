@@ -133,8 +133,8 @@ async def open_websocket(
     context = tls_context(ca_file) if secure else None
     opening = _Opening(secure)
     try:
-        ws = await asyncio.wait_for(
-            connect(
+        async with asyncio.timeout(timeout):  # (asyncio.wait_for may lose a cancellation)
+            ws = await connect(
                 target.url,
                 subprotocols=[Subprotocol("binary")],
                 origin=None,
@@ -150,9 +150,7 @@ async def open_websocket(
                 close_timeout=CLOSE_TIMEOUT,
                 user_agent_header="ovhkvm-desktop",
                 create_connection=opening.connection_class(),
-            ),
-            timeout,
-        )
+            )
     except Exception as exc:
         raise _opening_failed(exc, target, timeout, opening) from None
     if ws.subprotocol != "binary":
