@@ -169,8 +169,8 @@ def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = 
     choice = _choose_grid(pixels, tables)
     if choice is None:
         return ScreenText()
-    table, origin = choice
-    return _read_grid(pixels, table, origin)
+    candidates, origin = choice
+    return _read_grid(pixels, candidates, origin)
 
 
 # -- choosing the grid and the font --
@@ -235,7 +235,9 @@ def _scores(index: SizeIndex, cells: _Cells) -> list[int]:
 
 def _choose_grid(
     pixels: np.ndarray, tables: Sequence[GlyphTable]
-) -> tuple[GlyphTable, tuple[int, int]] | None:
+) -> tuple[list[GlyphTable], tuple[int, int]] | None:
+    """The grid's origin, and the fonts that read the most of a sample of cells there (often
+    several: plain ASCII looks alike in Uni2 and Lat15 fonts), in `FONT_ORDER`."""
     points = _sample_points(pixels)
     if len(points[0]) == 0:
         return None  # one colour: nothing to read, and no way to tell the grid
@@ -244,9 +246,9 @@ def _choose_grid(
 
     two_colour_share = 0.0
 
-    def best_of(origins_of) -> tuple[GlyphTable, tuple[int, int]] | None:
+    def best_of(origins_of) -> tuple[list[GlyphTable], tuple[int, int]] | None:
         nonlocal two_colour_share
-        best: tuple[int, GlyphTable, tuple[int, int]] | None = None
+        best: tuple[int, list[GlyphTable], tuple[int, int]] | None = None
         for index in indexes:
             size = (index.tables[0].width, index.tables[0].height)
             for origin in origins_of(size):
@@ -258,8 +260,12 @@ def _choose_grid(
                     continue
                 two_colour_share = max(two_colour_share, cells.two_colours.sum() / non_blank)
                 for table, score in zip(index.tables, _scores(index, cells), strict=True):
-                    if score >= MIN_READ_SHARE * non_blank and (best is None or score > best[0]):
-                        best = (score, table, origin)
+                    if score < MIN_READ_SHARE * non_blank or (best and score < best[0]):
+                        continue
+                    if best and score == best[0] and origin == best[2]:
+                        best[1].append(table)
+                    elif best is None or score > best[0]:
+                        best = (score, [table], origin)
         return None if best is None else (best[1], best[2])
 
     # The kernel starts its console at the top left corner; some screens centre the grid.
@@ -318,7 +324,12 @@ def _read(table: GlyphTable, cells: _Cells, columns: int) -> _Reading:
     return _Reading(entry, foreground, background, candidates)
 
 
-def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -> ScreenText:
+def _read_grid(
+    pixels: np.ndarray, candidates: list[GlyphTable], origin: tuple[int, int]
+) -> ScreenText:
+    """Read every cell with the candidate font that reads the most of them (the first of those
+    that read as many)."""
+    table = candidates[0]
     size = (table.width, table.height)
     rows, columns = _grid_shape(pixels, size, origin)
     x0, y0 = origin
@@ -329,6 +340,10 @@ def _read_grid(pixels: np.ndarray, table: GlyphTable, origin: tuple[int, int]) -
     index = np.flatnonzero((every != every[:, :1]).any(axis=1))
     cells = _cells(index, every[index])
     reading = _read(table, cells, columns)
+    for other in candidates[1:]:
+        other_reading = _read(other, cells, columns)
+        if (other_reading.entry >= 0).sum() > (reading.entry >= 0).sum():
+            table, reading = other, other_reading
 
     text = np.full(rows * columns, " ", dtype="<U1")
     chars = table.char_array.astype("<U1")

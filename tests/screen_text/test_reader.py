@@ -233,3 +233,18 @@ def test_every_glyph_table_is_built() -> None:
     assert {(t.width, t.height) for t in tables} == {(8, 16), (9, 16), (8, 8), (9, 8)}
     for table in tables:
         assert " " in table.chars
+
+
+def test_fonts_alike_on_a_sample_are_told_apart_by_the_whole_screen() -> None:
+    """Lat15-Fixed16 and Uni2-Fixed16 draw ASCII alike; a Cyrillic letter far down the screen
+    (perhaps outside the sample that chooses the font) is read with the font that has it."""
+    tables = [t for name in ("Lat15-Fixed16", "Uni2-Fixed16") for t in glyph_tables()
+              if t.name == name and t.width == 8]  # fmt: skip
+    font = psf("Uni2-Fixed16")
+    fb = Framebuffer(1024, 768)
+    for row in range(40):
+        draw(fb, font, 0, row, f"{row:02} Started Session {row} of user root." + " x" * 20)
+    draw(fb, font, 100, 45, "ж")
+    screen = read_screen(fb, tables)
+    assert screen.font == "Uni2-Fixed16"
+    assert screen.rows[45].rstrip().endswith("ж") and screen.unreadable == []
