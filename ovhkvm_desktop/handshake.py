@@ -112,8 +112,7 @@ class _RecordingReader:
         version = _version(line)
         if version is None or version < (3, 8):
             raise ConnectFailed(
-                f"the server speaks RFB {_shown(line[4:11])}, older than the"
-                " 3.8 this client speaks"
+                f"the server speaks RFB {_shown(line[4:11])}, older than the 3.8 this client speaks"
             )
         return line
 
