@@ -15,8 +15,9 @@ and looking the resulting bitmap up, exactly, among the font's glyphs:
 - Characters a font draws identically are one reading (see `GlyphTable`).
 
 The grid (cell size and where it starts) and the font are those that read the most of a sample
-of the screen's non-blank cells; a screen on which no font reads most of them (a photo, noise, a
-graphical desktop) has no text. The cursor is found where it can be seen: an underline or block
+of the screen's non-blank cells; a screen on which no font reads most of the sampled cells of two
+colours (a photo, noise, a graphical desktop), or where what reads holds no letter or digit, has
+no text. The cursor is found where it can be seen: an underline or block
 cursor is a set of full rows painted in the foreground (QEMU's VGA text mode) or inverted
 (fbcon's soft cursor) over a glyph, so a cell that reads as a glyph once those rows are set aside
 or inverted back, and the only such cell on screen, is the cursor. A blinking cursor caught in
@@ -44,9 +45,13 @@ from ovhkvm_desktop.screen_text.fonts import (
 
 #: What stands in a row for a cell that could not be read.
 UNREADABLE = "\ufffd"
-#: A grid and font are accepted when they read at least this share of the sampled non-blank
-#: cells (a console with a boot logo or a few stray pixels still reads; a photo does not).
+#: A grid and font are accepted when they read at least this share of the sampled cells of two
+#: colours, and at least MIN_READ_CELLS of them. Cells of more colours do not count against a
+#: font: a console showing a boot logo or a photo beside its text still reads (those cells are
+#: unreadable); a photo alone, noise or flat bands of colour have few two-colour cells, and few
+#: of those are glyphs.
 MIN_READ_SHARE = 0.6
+MIN_READ_CELLS = 2
 #: Non-blank cells sampled to choose the grid and the font.
 SAMPLE_CELLS = 384
 #: Cells tried as the cursor at most (a screen with more unreadable cells has no cursor found).
@@ -170,7 +175,10 @@ def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = 
     if choice is None:
         return ScreenText()
     candidates, origin = choice
-    return _read_grid(pixels, candidates, origin)
+    screen = _read_grid(pixels, candidates, origin)
+    if not any(char.isalnum() for row in screen.rows for char in row):
+        return ScreenText()  # lines and blocks that happen to be glyphs, but no text
+    return screen
 
 
 # -- choosing the grid and the font --
@@ -182,14 +190,14 @@ def _grid_shape(pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, in
 
 
 def _sample_points(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels (y, x) where the colour changes, spread over the screen: every non-blank cell of
-    any grid holds such a pixel or its left neighbour."""
-    rows = pixels[1::3]  # every third row: any cell is 8 rows high or more
+    """Pixels (y, x) on either side of a change of colour along a row, spread over the screen
+    (every third row: a cell is 8 rows high or more)."""
+    rows = pixels[1::3]
     ys, xs = np.nonzero(rows[:, 1:] != rows[:, :-1])
-    if len(ys) > SAMPLE_CELLS * 4:
-        pick = np.linspace(0, len(ys) - 1, SAMPLE_CELLS * 4).astype(np.intp)
+    if len(ys) > SAMPLE_CELLS * 2:
+        pick = np.linspace(0, len(ys) - 1, SAMPLE_CELLS * 2).astype(np.intp)
         ys, xs = ys[pick], xs[pick]
-    return ys * 3 + 1, xs + 1
+    return np.concatenate([ys, ys]) * 3 + 1, np.concatenate([xs, xs + 1])
 
 
 def _gather(
@@ -258,9 +266,12 @@ def _choose_grid(
                 non_blank = int((cells.low != cells.high).sum())
                 if non_blank == 0:
                     continue
-                two_colour_share = max(two_colour_share, cells.two_colours.sum() / non_blank)
+                two_colours = int(cells.two_colours.sum())
+                two_colour_share = max(two_colour_share, two_colours / non_blank)
                 for table, score in zip(index.tables, _scores(index, cells), strict=True):
-                    if score < MIN_READ_SHARE * non_blank or (best and score < best[0]):
+                    if score < max(MIN_READ_SHARE * two_colours, MIN_READ_CELLS):
+                        continue
+                    if best and score < best[0]:
                         continue
                     if best and score == best[0] and origin == best[2]:
                         best[1].append(table)

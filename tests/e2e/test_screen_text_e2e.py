@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from PIL import Image
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE, read_screen
 from tests.e2e.test_console_e2e import run_cli
+from tests.testbed import QemuGuest
 
 TYPED = "ovhkvm reads 14: UUID=0b5c1f7e-93a2 {x} [ok] ~$ 42%"
 
@@ -63,3 +65,44 @@ def test_read_finds_a_typed_line_on_the_vga_text_console(console_guest, tmp_path
     assert [r.rstrip(" " + UNREADABLE) for r in again.rows] == [
         r.rstrip(" " + UNREADABLE) for r in screen.rows
     ]
+
+
+LOG_LINE = re.compile(r"\[ *\d+\.\d+\] \S.* [0-9a-f]{8}")
+LINE_START = re.compile(r"\[ *\d+\.\d+\] ")
+
+
+def test_read_finds_the_log_on_a_1920x1080_framebuffer_console_beside_a_photo() -> None:
+    """The scroll guest: fbcon at 1920x1080 with the kernel's own font, a coloured log scrolling
+    as fast as the guest prints, a photo below it. The log rows read whole (bar a row caught
+    mid-scroll), and the photo's cells are unreadable, not letters."""
+    with QemuGuest(mode="scroll", boot_timeout=120) as guest:
+        time.sleep(2)  # the log fills the upper part of the screen
+        # Paused, the guest cannot scroll while QEMU copies the screen (the copy would tear
+        # rows); a scroll it was in the middle of may still leave a row or two half moved.
+        guest.qmp("stop")
+        dumped = guest.screendump_rgb()
+        guest.qmp("cont")
+    fb = Framebuffer(dumped.shape[1], dumped.shape[0])
+    fb.pixels[:, :, :3] = dumped[:, :, ::-1]
+    screen = read_screen(fb)
+    assert (screen.font, screen.cell, screen.origin) == ("Linux-VGA8x16", (8, 16), (0, 0))
+    assert (len(screen.rows), screen.columns) == (67, 240)
+    unreadable_rows = sorted({row for _, row in screen.unreadable})
+    assert unreadable_rows and unreadable_rows[-1] == 66  # the photo, at the bottom
+    photo_top = unreadable_rows[-1]
+    while photo_top - 1 in unreadable_rows:
+        photo_top -= 1
+    torn = [row for row in unreadable_rows if row < photo_top]
+    assert len(torn) <= 2, torn  # rows caught mid-scroll
+    # Lines longer than the screen wrap onto the next row: join them back.
+    lines: list[str] = []
+    for r, row in enumerate(screen.rows[: photo_top - 1]):
+        if r in torn:
+            lines.append("")  # neither it nor the line it belongs to counts
+        elif LINE_START.match(row) or not lines:
+            lines.append(row)
+        else:
+            lines[-1] += row
+    lines = [line for line in lines[1:] if line]  # the first may have begun above the screen
+    whole = [line for line in lines if LOG_LINE.fullmatch(line.rstrip())]
+    assert len(whole) >= 0.9 * len(lines) >= 25, "\n".join(lines)
