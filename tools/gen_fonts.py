@@ -20,10 +20,12 @@ Sources, each the very bytes a screen is drawn from:
   Debian kernel (its vmlinuz is decompressed and searched the same way). They are NOT the
   SeaBIOS font: the two differ in dozens of glyphs ('0', 'M', 'V', ...), so both are kept.
 
-The BIOS and kernel fonts are code page 437 fonts: glyph N draws CP437 byte N (Python's cp437
-codec for 0x20-0x7E and 0x80-0xFF; the kernel's default Unicode map is CP437 too). The control
-range (0x00-0x1F, 0x7F) has no character in the codec: those glyphs take the characters of the
-identical bitmap in Uni2-VGA16's Unicode table when there is exactly one, and none otherwise.
+The BIOS and kernel fonts are code page 437 fonts, and Linux draws with them through its default
+Unicode map (drivers/tty/vt/cp437.uni, compiled into the kernel as consolemap_deftbl.c's
+dfont_unitable and dfont_unicount), for vgacon and fbcon alike: that map is read from the same
+kernel image (found by its entries for glyphs 1-8, the smiley to the inverse bullet, and the
+256 counts that follow the table), so glyph 0xED draws phi and also o-slash, as on the guest's
+screen. Code points below U+0020 (controls) are left out, and so is U+FFFD (see below).
 
 Each font becomes one JSON file: name, cell size, where it came from, its licence, and its
 glyphs as [index, bitmap (hex, rows top to bottom, ceil(width/8) bytes a row), characters].
@@ -140,19 +142,27 @@ def decompress_kernel(path: Path) -> bytes:
     return lzma.LZMADecompressor().decompress(blob[start:])
 
 
-def cp437_chars(bitmaps: list[bytes], reference: Font) -> list[str]:
-    by_bitmap: dict[bytes, set[str]] = {}
-    for bitmap, chars in zip(reference.bitmaps, reference.chars, strict=True):
-        if chars:
-            by_bitmap.setdefault(bitmap, set()).add(chars)
-    out = []
-    for code, bitmap in enumerate(bitmaps):
-        if 0x20 <= code < 0x7F or code >= 0x80:
-            out.append(bytes([code]).decode("cp437"))
-        else:
-            found = by_bitmap.get(bitmap, set())
-            out.append(found.pop() if len(found) == 1 else "")
-    return out
+def kernel_unicode_map(image: bytes) -> list[str]:
+    """The characters each glyph of the default font draws, by the kernel's default map."""
+    first = struct.pack("<9H", 0x263A, 0x263B, 0x2665, 0x2666, 0x25C6, 0x2663, 0x2660, 0x2022,
+                        0x25D8)  # fmt: skip
+    at = image.find(first)
+    if at < 2 or image.find(first, at + 1) >= 0 or image[at - 2 : at] != b"\0\0":
+        raise SystemExit("the kernel's default Unicode map (dfont_unitable) is not found once")
+    table = at - 2  # glyph 0 draws U+0000
+    for counts_at in range(table + 2 * 256, table + 4096):
+        counts = image[counts_at : counts_at + 256]
+        total = sum(counts)
+        if all(1 <= c <= 16 for c in counts) and 0 <= counts_at - (table + 2 * total) < 16:
+            break
+    else:
+        raise SystemExit("the kernel's default Unicode map's counts (dfont_unicount) are not found")
+    values = struct.unpack(f"<{total}H", image[table : table + 2 * total])
+    chars, i = [], 0
+    for count in counts:
+        chars.append("".join(chr(v) for v in values[i : i + count] if 0x20 <= v != 0xFFFD))
+        i += count
+    return chars
 
 
 def _dump(document: dict) -> str:
@@ -190,13 +200,13 @@ def main() -> None:
         width, height, bitmaps, chars = read_psf(path)
         source = f"{path} ({console_setup})"
         fonts.append(Font(name, width, height, source, CONSOLE_SETUP_LICENCE, bitmaps, chars))
-    reference = fonts[0]  # Uni2-VGA16
 
     rom = SEABIOS_VGA.read_bytes()
     seabios = f"{SEABIOS_VGA} (seabios {package_version('seabios')})"
     image = decompress_kernel(kernel)
     version_file = kernel.with_name("kernel-version")
     kernel_name = version_file.read_text().strip() if version_file.exists() else kernel.name
+    cp437 = kernel_unicode_map(image)
     for name, blob, height, source, licence in [
         ("VGA-BIOS-8x16", rom, 16, seabios, SEABIOS_LICENCE),
         ("VGA-BIOS-8x8", rom, 8, seabios, SEABIOS_LICENCE),
@@ -204,9 +214,7 @@ def main() -> None:
         ("Linux-VGA8x8", image, 8, f"{kernel_name} built-in font_vga_8x8", KERNEL_LICENCE),
     ]:
         bitmaps = find_cp437_font(blob, height, source)
-        fonts.append(
-            Font(name, 8, height, source, licence, bitmaps, cp437_chars(bitmaps, reference))
-        )
+        fonts.append(Font(name, 8, height, source, licence, bitmaps, cp437))
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for font in fonts:

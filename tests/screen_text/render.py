@@ -5,6 +5,7 @@ QEMU's VGA text mode do."""
 from __future__ import annotations
 
 import gzip
+import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 
 CONSOLEFONTS = Path("/usr/share/consolefonts")
 SEABIOS_VGA = Path("/usr/share/seabios/vgabios-stdvga.bin")
+SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "screen_text"
 
 
 @dataclass
@@ -59,8 +61,10 @@ def psf(name: str) -> TestFont:
     return TestFont(name, width, height, glyphs, glyph_of)
 
 
-def vga_bios(height: int = 16) -> TestFont:
-    """The font QEMU's VGA text mode shows at boot: SeaBIOS's, code page 437."""
+def vga_bios(height: int = 16, kernel_map: bool = False) -> TestFont:
+    """The font QEMU's VGA text mode shows at boot: SeaBIOS's, code page 437 (Python's codec),
+    or with kernel_map the characters Linux draws with each glyph (its default Unicode map,
+    which only the kernel image holds: taken from the shipped data)."""
     rom = SEABIOS_VGA.read_bytes()
     smiley = {16: "00007e81a58181bd9981817e00000000", 8: "7e81a581bd99817e"}[height]
     start = rom.index(bytes(height) + bytes.fromhex(smiley))
@@ -71,7 +75,11 @@ def vga_bios(height: int = 16) -> TestFont:
         for i in range(256)
     ]
     glyph_of = {bytes([i]).decode("cp437"): i for i in range(0x20, 0x100) if i != 0x7F}
-    return TestFont(f"VGA-BIOS-8x{height}", 8, height, glyphs, glyph_of)
+    name = f"VGA-BIOS-8x{height}"
+    if kernel_map:
+        document = json.loads((SHIPPED / f"{name}.json").read_text("utf-8"))
+        glyph_of = {char: index for index, _, chars in document["glyphs"] for char in chars}
+    return TestFont(name, 8, height, glyphs, glyph_of)
 
 
 def cell_bitmap(font: TestFont, char: str, cell_width: int | None = None) -> np.ndarray:

@@ -88,7 +88,9 @@ def test_the_font_that_matched_is_named_when_its_glyphs_are_its_own() -> None:
 
 
 def test_qemu_vga_text_mode_720x400_reads_the_bios_font_in_9_pixel_cells() -> None:
-    font = vga_bios(16)
+    """Every character Linux draws with the BIOS font (its default Unicode map sends ø to the
+    glyph of φ, and À to that of A: each reads as the lowest of its glyph's characters)."""
+    font = vga_bios(16, kernel_map=True)
     fb, expected = screen_of_every_character(font, 720, 400, cell_width=9)
     screen = read_screen(fb)
     assert screen.font == "VGA-BIOS-8x16"
