@@ -119,6 +119,18 @@ class ScreenText:
         c0, r0, c1, r1 = self.cells_in(x, y, width, height)
         return [(c, r) for c, r in self.unreadable if c0 <= c < c1 and r0 <= r < r1]
 
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` (one line) stands on the screen: the (column, row) of each place it
+        starts, top to bottom. An unreadable cell matches nothing, so a text found is exactly
+        on screen (what ``wait --for`` needs)."""
+        found = []
+        for row, line in enumerate(self.rows):
+            at = line.find(text)
+            while text and at >= 0:
+                found.append((at, row))
+                at = line.find(text, at + 1)
+        return found
+
     def as_json(self) -> dict[str, object]:
         """What ``read --json`` prints: rows (trailing spaces removed), cursor, font,
         unreadable cells."""

@@ -250,3 +250,28 @@ def test_fonts_alike_on_a_sample_are_told_apart_by_the_whole_screen() -> None:
     screen = read_screen(fb, tables)
     assert screen.font == "Uni2-Fixed16"
     assert screen.rows[45].rstrip().endswith("ж") and screen.unreadable == []
+
+
+def test_wait_finds_a_prompt_and_never_across_an_unreadable_cell() -> None:
+    font = psf("Uni2-VGA16")
+    fb = Framebuffer(640, 480)
+    draw(fb, font, 0, 0, "Debian GNU/Linux 12 rescue tty1")
+    draw(fb, font, 0, 2, "rescue login: root")
+    draw(fb, font, 0, 3, "Password:")
+    screen = read_screen(fb)
+    assert screen.find("login:") == [(7, 2)]
+    assert screen.find("Password:") == [(0, 3)]
+    fb.pixels32[3 * 16 + 5, 3 * 8 + 2] = rgb(0x808080)  # the 's' of Password damaged
+    assert read_screen(fb).find("Password:") == []
+
+
+def test_vga_80x50_text_mode_reads_the_8_pixel_bios_font() -> None:
+    font = vga_bios(8)
+    fb = Framebuffer(720, 400)
+    draw(fb, font, 0, 0, "GNU GRUB  version 2.06", 0xAAAAAA, 0x000000, cell_width=9)
+    draw(fb, font, 2, 2, "┌──────────────┐", 0xFFFFFF, 0x0000AA, cell_width=9)
+    draw(fb, font, 2, 3, "│*Debian GNU/Li│", 0xFFFFFF, 0x0000AA, cell_width=9)
+    screen = read_screen(fb)
+    assert (screen.font, screen.cell, len(screen.rows)) == ("VGA-BIOS-8x8", (9, 8), 50)
+    assert screen.rows[0].rstrip() == "GNU GRUB  version 2.06"
+    assert screen.rows[3].strip() == "│*Debian GNU/Li│"
