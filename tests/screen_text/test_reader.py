@@ -275,3 +275,12 @@ def test_vga_80x50_text_mode_reads_the_8_pixel_bios_font() -> None:
     assert (screen.font, screen.cell, len(screen.rows)) == ("VGA-BIOS-8x8", (9, 8), 50)
     assert screen.rows[0].rstrip() == "GNU GRUB  version 2.06"
     assert screen.rows[3].strip() == "│*Debian GNU/Li│"
+
+
+def test_a_font_loaded_in_vga_text_mode_reads_in_9_pixel_cells() -> None:
+    """console-setup's setfont in VGA text mode: a 512-glyph font in QEMU's 9-pixel cells."""
+    font = psf("Uni2-Terminus16")
+    fb, expected = screen_of_every_character(font, 720, 400, cell_width=9)
+    screen = read_screen(fb)
+    assert screen.font in ("Uni2-Terminus16", "Lat15-Terminus16") and screen.cell == (9, 16)
+    assert [r.rstrip() for r in screen.rows[: len(expected)]] == [e.rstrip() for e in expected]
