@@ -9,21 +9,28 @@ and looking the resulting bitmap up, exactly, among the font's glyphs:
 - A cell of one colour is blank: a space.
 - A cell of more than two colours, or whose bitmap is no glyph of the font, is unreadable.
 - The two colours are not labelled: the bitmap is looked up with either one as the foreground.
-  When both readings are glyphs of different characters (inverse video: upper half block on
-  black is lower half block on white), the colour pair that the screen's other cells use as
-  (foreground, background) decides; if it does not, the cell is unreadable.
+  When both readings are glyphs of different characters (inverse video: upper half block in
+  white on black is lower half block in black on white), the (foreground, background) pairs
+  that the other cells of its row use decide, else those of the whole screen; if neither does,
+  the cell is unreadable.
 - Characters a font draws identically are one reading (see `GlyphTable`).
 
 The grid (cell size and where it starts) and the font are those that read the most of a sample
 of the screen's non-blank cells; a screen on which no font reads most of the sampled cells of two
 colours (a photo, noise, a graphical desktop), or where what reads holds no letter or digit, has
-no text. The cursor is found where it can be seen: an underline or block
-cursor is a set of full rows painted in the foreground (QEMU's VGA text mode) or inverted
-(fbcon's soft cursor) over a glyph, so a cell that reads as a glyph once those rows are set aside
-or inverted back, and the only such cell on screen, is the cursor. A blinking cursor caught in
-its hidden phase, or one on a blank cell drawn as a full block, is not seen.
+no text.
 
-Lossy (JPEG) screens are not read yet: one pixel off makes a cell unreadable, never wrong.
+The cursor is found where it can be seen: an underline or block cursor is a band of full rows
+painted in the foreground (QEMU's VGA text mode) or inverted (fbcon's soft cursor) over a glyph,
+so a cell that reads as a glyph once those rows are set aside or inverted back, and the only such
+cell on screen, is the cursor. Under a painted cursor the rows it covers are hidden: the cell is
+read only if one character fits what remains, else it is unreadable (a space and '_' look alike
+there). A blinking cursor caught in its hidden phase, or a block cursor on a blank cell (one
+colour), is not seen.
+
+Lossy (JPEG) screens are not read yet: their cells are not exactly two colours, so a JPEG screen
+yields no text rather than wrong letters (and no tolerance is safe without care: the VGA fonts'
+'l' and 'I' differ by one pixel).
 """
 
 from __future__ import annotations
