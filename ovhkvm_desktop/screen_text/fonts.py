@@ -140,6 +140,8 @@ class SizeIndex:
 
     def __init__(self, tables: Sequence[GlyphTable]) -> None:
         self.tables = tuple(tables)
+        #: The cell size, (width, height), every table of the index has.
+        self.size = (self.tables[0].width, self.tables[0].height)
         if len(self.tables) > 63:
             raise ValueError("a SizeIndex holds at most 63 fonts")
         owners: dict[bytes, tuple[np.ndarray, int]] = {}

@@ -277,7 +277,7 @@ def _choose_grid(
         nonlocal two_colour_share
         best: tuple[int, list[GlyphTable], tuple[int, int]] | None = None
         for index in indexes:
-            size = (index.tables[0].width, index.tables[0].height)
+            size = index.size
             for origin in origins_of(size):
                 cells = _sample(pixels, points, size, origin)
                 if cells is None:
@@ -300,11 +300,54 @@ def _choose_grid(
 
     # The kernel starts its console at the top left corner; some screens centre the grid.
     found = best_of(lambda s: dict.fromkeys([(0, 0), ((width % s[0]) // 2, (height % s[1]) // 2)]))
-    # Else try every offset, unless hardly any cell has two colours (a photo, noise): text on
-    # a flat background keeps cells two-coloured whichever way the grid is cut.
+    # Else look elsewhere, unless hardly any cell has two colours (a photo, noise): text on a
+    # flat background keeps cells two-coloured whichever way the grid is cut. First the origins
+    # that cells around a few changes of colour vote for, then every offset.
     if found is None and two_colour_share >= MIN_READ_SHARE / 2:
-        found = best_of(lambda s: [(x, y) for y in range(s[1]) for x in range(s[0])])
+        voted = {index.size: _voted_origins(pixels, points, index) for index in indexes}
+        found = best_of(lambda size: voted[size])
+        if found is None:
+            found = best_of(lambda s: [(x, y) for y in range(s[1]) for x in range(s[0])])
     return found
+
+
+#: Changes of colour whose cells vote for the grid's origin, and how many origins are tried.
+VOTERS, VOTED = 12, 3
+
+
+def _voted_origins(
+    pixels: np.ndarray, points: tuple[np.ndarray, np.ndarray], index: SizeIndex
+) -> list[tuple[int, int]]:
+    """The origins at which the most cells around a few changes of colour read as glyphs: a
+    pixel lies in one cell per origin (width x height of them), read all at once."""
+    width, height = index.size
+    screen_height, screen_width = pixels.shape
+    dy, dx = np.divmod(np.arange(width * height), width)
+    rows, columns = np.arange(height)[None, :, None], np.arange(width)[None, None, :]
+    votes: dict[tuple[int, int], int] = {}
+    ys, xs = points
+    voters = 0
+    for k in np.linspace(0, len(ys) - 1, min(len(ys), VOTERS * 3)).astype(np.intp).tolist():
+        top, left = ys[k] - dy, xs[k] - dx
+        inside = (top >= 0) & (left >= 0)
+        inside &= (top + height <= screen_height) & (left + width <= screen_width)
+        top, left = top[inside], left[inside]
+        block = pixels[top[:, None, None] + rows, left[:, None, None] + columns]
+        cells = _cells(top, block.reshape(len(top), width * height))
+        fonts = index.fonts_reading(cells.high_words, cells.high_keys) | index.fonts_reading(
+            cells.low_words, cells.low_keys
+        )
+        read = (fonts != 0) & cells.two_colours
+        if not read.any():
+            continue
+        for origin in zip(
+            (left[read] % width).tolist(), (top[read] % height).tolist(), strict=True
+        ):
+            votes[origin] = votes.get(origin, 0) + 1
+        voters += 1
+        if voters == VOTERS:
+            break
+    return sorted(votes, key=lambda origin: -votes[origin])[:VOTED]
 
 
 # -- reading cells --

@@ -284,3 +284,19 @@ def test_a_font_loaded_in_vga_text_mode_reads_in_9_pixel_cells() -> None:
     screen = read_screen(fb)
     assert screen.font in ("Uni2-Terminus16", "Lat15-Terminus16") and screen.cell == (9, 16)
     assert [r.rstrip() for r in screen.rows[: len(expected)]] == [e.rstrip() for e in expected]
+
+
+@pytest.mark.parametrize("origin", [(1, 1), (5, 4), (8, 15), (0, 7)])
+def test_a_vga_grid_anywhere_in_the_screen_is_found(origin: tuple[int, int]) -> None:
+    font = vga_bios(16)
+    fb = Framebuffer(720, 400)
+    fb.pixels32[:] = rgb(0x0000AA)
+    for row, line in enumerate(["Debian GNU/Linux 12 rescue tty1", "", "rescue login: root"]):
+        draw(fb, font, 0, row, line, 0xFFFFFF, 0x0000AA, origin, cell_width=9)
+    screen = read_screen(fb)
+    assert (screen.font, screen.cell, screen.origin) == ("VGA-BIOS-8x16", (9, 16), origin)
+    assert screen.text().splitlines()[:3] == [
+        "Debian GNU/Linux 12 rescue tty1",
+        "",
+        "rescue login: root",
+    ]
