@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
@@ -65,6 +66,29 @@ def test_read_finds_a_typed_line_on_the_vga_text_console(console_guest, tmp_path
     assert [r.rstrip(" " + UNREADABLE) for r in again.rows] == [
         r.rstrip(" " + UNREADABLE) for r in screen.rows
     ]
+
+
+@pytest.mark.parametrize("encoding", ["raw", "hextile", "zlib", "zrle", "tight", "tightpng"])
+def test_every_lossless_encoding_reads_as_qemus_own_screen(
+    console_guest, tmp_path: Path, encoding: str
+) -> None:
+    guest = console_guest("us")
+    shot = run_cli(
+        "screenshot", f"vnc://{guest.host}:{guest.port}", str(tmp_path / "screen.png"),
+        "--encodings", encoding,
+    )  # fmt: skip
+    assert shot.returncode == 0, shot.stderr
+    screen = read_screen(framebuffer_of(tmp_path / "screen.png"))
+    dumped = guest.screendump_rgb()
+    fb = Framebuffer(dumped.shape[1], dumped.shape[0])
+    fb.pixels[:, :, :3] = dumped[:, :, ::-1]
+    reference = read_screen(fb)
+    assert screen.font == reference.font == "VGA-BIOS-8x16"
+    # The cursor blinks between the two pictures: compare without what it may cover.
+    assert [r.rstrip(" " + UNREADABLE) for r in screen.rows] == [
+        r.rstrip(" " + UNREADABLE) for r in reference.rows
+    ]
+    assert screen.rows[0].startswith(" ovhkvm test guest ")
 
 
 LOG_LINE = re.compile(r"\[ *\d+\.\d+\] \S.* [0-9a-f]{8}")
