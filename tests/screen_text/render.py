@@ -30,8 +30,17 @@ class TestFont:
     glyph_of: dict[str, int]  # character → glyph index
 
 
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the screen reader's tests draw with the fonts' own files"
+            " (Debian packages console-setup-linux and seabios; tools/testbed/install-deps.sh)"
+        )
+    return path.read_bytes()
+
+
 def psf(name: str) -> TestFont:
-    data = gzip.decompress((CONSOLEFONTS / f"{name}.psf.gz").read_bytes())
+    data = gzip.decompress(_read(CONSOLEFONTS / f"{name}.psf.gz"))
     glyph_of: dict[str, int] = {}
     if data[:2] == b"\x36\x04":  # PSF1: 8 pixels wide, 256 or 512 glyphs, UCS-2 table
         count, height, width, start = (512 if data[2] & 1 else 256), data[3], 8, 4
@@ -65,7 +74,7 @@ def vga_bios(height: int = 16, kernel_map: bool = False) -> TestFont:
     """The font QEMU's VGA text mode shows at boot: SeaBIOS's, code page 437 (Python's codec),
     or with kernel_map the characters Linux draws with each glyph (its default Unicode map,
     which only the kernel image holds: taken from the shipped data)."""
-    rom = SEABIOS_VGA.read_bytes()
+    rom = _read(SEABIOS_VGA)
     smiley = {16: "00007e81a58181bd9981817e00000000", 8: "7e81a581bd99817e"}[height]
     start = rom.index(bytes(height) + bytes.fromhex(smiley))
     glyphs = [
