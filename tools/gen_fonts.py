@@ -51,10 +51,13 @@ CONSOLEFONTS = Path("/usr/share/consolefonts")
 SEABIOS_VGA = Path("/usr/share/seabios/vgabios-stdvga.bin")
 
 #: console-setup fonts to ship: the 16-pixel faces Debian's default configuration picks
-#: (FONTFACE Fixed, Terminus, TerminusBold, VGA with CODESET Lat15 or Uni2), and 8-pixel VGA.
+#: (FONTFACE Fixed, Terminus, TerminusBold, VGA with CODESET Lat15 or Uni2), 8-pixel VGA, and
+#: Terminus at 32x16, the size chosen for high-resolution screens.
 PSF_FONTS = [
     "Uni2-VGA16", "Lat15-VGA16", "Uni2-Fixed16", "Lat15-Fixed16", "Uni2-Terminus16",
     "Lat15-Terminus16", "Uni2-TerminusBold16", "Lat15-TerminusBold16", "Uni2-VGA8", "Lat15-VGA8",
+    "Uni2-TerminusBold32x16", "Lat15-TerminusBold32x16", "Uni2-Terminus32x16",
+    "Lat15-Terminus32x16",
 ]  # fmt: skip
 
 CONSOLE_SETUP_LICENCE = (

@@ -60,7 +60,7 @@ UNREADABLE = "\ufffd"
 MIN_READ_SHARE = 0.6
 MIN_READ_CELLS = 2
 #: Non-blank cells sampled to choose the grid and the font.
-SAMPLE_CELLS = 384
+SAMPLE_CELLS = 256
 #: Cells tried as the cursor at most (a screen with more unreadable cells has no cursor found).
 MAX_CURSOR_CANDIDATES = 64
 
@@ -219,15 +219,20 @@ def _sample_points(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([ys, ys]) * 3 + 1, np.concatenate([xs, xs + 1])
 
 
+def _grid(pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
+    """The screen as (rows, columns, height, width) cells: a view, no copy."""
+    (width, height), (x0, y0) = size, origin
+    rows, columns = _grid_shape(pixels, size, origin)
+    block = pixels[y0 : y0 + rows * height, x0 : x0 + columns * width]
+    return block.reshape(rows, height, columns, width).transpose(0, 2, 1, 3)
+
+
 def _gather(
     pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int], index: np.ndarray
 ) -> _Cells:
-    (width, height), (x0, y0) = size, origin
-    _, columns = _grid_shape(pixels, size, origin)
-    rows, cols = np.divmod(index, columns)
-    ys = (y0 + rows * height)[:, None, None] + np.arange(height)[None, :, None]
-    xs = (x0 + cols * width)[:, None, None] + np.arange(width)[None, None, :]
-    return _cells(index, pixels[ys, xs].reshape(len(index), height * width))
+    rows, columns = np.divmod(index, _grid_shape(pixels, size, origin)[1])
+    cells = _grid(pixels, size, origin)[rows, columns]
+    return _cells(index, cells.reshape(len(index), size[0] * size[1]))
 
 
 def _sample(
@@ -405,11 +410,7 @@ def _read_grid(
     table = candidates[0]
     size = (table.width, table.height)
     rows, columns = _grid_shape(pixels, size, origin)
-    x0, y0 = origin
-    grid = pixels[y0 : y0 + rows * table.height, x0 : x0 + columns * table.width].reshape(
-        rows, table.height, columns, table.width
-    )
-    every = np.ascontiguousarray(grid.transpose(0, 2, 1, 3)).reshape(rows * columns, -1)
+    every = np.ascontiguousarray(_grid(pixels, size, origin)).reshape(rows * columns, -1)
     index = np.flatnonzero((every != every[:, :1]).any(axis=1))
     cells = _cells(index, every[index])
     reading = _read(table, cells, columns)

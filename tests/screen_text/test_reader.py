@@ -9,6 +9,7 @@ import pytest
 
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE, glyph_tables, read_screen
+from ovhkvm_desktop.screen_text.fonts import size_indexes
 from tests.screen_text.render import (
     TestFont,
     cell_bitmap,
@@ -25,7 +26,8 @@ COLOURS = [(0xAAAAAA, 0x000000), (0xFFFFFF, 0x0000AA), (0x55FF55, 0x000000),
 
 PSF_FONTS = [
     "Uni2-VGA16", "Lat15-Fixed16", "Uni2-Fixed16", "Lat15-Terminus16", "Uni2-Terminus16",
-    "Lat15-TerminusBold16", "Uni2-TerminusBold16", "Uni2-VGA8",
+    "Lat15-TerminusBold16", "Uni2-TerminusBold16", "Uni2-VGA8", "Uni2-TerminusBold32x16",
+    "Lat15-Terminus32x16",
 ]  # fmt: skip
 
 
@@ -71,7 +73,7 @@ def test_a_1920x1080_fbcon_reads_every_character_of_a_console_setup_font(name: s
     fb, expected = screen_of_every_character(font, 1920, 1080)
     screen = read_screen(fb)
     assert screen.font is not None
-    assert screen.cell == (8, font.height) and screen.origin == (0, 0)
+    assert screen.cell == (font.width, font.height) and screen.origin == (0, 0)
     assert [row.rstrip() for row in screen.rows[: len(expected)]] == [e.rstrip() for e in expected]
     assert screen.unreadable == []
     assert screen.cursor is None
@@ -232,7 +234,8 @@ def test_a_selection_copies_the_text_under_it() -> None:
 
 def test_every_glyph_table_is_built() -> None:
     tables = glyph_tables()
-    assert {(t.width, t.height) for t in tables} == {(8, 16), (9, 16), (8, 8), (9, 8)}
+    assert {(t.width, t.height) for t in tables} == {(8, 16), (9, 16), (8, 8), (9, 8), (16, 32)}
+    assert size_indexes(tables)  # no two bitmaps of one size share a key
     for table in tables:
         assert " " in table.chars
 
