@@ -315,6 +315,9 @@ def _reason_words(text: str, length: int) -> str:
     """How a refusal's reason ends the sentence that reports it."""
     if length > _ABSURD:
         return f" and announced a {length}-byte reason (not shown)"
+    # One line whatever the server sent: its line breaks and tabs become spaces (what else it
+    # holds is the front ends' to show as text: escaped on a terminal, plain in a window).
+    text = " ".join(text.split())
     if text:
         return f": {text}"
     return ""
