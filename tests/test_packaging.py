@@ -22,7 +22,10 @@ def test_every_package_is_listed_for_the_wheel() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "ovhkvm_desktop").rglob("__init__.py")
     }
-    data = {f"ovhkvm_desktop.resources{sub}" for sub in ("", ".keyboard", ".keyboard.layouts")}
+    data = {
+        f"ovhkvm_desktop.resources{sub}"
+        for sub in ("", ".keyboard", ".keyboard.layouts", ".screen_text")
+    }
     assert found | data == listed
 
 
@@ -33,7 +36,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "ovhkvm_desktop", source / "ovhkvm_desktop")
-    shutil.copytree(ROOT / "resources" / "keyboard", source / "resources" / "keyboard")
+    for data in ("keyboard", "screen_text"):
+        shutil.copytree(ROOT / "resources" / data, source / "resources" / data)
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
@@ -53,6 +57,9 @@ def test_the_wheel_holds_the_keyboard_data(wheel: Path) -> None:
     for path in layouts:
         assert f"ovhkvm_desktop/resources/keyboard/layouts/{path.name}" in names
     assert "ovhkvm_desktop/resources/keyboard/compose.json" in names
+    fonts = sorted((ROOT / "resources" / "screen_text").glob("*.json"))
+    assert fonts and all(f"ovhkvm_desktop/resources/screen_text/{f.name}" in names for f in fonts)
+    assert "ovhkvm_desktop/resources/screen_text/LICENCES.md" in names
     assert "ovhkvm_desktop/ui/console_window.py" in names
     assert not [name for name in names if name.startswith(("tests/", "tools/", "bench/"))]
     assert not [name for name in names if "screenshots" in name]
