@@ -28,6 +28,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "screenshot": consoles.screenshot,
     "type": consoles.type_text,
     "info": consoles.info,
+    "read": consoles.read_text,
+    "wait": consoles.wait_for_text,
     "login": accounts.login,
     "logout": accounts.logout,
     "servers": accounts.servers,

@@ -1,5 +1,5 @@
-"""The console commands: `open` (the window), and the headless `screenshot`, `type` and `info`,
-each one console session on asyncio."""
+"""The console commands: `open` (the window), and the headless `screenshot`, `type`, `info`,
+`read` and `wait`, each one console session on asyncio."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ovhkvm_desktop.cli.output import escaped, say
-from ovhkvm_desktop.cli.parser import UsageError, console_request
+from ovhkvm_desktop.cli.parser import CONNECT_TIMEOUT, UsageError, console_request
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, load_layout
 from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
 from ovhkvm_desktop.opening import Opening, browse_kvm, open_console
 from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.screen_text import ScreenText, read_screen
 from ovhkvm_desktop.session import ConsoleSession, ServerInfo, SessionListener, type_events
 
 if TYPE_CHECKING:
@@ -61,15 +62,56 @@ class _ScreenWatcher(SessionListener):
             self.answered.set()
 
 
+class _TextWatcher(_ScreenWatcher):
+    """Also reads the screen's text after each update that answered a request, once the whole
+    screen is painted: at that moment the framebuffer holds what the server finished painting
+    (the next update cannot have begun, as it answers a request not yet sent), which is what the
+    screen reader needs. ``looking_for``: `wait`'s text, ``found`` set when a reading has it."""
+
+    def __init__(self, looking_for: str | None = None) -> None:
+        super().__init__()
+        self.looking_for = looking_for
+        self.screen: ScreenText | None = None
+        self.read = asyncio.Event()
+        self.found = asyncio.Event()
+        self._framebuffer: Framebuffer | None = None
+        self._changed = False
+
+    def on_connected(self, info: ServerInfo, framebuffer: Framebuffer, encrypted: bool) -> None:
+        super().on_connected(info, framebuffer, encrypted)
+        self._framebuffer = framebuffer
+
+    def on_update(self, rects: list[Rect]) -> None:
+        super().on_update(rects)
+        self._changed = self._changed or bool(rects)
+
+    def on_event(self, event: ev.Event) -> None:
+        super().on_event(event)
+        if not (isinstance(event, ev.FramebufferUpdated) and event.answered_request):
+            return
+        if self._framebuffer is None or not self.complete.is_set() or not self._changed:
+            return  # half a screen, or the same screen read already
+        self._changed = False
+        self.screen = screen = read_screen(self._framebuffer)
+        self.read.set()
+        if self.looking_for and screen.find(self.looking_for):
+            self.found.set()
+
+
 SessionBody = Callable[
     [ConsoleSession, _ScreenWatcher, asyncio.Task[None], Opening], Awaitable[int]
 ]
 
 
-async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
-    request = console_request(args)
+async def _with_session(
+    args: argparse.Namespace,
+    body: SessionBody,
+    watcher: _ScreenWatcher | None = None,
+    connect_timeout: float | None = None,
+) -> int:
+    request = console_request(args, connect_timeout)
     opening = await asyncio.to_thread(open_console, request, on_keyring_notice=say)
-    watcher = _ScreenWatcher()
+    watcher = _ScreenWatcher() if watcher is None else watcher
     session = ConsoleSession(opening.source, watcher, request.options)
     await session.connect()
     if session.door is not None and session.door.name and not session.encrypted:
@@ -88,9 +130,16 @@ async def _with_session(args: argparse.Namespace, body: SessionBody) -> int:
 
 
 async def _wait(
-    what: asyncio.Event, reader: asyncio.Task[None], timeout: float, doing: str
+    what: asyncio.Event,
+    reader: asyncio.Task[None],
+    timeout: float,
+    doing: str,
+    timed_out: str | None = None,
 ) -> None:
-    """Wait for ``what`` while the read loop runs; its failure ends the wait with its reason."""
+    """Wait for ``what`` while the read loop runs; its failure ends the wait with its reason.
+    ``timed_out``: the sentence for a timeout, when not "timed out after S s while ``doing``"."""
+    if what.is_set():
+        return
     waiter = asyncio.create_task(what.wait())
     done, _ = await asyncio.wait({waiter, reader}, timeout=timeout, return_when="FIRST_COMPLETED")
     if waiter in done:
@@ -99,7 +148,7 @@ async def _wait(
     if reader in done:
         reader.result()  # raises ConnectionLost with the reason
         raise ConsoleError(f"the connection ended while {doing}")
-    raise ConsoleError(f"timed out after {timeout:g} s while {doing}")
+    raise ConsoleError(timed_out or f"timed out after {timeout:g} s while {doing}")
 
 
 async def screenshot(args: argparse.Namespace) -> int:
@@ -211,6 +260,64 @@ async def info(args: argparse.Namespace) -> int:
         return 0
 
     return await _with_session(args, body)
+
+
+async def read_text(args: argparse.Namespace) -> int:
+    """`read TARGET [--json]`: the text of the first complete screen."""
+    watcher = _TextWatcher()
+
+    async def body(
+        session: ConsoleSession, _: _ScreenWatcher, reader: asyncio.Task[None], __: Opening
+    ) -> int:
+        await _wait(watcher.read, reader, args.timeout, "waiting for the whole screen")
+        assert watcher.screen is not None
+        print_screen(watcher.screen, args.json)
+        return 0
+
+    return await _with_session(args, body, watcher)
+
+
+def print_screen(screen: ScreenText, as_json: bool) -> None:
+    """What `read` prints: the rows, or one JSON object; a screen without text is an error (a
+    script that reads a graphical screen gets one line that says so, not pixels as letters)."""
+    if screen.font is None:
+        raise ConsoleError(
+            "the screen shows no text this client can read: it is not a text console (a"
+            " graphical screen), or its font is not one of the known console fonts"
+        )
+    if as_json:
+        print(json.dumps(screen.as_json()))  # JSON escapes every control character itself
+        return
+    encoding = sys.stdout.encoding or "utf-8"
+    for row in screen.rows:
+        # A terminal that cannot show a box-drawing line or an accent gets an escape, not a
+        # traceback.
+        line = escaped(row.rstrip(" ")).encode(encoding, "backslashreplace").decode(encoding)
+        print(line)
+
+
+async def wait_for_text(args: argparse.Namespace) -> int:
+    """`wait TARGET --for TEXT`: 0 when a complete screen shows TEXT on a row; its --timeout
+    counts from the start, connecting included (which gets at most CONNECT_TIMEOUT)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.timeout
+    watcher = _TextWatcher(looking_for=args.text)
+
+    async def body(
+        session: ConsoleSession, _: _ScreenWatcher, reader: asyncio.Task[None], __: Opening
+    ) -> int:
+        await _wait(
+            watcher.found,
+            reader,
+            max(deadline - loop.time(), 0.0),
+            f"waiting for '{args.text}' on the screen",
+            timed_out=f"timed out after {args.timeout:g} s waiting for '{args.text}' on the screen",
+        )
+        return 0
+
+    return await _with_session(
+        args, body, watcher, connect_timeout=min(CONNECT_TIMEOUT, args.timeout)
+    )
 
 
 def info_dict(session: ConsoleSession) -> dict[str, object]:

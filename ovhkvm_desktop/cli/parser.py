@@ -55,9 +55,24 @@ _level = _number(int, 0, 9, "a level is a number from 0 to 9")
 _seconds = _number(float, 0.001, 86400, "a timeout is a number of seconds above 0")
 _delay = _number(float, 0, 1000, "a delay is a number of milliseconds from 0 to 1000")
 
+#: How long `wait` gives the connection (its own --timeout is for the text); the console
+#: commands' default --timeout.
+CONNECT_TIMEOUT = 15.0
+#: `wait`'s --timeout when absent: long enough for a console to print a prompt after a key.
+WAIT_TIMEOUT = 30.0
 
-def _console_options() -> argparse.ArgumentParser:
-    """The options every console command shares."""
+
+def _one_line(text: str) -> str:
+    """An argparse type: a text of one line, not empty (what `wait --for` can find on a row)."""
+    if not text or "\n" in text or "\r" in text:
+        raise argparse.ArgumentTypeError("the text is one line, not empty: a row of the screen")
+    return text
+
+
+def _console_options(
+    timeout: tuple[float, str] = (CONNECT_TIMEOUT, "give up after S seconds (15)"),
+) -> argparse.ArgumentParser:
+    """The options every console command shares (``timeout``: --timeout's default and help)."""
     console = argparse.ArgumentParser(add_help=False)
     group = console.add_argument_group("connection")
     group.add_argument(
@@ -72,9 +87,7 @@ def _console_options() -> argparse.ArgumentParser:
     group.add_argument(
         "--profile", metavar="P", help="the OVHcloud profile of ovh:SERVICE targets (default one)"
     )
-    group.add_argument(
-        "--timeout", type=_seconds, default=15.0, metavar="S", help="give up after S seconds (15)"
-    )
+    group.add_argument("--timeout", type=_seconds, default=timeout[0], metavar="S", help=timeout[1])
     group.add_argument(
         "--encodings",
         type=_encodings,
@@ -186,8 +199,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument("target", metavar="TARGET")
     info.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_screen_text_commands(commands, console)
     _add_account_commands(commands)
     return parser
+
+
+def _add_screen_text_commands(commands: Any, console: argparse.ArgumentParser) -> None:
+    reader = commands.add_parser(
+        "read",
+        parents=[console],
+        help="print the text on a text console's screen",
+        description="Print the text that TARGET's text console shows, read from the screen's"
+        " pixels: one line per screen row, trailing spaces removed. A cell that cannot be read"
+        " exactly (the cursor over a letter, a glyph no known font has) is U+FFFD, never a"
+        " guessed letter. A screen that is not a text console (a graphical desktop, a"
+        " picture) prints nothing: one line on stderr and exit status 1.",
+    )
+    reader.add_argument("target", metavar="TARGET")
+    reader.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: rows (strings), cursor ([column, row] or null), font,"
+        " unreadable ([[column, row], ...])",
+    )
+
+    waiter = commands.add_parser(
+        "wait",
+        parents=[
+            _console_options(
+                timeout=(
+                    WAIT_TIMEOUT,
+                    "how long to wait for the text, in seconds, connecting included (30);"
+                    " connecting alone gets at most 15",
+                )
+            )
+        ],
+        help="wait until a text appears on a text console's screen",
+        description="Wait until TEXT stands on one row of TARGET's text console (checked on"
+        " each complete screen the server sends): exit status 0 when it does, 1 when"
+        " --timeout ends first (or the console cannot be reached). A cell that cannot be read"
+        " (the cursor over a letter) matches nothing.",
+    )
+    waiter.add_argument("target", metavar="TARGET")
+    waiter.add_argument(
+        "--for",
+        dest="text",
+        required=True,
+        type=_one_line,
+        metavar="TEXT",
+        help="the text to wait for, on one row (e.g. 'login:')",
+    )
 
 
 def _add_account_commands(commands: Any) -> None:
@@ -273,8 +334,9 @@ def _add_account_commands(commands: Any) -> None:
     )
 
 
-def session_options(args: argparse.Namespace) -> SessionOptions:
-    """The connection options (the VNC password read from stdin or the environment)."""
+def session_options(args: argparse.Namespace, timeout: float | None = None) -> SessionOptions:
+    """The connection options (the VNC password read from stdin or the environment);
+    ``timeout`` replaces --timeout for the connection (for `wait`, whose --timeout is longer)."""
     password = None
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -284,15 +346,16 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     return SessionOptions(
         password=password,
         ca_file=args.ca_file,
-        timeout=args.timeout,
+        timeout=args.timeout if timeout is None else timeout,
         encodings=args.encodings or tuple(DEFAULT_ENCODINGS),
         compression=args.compression,
         quality=args.quality,
     )
 
 
-def console_request(args: argparse.Namespace) -> ConsoleRequest:
-    """The console the arguments ask for; what they leave out stays unchosen (``None``)."""
+def console_request(args: argparse.Namespace, timeout: float | None = None) -> ConsoleRequest:
+    """The console the arguments ask for; what they leave out stays unchosen (``None``);
+    ``timeout``: the connection's, when not --timeout."""
     return ConsoleRequest(
         target=args.target,
         profile=args.profile,
@@ -301,5 +364,5 @@ def console_request(args: argparse.Namespace) -> ConsoleRequest:
         keyboard=KeyboardMode(args.keyboard) if args.keyboard else None,
         guest=GuestSystem(args.guest) if args.guest else None,
         extended_keys=not args.no_extended_keys,
-        options=session_options(args),
+        options=session_options(args, timeout),
     )
