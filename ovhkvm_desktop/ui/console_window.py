@@ -1,8 +1,8 @@
 """The console window: the remote screen, its toolbar, menus and status bar, for one server.
 
 It paints what the session thread reports and turns the user's intents (keys through the
-translator, pointer, clipboard, send keys, type text, resize) into calls on that thread. It never
-speaks the protocol itself (DESIGN.md, "Layers").
+translator, pointer, clipboard, send keys, type text, resize) into calls on that thread, and copies
+the screen's text (screen_selection.py). It never speaks the protocol itself (DESIGN.md, "Layers").
 """
 
 from __future__ import annotations
@@ -63,10 +63,11 @@ from ovhkvm_desktop.session import (
 )
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import send_keys
-from ovhkvm_desktop.ui.clipboard import ConsoleClipboard
+from ovhkvm_desktop.ui.clipboard import ConsoleClipboard, _mark_from_a_server
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
 from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
+from ovhkvm_desktop.ui.screen_selection import ScreenTextCopier
 from ovhkvm_desktop.ui.session_thread import SessionThread
 from ovhkvm_desktop.ui.text import PlainLabel
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
@@ -214,6 +215,9 @@ class ConsoleWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.overlay = ConnectionOverlay(self.view)
         self.bar = FullScreenBar(self)
+        self.screen_text = ScreenTextCopier(
+            self.view, lambda: self._fb, self._put_screen_text, self
+        )
 
         self._build_actions()
         self._restore_clipboard_choices()
@@ -340,6 +344,13 @@ class ConsoleWindow(QMainWindow):
             "Copy the server's clipboard", self.copy_server_clipboard
         )
         self.clipboard_copy_action.setEnabled(False)
+        self.copy_text_action = self._action("Copy screen text", self.screen_text.copy_screen)
+        self.copy_text_action.setToolTip("Put the text on the console's screen on your clipboard")
+        self.select_text_action = self._action("Select text to copy", self.view.begin_selection)
+        self.select_text_action.setToolTip(
+            "Drag a rectangle over the console: its text goes to your clipboard (Escape cancels;"
+            " Ctrl+Shift+drag does it at any time)"
+        )
         self.screenshot_action = self._action("Save screenshot…", self.save_screenshot)
         self.screenshot_clip_action = self._action(
             "Copy screenshot to clipboard", self.copy_screenshot
@@ -415,6 +426,8 @@ class ConsoleWindow(QMainWindow):
         menu.addAction(self.clipboard_copy_action)
         menu.addAction(self.clipboard_out_action)
         menu.addAction(self.clipboard_in_action)
+        menu.addAction(self.copy_text_action)
+        menu.addAction(self.select_text_action)
         menu.addAction(self.screenshot_action)
         menu.addAction(self.screenshot_clip_action)
         menu.addSeparator()
@@ -569,6 +582,7 @@ class ConsoleWindow(QMainWindow):
         v.fullscreen_requested.connect(lambda: self.set_fullscreen(not self.isFullScreen()))
         v.top_edge.connect(self._on_top_edge)
         v.remote_size_wanted.connect(self._request_remote_size)
+        self.screen_text.notice.connect(lambda text: self.statusBar().showMessage(text, 5000))
         o = self.overlay
         o.reconnect_clicked.connect(self.bridge_reconnect)
         o.cancel_clicked.connect(self.bridge.cancel_reconnect)
@@ -999,6 +1013,15 @@ class ConsoleWindow(QMainWindow):
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
             self.statusBar().showMessage("Screenshot copied to the clipboard", 3000)
+
+    def _put_screen_text(self, text: str) -> None:
+        """Text read off the screen goes to the clipboard, known as a server's: it came from the
+        server as surely as its clipboard does (a generated password, a log line), so the rule
+        that no server's text goes to another server automatically holds for it too (the user
+        types it into another console with Paste as keystrokes), and it is not echoed back to
+        this server's clipboard when sending is on."""
+        _mark_from_a_server(text)
+        QGuiApplication.clipboard().setText(text)
 
     # -- the status bar ---------------------------------------------------------------------
 

@@ -3,13 +3,16 @@
 The view wraps the framebuffer's numpy array in a ``QImage`` (Format_RGB32 reads B, G, R, X as
 it is) without copying, and repaints only the areas an update changed. It knows nothing of the
 protocol: it emits the keys and pointer actions it receives, in framebuffer coordinates.
+
+It also lets the user select a rectangle of the screen (its text is copied, screen_selection.py):
+while selecting, no pointer action reaches the guest.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 import numpy as np
@@ -28,7 +31,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QRubberBand, QWidget
 
 from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
@@ -60,6 +63,15 @@ _WHEEL_STEP = 120  # one notch, in eighths of a degree
 RELATIVE_ORIGIN = 0x7FFF
 #: Beyond this many exposed rectangles a paint blits their bounding rectangle once.
 _MAX_BLITS = 16
+#: A drag with the left button and these modifiers selects text instead of reaching the guest.
+#: Ctrl+Shift, because each simpler choice takes something common from someone: Shift+click
+#: extends a selection and Ctrl+click adds to one on guest desktops (file managers, editors,
+#: browsers), and Alt+drag or Super+drag move windows on the host's desktop before we see them.
+#: Ctrl+Shift+drag means little anywhere (and the text consoles we read ignore the pointer).
+SELECT_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+_MODIFIERS = SELECT_MODIFIERS | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+#: How long the band stays on screen, snapped to the cells it copied, after the release.
+_BAND_LINGER_MS = 600
 
 
 class FramebufferView(QAbstractScrollArea):
@@ -72,6 +84,9 @@ class FramebufferView(QAbstractScrollArea):
     fullscreen_requested = Signal()
     top_edge = Signal()  # the pointer touched the top edge (the full-screen bar slides in)
     remote_size_wanted = Signal(int, int)  # remote scaling: the size the viewport offers
+    selection_started = Signal()  # the user began dragging a selection
+    selection_finished = Signal(object)  # Rect: the framebuffer pixels it covers
+    selection_cancelled = Signal()  # Escape, or a click without a drag
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +121,16 @@ class FramebufferView(QAbstractScrollArea):
         self._flash.setStyleSheet("background: rgba(255, 255, 255, 110);")
         self._flash.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._flash.hide()
+        self._select_mode = False  # the next drag selects (Console ▸ Select text to copy)
+        self._band_from: QPointF | None = None  # where the selecting drag began, while it lasts
+        self._band_area: Rect | None = None  # what the band covers, in framebuffer pixels
+        self._snap: Callable[[Rect], Rect | None] | None = None
+        self._eat_escape_release = False
+        self.selection_band = QRubberBand(QRubberBand.Shape.Rectangle, viewport)
+        self._band_timer = QTimer(self)
+        self._band_timer.setSingleShot(True)
+        self._band_timer.setInterval(_BAND_LINGER_MS)
+        self._band_timer.timeout.connect(self.selection_band.hide)
         self._apply_mode()
 
     # -- the picture ------------------------------------------------------------------------
@@ -250,10 +275,12 @@ class FramebufferView(QAbstractScrollArea):
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self._layout()
         self.viewport().update()
+        self._show_band()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._layout()
+        self._show_band()
         self._flash.setGeometry(self.viewport().rect())
         self._update_cursor()
         if self._mode is ScaleMode.REMOTE:
@@ -287,6 +314,9 @@ class FramebufferView(QAbstractScrollArea):
         if self._captured:
             viewport.setCursor(Qt.CursorShape.BlankCursor)
             return
+        if self.selecting:
+            viewport.setCursor(Qt.CursorShape.CrossCursor)
+            return
         if cursor is None:
             viewport.unsetCursor()
             return
@@ -311,6 +341,14 @@ class FramebufferView(QAbstractScrollArea):
         viewport.setCursor(QCursor(pixmap, hx, hy))
 
     # -- pointer ----------------------------------------------------------------------------
+
+    def map_from_framebuffer(self, area: Rect) -> QRect:
+        """The viewport rectangle where a rectangle of framebuffer pixels is drawn."""
+        t, s = self._target, self._scale
+        left, top = math.floor(t.x() + area.x * s), math.floor(t.y() + area.y * s)
+        right = math.ceil(t.x() + (area.x + area.width) * s)
+        bottom = math.ceil(t.y() + (area.y + area.height) * s)
+        return QRect(left, top, right - left, bottom - top)
 
     def map_to_framebuffer(self, pos: QPointF) -> tuple[int, int]:
         """The framebuffer pixel under a viewport position (clamped to the screen)."""
@@ -365,6 +403,96 @@ class FramebufferView(QAbstractScrollArea):
     def _relative_click(self) -> None:
         self.pointer.emit(self._buttons, RELATIVE_ORIGIN, RELATIVE_ORIGIN)
 
+    # -- selecting text ---------------------------------------------------------------------
+
+    @property
+    def selecting(self) -> bool:
+        """Whether the pointer selects (the mode is on, or a selecting drag is under way)."""
+        return self._select_mode or self._band_from is not None
+
+    def begin_selection(self) -> None:
+        """The next drag with the left button selects, whatever the modifiers."""
+        self.release_pointer()
+        self._select_mode = True
+        self._update_cursor()
+
+    def cancel_selection(self) -> None:
+        """Leave the selection mode and drop the band (nothing is copied)."""
+        if not self.selecting:
+            return
+        self._end_selection()
+        self.selection_band.hide()
+        self.selection_cancelled.emit()
+
+    def set_selection_snap(self, snap: Callable[[Rect], Rect | None] | None) -> None:
+        """How the band snaps to the screen's cells (a framebuffer rectangle → the cells' one)."""
+        self._snap = snap
+        self._show_band()
+
+    def _end_selection(self) -> None:
+        self._select_mode = False
+        self._band_from = None
+        self._update_cursor()
+
+    def _starts_selection(self, event: QMouseEvent) -> bool:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if self._select_mode:
+            return True
+        # A captured pointer is the guest's: every click and motion goes there.
+        return not self._captured and event.modifiers() & _MODIFIERS == SELECT_MODIFIERS
+
+    def _select(self, event: QMouseEvent, down: bool) -> bool:
+        """A press or release while selecting, or one that starts a selection; whether it was
+        the selection's (then it reaches no guest)."""
+        bit = next((b for qt, b in _QT_BUTTONS if qt == event.button()), 0)
+        if not down and self._buttons & bit:
+            return False  # the guest holds that button: it must see it go
+        if self._band_from is not None:
+            if not down and event.button() == Qt.MouseButton.LeftButton:
+                self._finish_selection(event.position())
+            return True
+        if down and self._starts_selection(event):
+            self._band_timer.stop()
+            self._band_from = event.position()
+            self._snap = None
+            self._band_area = None
+            self._update_cursor()
+            self.selection_started.emit()
+            self._drag_band(event.position())
+            return True
+        return self._select_mode  # in the mode, other buttons do nothing
+
+    def _drag_band(self, pos: QPointF) -> None:
+        if self._band_from is None:
+            return
+        x0, y0 = self.map_to_framebuffer(self._band_from)
+        x1, y1 = self.map_to_framebuffer(pos)
+        self._band_area = Rect(min(x0, x1), min(y0, y1), abs(x1 - x0) + 1, abs(y1 - y0) + 1)
+        self._show_band()
+
+    def _show_band(self) -> None:
+        area = self._band_area
+        if area is None or not (self.selecting or self._band_timer.isActive()):
+            return
+        cells = self._snap(area) if self._snap is not None else None
+        self.selection_band.setGeometry(self.map_from_framebuffer(cells or area))
+        self.selection_band.show()
+
+    def _finish_selection(self, pos: QPointF) -> None:
+        assert self._band_from is not None
+        moved = (pos - self._band_from).manhattanLength() >= QApplication.startDragDistance()
+        self._drag_band(pos)
+        area = self._band_area
+        self._end_selection()
+        if not moved or area is None:
+            self.selection_band.hide()
+            self.selection_cancelled.emit()
+            return
+        self._band_timer.start()  # the band stays a moment, snapped to what was copied
+        self._show_band()
+        self.selection_finished.emit(area)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._mouse(event, True)
 
@@ -376,7 +504,11 @@ class FramebufferView(QAbstractScrollArea):
 
     def _mouse(self, event: QMouseEvent, down: bool) -> None:
         event.accept()
-        if self.view_only or self._image is None:
+        if self._image is None:
+            return
+        if self._select(event, down):  # view only too: copying text sends nothing
+            return
+        if self.view_only:
             return
         if down and self._relative and not self._captured:
             self._capture_pointer()
@@ -398,13 +530,16 @@ class FramebufferView(QAbstractScrollArea):
         event.accept()
         if event.position().y() <= 1:
             self.top_edge.emit()
+        if self.selecting:
+            self._drag_band(event.position())
+            return
         if self.view_only or self._image is None:
             return
         self._send_position(event.position())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.accept()
-        if self.view_only or self._image is None:
+        if self.view_only or self._image is None or self.selecting:
             return
         self._wheel += event.angleDelta()
         x, y = self.map_to_framebuffer(event.position())
@@ -450,6 +585,13 @@ class FramebufferView(QAbstractScrollArea):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         event.accept()
+        if self.selecting and event.key() == Qt.Key.Key_Escape:
+            # Escape leaves the selection; the guest sees neither its press nor its release.
+            self._eat_escape_release = True
+            self.cancel_selection()
+            return
+        if self._eat_escape_release and event.key() == Qt.Key.Key_Escape:
+            return  # its auto-repeat
         if self._is_local_key(event):
             if event.isAutoRepeat():
                 return
@@ -463,6 +605,9 @@ class FramebufferView(QAbstractScrollArea):
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         event.accept()
+        if self._eat_escape_release and event.key() == Qt.Key.Key_Escape:
+            self._eat_escape_release = event.isAutoRepeat()
+            return
         if self._is_local_key(event):
             return
         self.key.emit(host_key(event))
