@@ -19,7 +19,7 @@ from ovhkvm_desktop import cli
 from ovhkvm_desktop.cli.consoles import print_screen
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE, ScreenText, read_screen
-from tests.screen_text.render import TestFont, draw, underline_cursor, vga_bios
+from tests.screen_text.render import TestFont, draw, psf, underline_cursor, vga_bios
 from tests.ui.rfb_server import RfbServer
 
 WIDTH, HEIGHT, CELL = 720, 400, 9
@@ -83,6 +83,20 @@ def test_read_prints_each_screen_row_without_its_trailing_spaces(server, capsys)
     assert lines[2] == PROMPT + " " + UNREADABLE  # the cursor hides its cell: never guessed
     assert lines[4] == "  indented"
     assert lines[5:25] == [""] * 20
+
+
+def test_read_prints_a_1024x768_framebuffer_console_in_a_console_setup_font(capsys) -> None:
+    font = psf("Lat15-Terminus16")
+    fb = Framebuffer(1024, 768)
+    fb.pixels32[:] = 0xFF000000
+    draw(fb, font, 0, 0, "Ubuntu 24.04 LTS rescue tty1", 0xFFFFFF)
+    draw(fb, font, 0, 1, "Überprüfung: café, naïve, 100 %", 0x55FF55)
+    with RfbServer(1024, 768) as server:
+        show(server, fb)
+        assert run("read", target(server)) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert len(lines) - 1 == 768 // 16 and lines[-1] == ""
+    assert lines[:3] == ["Ubuntu 24.04 LTS rescue tty1", "Überprüfung: café, naïve, 100 %", ""]
 
 
 def test_read_json_is_one_object_with_rows_cursor_font_and_unreadable_cells(server, capsys) -> None:
