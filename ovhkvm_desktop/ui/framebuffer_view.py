@@ -126,6 +126,7 @@ class FramebufferView(QAbstractScrollArea):
         self._band_area: Rect | None = None  # what the band covers, in framebuffer pixels
         self._snap: Callable[[Rect], Rect | None] | None = None
         self._eat_escape_release = False
+        self._eat_left_release = False  # a drag cancelled by Escape: its release is ours too
         self.selection_band = QRubberBand(QRubberBand.Shape.Rectangle, viewport)
         self._band_timer = QTimer(self)
         self._band_timer.setSingleShot(True)
@@ -420,6 +421,7 @@ class FramebufferView(QAbstractScrollArea):
         """Leave the selection mode and drop the band (nothing is copied)."""
         if not self.selecting:
             return
+        self._eat_left_release = self._band_from is not None
         self._end_selection()
         self.selection_band.hide()
         self.selection_cancelled.emit()
@@ -448,11 +450,15 @@ class FramebufferView(QAbstractScrollArea):
         bit = next((b for qt, b in _QT_BUTTONS if qt == event.button()), 0)
         if not down and self._buttons & bit:
             return False  # the guest holds that button: it must see it go
+        if not down and bit == BUTTON_LEFT and self._eat_left_release:
+            self._eat_left_release = False
+            return True
         if self._band_from is not None:
             if not down and event.button() == Qt.MouseButton.LeftButton:
                 self._finish_selection(event.position())
             return True
         if down and self._starts_selection(event):
+            self._eat_left_release = False
             self._band_timer.stop()
             self._band_from = event.position()
             self._snap = None

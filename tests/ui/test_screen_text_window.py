@@ -234,3 +234,33 @@ def test_screen_text_is_a_servers_text_and_goes_to_no_server_by_itself(
     qtbot.waitUntil(lambda: clipboard.text() == "GNU/Linux", timeout=5000)
     received = nothing_more_reached(console, window, "after")
     assert CutText("GNU/Linux") not in received
+
+
+def test_escape_during_a_drag_copies_nothing_and_the_guest_sees_none_of_it(
+    make_window, console: RfbServer, qtbot
+) -> None:
+    window = make_window(target_of(console))
+    view, viewport = window.view, window.view.viewport()
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("before")
+    hover(window, console, 0, 2)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, SELECT, cell_point(window, 0, 2))
+    QTest.mouseMove(viewport, cell_point(window, 5, 2))
+    assert view.selection_band.isVisible()
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.selecting and not view.selection_band.isVisible()
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, SELECT, cell_point(window, 5, 2))
+    received = nothing_more_reached(console, window, "cancelled")
+    assert [m for m in received if isinstance(m, (Pointer, Key))] == []
+    qtbot.wait(100)
+    assert clipboard.text() == "before"
+
+
+def test_a_view_only_window_copies_a_selection_too(make_window, console: RfbServer, qtbot):
+    window = make_window(target_of(console), view_only=True)
+    clipboard = QGuiApplication.clipboard()
+    drag(window, (0, 3), (7, 3))
+    qtbot.waitUntil(lambda: clipboard.text() == "Password", timeout=5000)
+    received = nothing_more_reached(console, window, "viewed")
+    assert [m for m in received if isinstance(m, Pointer)] == []
