@@ -46,9 +46,14 @@ def snapped(screen: ScreenText, area: Rect) -> Rect | None:
 
 
 def snapshot(framebuffer: Framebuffer) -> Framebuffer:
-    """A copy of the screen as it is now, which the session thread will not write into."""
-    copy = Framebuffer(framebuffer.width, framebuffer.height)
-    np.copyto(copy.pixels, framebuffer.pixels)
+    """A copy of the screen as it is now, which the session thread will not write into.
+
+    One pass over the pixels (a new Framebuffer would clear its own first), and the size taken
+    from the copied array: the session thread may be resizing the screen meanwhile."""
+    pixels = framebuffer.pixels.copy()
+    copy = Framebuffer(1, 1)
+    copy.pixels, copy.pixels32 = pixels, pixels.view(np.uint32)[:, :, 0]
+    copy.height, copy.width = pixels.shape[:2]
     return copy
 
 
