@@ -34,7 +34,7 @@ def came_from_a_server(text: str) -> bool:
     return _digest(text) in _from_servers
 
 
-def _mark_from_a_server(text: str) -> None:
+def mark_from_a_server(text: str) -> None:
     digest = _digest(text)
     _from_servers[digest] = None
     _from_servers.move_to_end(digest)
@@ -88,7 +88,7 @@ class ConsoleClipboard(QObject):
         return True
 
     def _put_local(self, text: str) -> None:
-        _mark_from_a_server(text)
+        mark_from_a_server(text)
         QGuiApplication.clipboard().setText(text)
 
     def offer_local(self) -> None:

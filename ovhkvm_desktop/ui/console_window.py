@@ -63,7 +63,7 @@ from ovhkvm_desktop.session import (
 )
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import send_keys
-from ovhkvm_desktop.ui.clipboard import ConsoleClipboard, _mark_from_a_server
+from ovhkvm_desktop.ui.clipboard import ConsoleClipboard, mark_from_a_server
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
 from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
@@ -1020,7 +1020,7 @@ class ConsoleWindow(QMainWindow):
         that no server's text goes to another server automatically holds for it too (the user
         types it into another console with Paste as keystrokes), and it is not echoed back to
         this server's clipboard when sending is on."""
-        _mark_from_a_server(text)
+        mark_from_a_server(text)
         QGuiApplication.clipboard().setText(text)
 
     # -- the status bar ---------------------------------------------------------------------
