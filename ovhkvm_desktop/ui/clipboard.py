@@ -35,6 +35,8 @@ def came_from_a_server(text: str) -> bool:
 
 
 def mark_from_a_server(text: str) -> None:
+    """``text`` is about to reach the local clipboard from a console (its server's clipboard,
+    or its screen's text): no console sends it to a server by itself."""
     digest = _digest(text)
     _from_servers[digest] = None
     _from_servers.move_to_end(digest)
