@@ -46,7 +46,8 @@ def test_a_flood_of_resizes_and_clipboard_texts_reaches_the_window_coalesced(
     qtbot.waitUntil(
         lambda: window._fb is not None and window._fb.width == sizes[-1][0], timeout=5000
     )
-    # Far fewer signals than messages, and the last value wins.
-    assert 1 <= len(resizes) < 200
-    assert 1 <= len(texts) < 200
+    # Far fewer signals than messages (one waits at a time: how many depends on how often the
+    # GUI thread took the latest value, which a busy machine changes), and the last value wins.
+    assert 1 <= len(resizes) < len(sizes) // 4
+    assert 1 <= len(texts) < 2000 // 4
     assert window.size_label.text() == f"{sizes[-1][0]}×{sizes[-1][1]}"
