@@ -227,5 +227,4 @@ def open_rescue_console(args: argparse.Namespace) -> int:
 
     request = ConsoleRequest(f"ovh:{args.service}", args.profile, guest=GuestSystem.CONSOLE)
     opening = open_console(request, on_keyring_notice=say)
-    window = argparse.Namespace(fullscreen=True, view_only=False, scale="fit", menu_key="F8")
-    return show_console(opening, window)
+    return show_console(opening, fullscreen=True)

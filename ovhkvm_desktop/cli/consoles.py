@@ -365,20 +365,22 @@ def open_window(args: argparse.Namespace) -> int:
         opening = open_console(console_request(args), on_keyring_notice=say)
     except DedicatedServer as dedicated:
         return open_dedicated_kvm(dedicated)
-    return show_console(opening, args)
-
-
-def show_console(opening: Opening, args: argparse.Namespace) -> int:
-    from ovhkvm_desktop.ui.app import run_console_window
-    from ovhkvm_desktop.ui.console_window import WindowOptions
-
-    view = WindowOptions(
+    return show_console(
+        opening,
         fullscreen=args.fullscreen,
         view_only=args.view_only,
         scale=args.scale,
         menu_key=args.menu_key,
     )
-    return run_console_window(opening, view, progress=say)
+
+
+def show_console(opening: Opening, **view: object) -> int:
+    """The console window on ``opening``, with ``view`` the window's options (``WindowOptions``'
+    fields: fullscreen, view_only, scale, menu_key); Qt's event loop until it closes."""
+    from ovhkvm_desktop.ui.app import run_console_window
+    from ovhkvm_desktop.ui.console_window import WindowOptions
+
+    return run_console_window(opening, WindowOptions(**view), progress=say)  # type: ignore[arg-type]
 
 
 def open_dedicated_kvm(dedicated: DedicatedServer) -> int:

@@ -309,7 +309,9 @@ class ConsoleSession:
                     self._screen = (event.screens[0].id, event.screens[0].flags)
                 if event.reason == 1 and event.status != 0:
                     listener.on_resize_refused(_RESIZE_REFUSALS.get(event.status, "refused"))
-        self._update_capabilities()
+                self._update_capabilities()
+            case ev.ExtensionAcknowledged():
+                self._update_capabilities()
         listener.on_event(event)
 
     def _update_capabilities(self) -> None:

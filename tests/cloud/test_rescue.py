@@ -155,11 +155,11 @@ def test_open_hands_the_rescued_vps_to_the_window(
     monkeypatch.setattr(keyring.core, "_keyring_backend", memory_keyring)
     opened: list[tuple] = []
     monkeypatch.setattr(
-        consoles, "show_console", lambda opening, view: opened.append((opening, view)) or 0
+        consoles, "show_console", lambda opening, **view: opened.append((opening, view)) or 0
     )
     assert cli.main(["rescue", VPS, "--open", "--yes", "--poll-interval", "0.1"]) == 0
     # Full screen, on the rescue system's text console.
     ((opening, view),) = opened
     assert opening.request.target == f"ovh:{VPS}"
-    assert opening.guest is GuestSystem.CONSOLE and view.fullscreen
+    assert opening.guest is GuestSystem.CONSOLE and view["fullscreen"]
     assert fake_api.vps[VPS]["state"] == "rescued"
