@@ -156,6 +156,45 @@ def _object_of(each: _Check | None = None) -> _Check:
     return check
 
 
+def _list_of(each: _Check) -> _Check:
+    """A list whose every item passes ``each``."""
+
+    def check(value: object, where: str) -> str | None:
+        if not isinstance(value, list):
+            return f"{where!r} is {_kind(value)}, not a list"
+        for number, item in enumerate(value):
+            problem = each(item, f"{where}[{number}]")
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
+def _fields(types: dict[str, tuple[type, ...]]) -> _Check:
+    """An object whose known fields (absent ones are fine) have these types."""
+
+    def check(value: object, where: str) -> str | None:
+        if not isinstance(value, dict):
+            return f"{where!r} is {_kind(value)}, not an object"
+        for field, allowed in types.items():
+            if field not in value:
+                continue
+            item = value[field]
+            numeric = float in allowed and isinstance(item, int) and not isinstance(item, bool)
+            if not (numeric or (isinstance(item, allowed) and not _bool_as_number(item, allowed))):
+                wanted = " or ".join(_kind(t()) for t in allowed)
+                return f"{where}.{field!r} is {_kind(item)}, not {wanted}"
+        return None
+
+    return check
+
+
+def _bool_as_number(item: object, allowed: tuple[type, ...]) -> bool:
+    """True is an int to Python, never a number to the settings."""
+    return isinstance(item, bool) and bool not in allowed
+
+
 def _profile_shape(value: object, where: str) -> str | None:
     if not isinstance(value, dict):
         return f"{where!r} is {_kind(value)}, not an object"
@@ -175,6 +214,9 @@ _SHAPE: dict[str, _Check] = {
     "console_doors": _object_of(_object_of(_string)),  # profile -> service -> door
     "consoles": _object_of(_object_of()),  # server -> choice -> value
     "settings": _object_of(),  # key -> any value
+    "preferences": lambda value, where: _fields(_PREFERENCE_TYPES)(value, where),
+    "favourites": _object_of(_list_of(_string)),  # profile -> services
+    "recents": _list_of(lambda value, where: _fields(_RECENT_TYPES)(value, where)),
 }
 
 
@@ -373,6 +415,13 @@ class Settings:
             if data.get("default_profile") == name:
                 del data["default_profile"]
             data.get("console_doors", {}).pop(name, None)
+            data.get("favourites", {}).pop(name, None)
+            if "recents" in data:
+                data["recents"] = [
+                    r.to_json()
+                    for r in _recents(data)
+                    if not (r.kind == RECENT_SERVER and r.profile == name)
+                ]
 
         self._change(change)
 
@@ -437,6 +486,55 @@ class Settings:
                     found.setdefault(server, _strings(entry))
         return found
 
+    # -- preferences, favourites, recents ----------------------------------------------------------
+
+    def preferences(self) -> Preferences:
+        with self._lock:
+            return _preferences(self._data)
+
+    def save_preferences(self, preferences: Preferences) -> None:
+        def change(data: dict[str, Any]) -> None:
+            data["preferences"] = preferences.to_json()
+
+        self._change(change)
+
+    def reload(self) -> None:
+        """Read the file again (another process may have changed it)."""
+        with self._lock:
+            self._data = self._read()
+
+    def favourites(self) -> set[tuple[str, str]]:
+        """The starred servers, as (profile, service)."""
+        with self._lock:
+            stored = self._data.get("favourites", {})
+            return {
+                (profile, service) for profile, services in stored.items() for service in services
+            }
+
+    def set_favourite(self, profile: str, service: str, on: bool) -> None:
+        def change(data: dict[str, Any]) -> None:
+            services = data.setdefault("favourites", {}).setdefault(profile, [])
+            if on and service not in services:
+                services.append(service)
+            elif not on and service in services:
+                services.remove(service)
+            if not services:
+                del data["favourites"][profile]
+
+        self._change(change)
+
+    def recents(self) -> list[Recent]:
+        """The consoles opened lately, the latest first."""
+        with self._lock:
+            return _recents(self._data)
+
+    def remember_recent(self, recent: Recent) -> None:
+        def change(data: dict[str, Any]) -> None:
+            kept = [r for r in _recents(data) if not r.same_console(recent)]
+            data["recents"] = [r.to_json() for r in [recent, *kept][:MAX_RECENTS]]
+
+        self._change(change)
+
     def get(self, key: str, default: Any = None) -> Any:
         """A free-form setting (for the window: its geometry...)."""
         with self._lock:
@@ -448,3 +546,137 @@ class Settings:
             data.setdefault("settings", {})[key] = value
 
         self._change(change)
+
+
+# -- the app's preferences (the Settings dialog) ---------------------------------------------------
+
+#: The languages the app can speak ("" follows the system's).
+LANGUAGES = ("", "en", "fr")
+#: How a console shows a remote screen larger or smaller than its window (ui/framebuffer_view.py's
+#: ScaleMode values), the keyboard modes and guest systems (keyboard/'s KeyboardMode and
+#: GuestSystem values): checked again where they are used, so that a value written by a later
+#: version falls back to the default there instead of being refused here.
+#: The longest key delay the settings accept (a slow serial-backed console needs ~100 ms).
+MAX_KEY_DELAY_MS = 1000.0
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """The app's defaults, as the Settings dialog sets them. A console's own choices (a
+    server's layout, its clipboard) win over these; the command line's options win over both."""
+
+    language: str = ""  # "" follows the system
+    scale: str = "fit"
+    menu_key: str = "F8"
+    keyboard: str = "translate"
+    guest: str = "auto"
+    key_delay_ms: float | None = None  # None: the session's own default (session/pacing.py)
+    start_hidden: bool = False  # start with the tray icon only (when there is a tray)
+    close_to_tray: bool = True  # closing the main window keeps the app in the tray
+    clipboard_send: bool = False  # a server never seen before: send it the local clipboard
+    clipboard_take: bool = False  # ... and take its clipboard
+    remember_geometry: bool = True  # windows come back where they were left
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+_PREFERENCE_TYPES: dict[str, tuple[type, ...]] = {
+    "language": (str,),
+    "scale": (str,),
+    "menu_key": (str,),
+    "keyboard": (str,),
+    "guest": (str,),
+    "key_delay_ms": (float,),
+    "start_hidden": (bool,),
+    "close_to_tray": (bool,),
+    "clipboard_send": (bool,),
+    "clipboard_take": (bool,),
+    "remember_geometry": (bool,),
+}
+
+
+def _preferences(data: dict[str, Any]) -> Preferences:
+    """The preferences in a settings file (its shape checked): a value out of range becomes the
+    default, as if it had never been set."""
+    found = dict(data.get("preferences", {}))
+    known = {k: v for k, v in found.items() if k in _PREFERENCE_TYPES}
+    if known.get("language") not in LANGUAGES:
+        known.pop("language", None)
+    delay = known.get("key_delay_ms")
+    if delay is not None and not 0 <= float(delay) <= MAX_KEY_DELAY_MS:
+        known.pop("key_delay_ms")
+    elif delay is not None:
+        known["key_delay_ms"] = float(delay)
+    if "menu_key" in known and not known["menu_key"].strip():
+        known.pop("menu_key")
+    return Preferences(**known)
+
+
+# -- favourites and recents ------------------------------------------------------------------------
+
+#: Recent consoles kept in the file (the tray shows the first RECENTS_SHOWN).
+MAX_RECENTS = 10
+RECENTS_SHOWN = 5
+RECENT_SERVER = "server"
+RECENT_ADDRESS = "address"
+
+_RECENT_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "label": (str,),
+    "profile": (str,),
+    "service": (str,),
+    "address": (str,),
+    "complete": (bool,),
+}
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A console opened lately: an OVHcloud server (profile and service), or an address as a
+    message may show it (``targets.redact_target``: no password, no token). ``complete`` says
+    whether the address opens as it is, or needs what was removed from it."""
+
+    kind: str
+    label: str
+    profile: str = ""
+    service: str = ""
+    address: str = ""
+    complete: bool = True
+
+    @classmethod
+    def server(cls, profile: str, service: str, label: str) -> Recent:
+        return cls(RECENT_SERVER, label, profile=profile, service=service)
+
+    @classmethod
+    def of_address(cls, text: str) -> Recent:
+        """The address the user typed, its secrets left out."""
+        from ovhkvm_desktop.targets import redact_target
+
+        shown = redact_target(text)
+        return cls(RECENT_ADDRESS, shown, address=shown, complete=shown == text.strip())
+
+    def same_console(self, other: Recent) -> bool:
+        if self.kind != other.kind:
+            return False
+        if self.kind == RECENT_SERVER:
+            return (self.profile, self.service) == (other.profile, other.service)
+        return self.address == other.address
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: v for k, v in data.items() if v != "" or k in ("kind", "label")}
+
+
+def _recents(data: dict[str, Any]) -> list[Recent]:
+    found = []
+    for item in data.get("recents", []):
+        if not isinstance(item.get("kind"), str) or not isinstance(item.get("label"), str):
+            continue
+        entry = Recent(**{k: v for k, v in item.items() if k in _RECENT_TYPES})
+        usable = (entry.kind == RECENT_SERVER and entry.profile and entry.service) or (
+            entry.kind == RECENT_ADDRESS and entry.address
+        )
+        if usable:  # an entry of a later version's kind is skipped, not refused
+            found.append(entry)
+    return found

@@ -419,3 +419,92 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(settings
     assert settings.path.read_bytes() == before
     assert sorted(p.name for p in settings.directory.iterdir()) == [".lock", "config.json"]
     assert settings.get("geometry") == "old"  # nothing shown that is not on disk
+
+
+# -- preferences, favourites, recents ----------------------------------------------------------
+
+
+def test_preferences_are_the_defaults_until_saved_and_survive_a_restart(settings):
+    from ovhkvm_desktop.config import Preferences
+
+    assert settings.preferences() == Preferences()
+    chosen = Preferences(language="fr", scale="actual", menu_key="F12", key_delay_ms=40.0,
+                         start_hidden=True, close_to_tray=False, clipboard_send=True)  # fmt: skip
+    settings.save_preferences(chosen)
+    assert Settings().preferences() == chosen
+
+
+def test_a_preference_of_the_wrong_type_is_damage_and_one_out_of_range_the_default(settings):
+    settings.path.parent.mkdir(parents=True, exist_ok=True)
+    settings.path.write_text(json.dumps({"preferences": {"start_hidden": "yes"}}))
+    with pytest.raises(ConfigError, match=r"start_hidden.*not true or false"):
+        Settings()
+    settings.path.write_text(
+        json.dumps({"preferences": {"language": "klingon", "key_delay_ms": -5, "scale": "actual"}})
+    )
+    again = Settings().preferences()
+    assert (again.language, again.key_delay_ms, again.scale) == ("", None, "actual")
+
+
+def test_favourites_are_starred_and_unstarred_per_profile(settings):
+    settings.set_favourite("work", "vps-1", True)
+    settings.set_favourite("home", "vps-1", True)
+    settings.set_favourite("work", "vps-2", True)
+    settings.set_favourite("work", "vps-2", False)
+    assert Settings().favourites() == {("work", "vps-1"), ("home", "vps-1")}
+
+
+def test_recents_are_latest_first_without_duplicates_and_capped(settings):
+    from ovhkvm_desktop.config import MAX_RECENTS, Recent
+
+    for n in range(MAX_RECENTS + 3):
+        settings.remember_recent(Recent.server("work", f"vps-{n}", f"VPS {n}"))
+    settings.remember_recent(Recent.server("work", "vps-5", "VPS 5"))
+    recents = Settings().recents()
+    assert len(recents) == MAX_RECENTS
+    assert [r.service for r in recents[:3]] == ["vps-5", "vps-12", "vps-11"]
+
+
+def test_a_recent_address_never_keeps_its_password_or_token(settings):
+    from ovhkvm_desktop.config import Recent
+
+    settings.remember_recent(Recent.of_address("vnc://:hunter2@10.0.0.5:5901"))
+    settings.remember_recent(Recent.of_address("https://h:6080/vnc_auto.html?token=s3cr3t"))
+    settings.remember_recent(Recent.of_address("vnc://10.0.0.6"))
+    text = settings.path.read_text()
+    assert "hunter2" not in text and "s3cr3t" not in text
+    plain, token, password = Settings().recents()
+    assert (plain.address, plain.complete) == ("vnc://10.0.0.6", True)
+    assert not token.complete and not password.complete
+    assert "10.0.0.5:5901" in password.label
+
+
+def test_deleting_a_profile_forgets_its_favourites_and_recents(settings):
+    from ovhkvm_desktop.config import Recent
+
+    settings.save_profile(Profile("a", "ovh-eu", application_key="AK"))
+    settings.set_favourite("a", "vps-1", True)
+    settings.remember_recent(Recent.server("a", "vps-1", "one"))
+    settings.remember_recent(Recent.of_address("vnc://10.0.0.6"))
+    settings.delete_profile("a")
+    again = Settings()
+    assert again.favourites() == set()
+    assert [r.kind for r in again.recents()] == ["address"]
+
+
+def test_recents_of_a_later_kind_or_damaged_shape(settings):
+    settings.path.parent.mkdir(parents=True, exist_ok=True)
+    settings.path.write_text(
+        json.dumps(
+            {
+                "recents": [
+                    {"kind": "teleport", "label": "x"},
+                    {"kind": "address", "label": "vnc://h", "address": "vnc://h"},
+                ]
+            }
+        )
+    )
+    assert [r.address for r in Settings().recents()] == ["vnc://h"]
+    settings.path.write_text(json.dumps({"recents": {"not": "a list"}}))
+    with pytest.raises(ConfigError, match="'recents' is an object, not a list"):
+        Settings()
