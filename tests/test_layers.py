@@ -65,6 +65,22 @@ RULES = [
         ("PySide6",),
         "the command line runs headless (it starts the app only through ovhkvm_desktop.ui)",
     ),
+    (
+        "ovhkvm_desktop.demo",
+        (
+            "PySide6",
+            "ovhkvm_desktop.ui",
+            "ovhkvm_desktop.cli",
+            "ovhkvm_desktop.cloud",
+            "ovhkvm_desktop.transport",
+            "ovhkvm_desktop.handshake",
+            "asyncvnc",
+            "ovh",
+            "keyring",
+        ),
+        "the demo console is a server of its own (rfb, keyboard, screen_text; opening only to"
+        " open it), with no front end",
+    ),
     ("ovhkvm_desktop.transport", ("PySide6", "ovhkvm_desktop.rfb", "asyncvnc"), "bytes only"),
     ("ovhkvm_desktop.config", ("PySide6", "ovhkvm_desktop.ui"), "settings have no front end"),
     ("ovhkvm_desktop.secrets", ("PySide6", "ovhkvm_desktop.ui"), "secrets have no front end"),
