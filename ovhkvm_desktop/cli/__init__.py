@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ovhkvm_desktop.cli import accounts, consoles
+from ovhkvm_desktop.cli import accounts, consoles, demo
 from ovhkvm_desktop.cli.output import PROG, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError, build_parser
 from ovhkvm_desktop.errors import ConsoleError
@@ -34,6 +34,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "logout": accounts.logout,
     "servers": accounts.servers,
     "rescue": accounts.rescue,
+    "demo": demo.demo,
 }
 
 

@@ -201,7 +201,42 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print one JSON object")
     _add_screen_text_commands(commands, console)
     _add_account_commands(commands)
+    _add_demo_command(commands)
     return parser
+
+
+def _add_demo_command(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="the built-in demo console (no account, no network)",
+        description="A console served by the app itself on loopback only: a small Linux-like"
+        " text console whose keyboard is a chosen guest layout (French AZERTY unless --layout"
+        " says otherwise). Without --serve it opens in its console window; with --serve its"
+        " vnc:// address is printed on a line of its own and it is served until interrupted,"
+        " for the command line's type, screenshot and read.",
+    )
+    demo.add_argument(
+        "--serve", action="store_true", help="print its vnc:// address and serve it (Ctrl+C ends)"
+    )
+    demo.add_argument(
+        "--layout",
+        default="fr",
+        metavar="L",
+        help="the demo guest's keyboard layout, an xkb name: fr, us, de, ch(fr)... (fr)",
+    )
+    demo.add_argument(
+        "--port",
+        type=_number(int, 0, 65535, "a port is a number from 0 to 65535"),
+        default=0,
+        metavar="N",
+        help="with --serve: the loopback port (0, the default: any free one)",
+    )
+    demo.add_argument(
+        "--plain-keys",
+        action="store_true",
+        help="acknowledge neither QEMU's extended key events nor its LED state: clients send"
+        " plain keysyms, which the server maps with QEMU's en-us keymap",
+    )
 
 
 def _add_screen_text_commands(commands: Any, console: argparse.ArgumentParser) -> None:
