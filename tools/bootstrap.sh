@@ -21,8 +21,14 @@ if [ ! -x "$venv/bin/python" ]; then
         fi
     fi
 fi
-# Reinstall only when pyproject.toml changed since the last install.
-stamp="$venv/.installed-$extra-$(sha256sum "$repo/pyproject.toml" | cut -c1-16)"
+# Reinstall only when pyproject.toml, setup.py or the compiled decoders' source changed since the
+# last install (the install builds rfb/decoders/_accel.pyx in place). The tests check both decode
+# paths, so with "test" a failed build of the compiled one is an error, not a warning.
+stamp="$venv/.installed-$extra-$(cat "$repo/pyproject.toml" "$repo/setup.py" \
+    "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" | sha256sum | cut -c1-16)"
+if [ "$extra" = test ]; then
+    export OVHKVM_REQUIRE_COMPILED=1
+fi
 if [ ! -e "$stamp" ]; then
     "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
     if [ -n "$extra" ]; then

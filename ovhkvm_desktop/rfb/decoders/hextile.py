@@ -8,6 +8,7 @@ from itertools import accumulate
 
 import numpy as np
 
+from ovhkvm_desktop.rfb.decoders import compiled
 from ovhkvm_desktop.rfb.decoders.base import Decoder
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
@@ -159,6 +160,7 @@ class HextileDecoder(Decoder):
         self._next_tile = 0
         self._background = BLACK
         self._foreground = BLACK
+        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         if self._rect is not None and rect != self._rect:
@@ -170,6 +172,8 @@ class HextileDecoder(Decoder):
         rows = (rect.height + 15) >> 4
         if self._next_tile >= columns * rows:
             return pos
+        if self._accel is not None:
+            return self._decode_compiled(buf, pos, rect, fb, columns * rows)
         band, column = divmod(self._next_tile, columns)
         background = self._background
         foreground = self._foreground
@@ -201,10 +205,7 @@ class HextileDecoder(Decoder):
                         payloads.append(buf[pos + 1 : stop])
                     else:
                         if mask > 31:
-                            raise ProtocolError(
-                                "the server sent a Hextile tile with an unknown subencoding"
-                                f" ({mask})"
-                            )
+                            raise unknown_subencoding(mask)
                         start = pos + _HEADER_LENGTH[mask]
                         if start > end:
                             break
@@ -260,6 +261,49 @@ class HextileDecoder(Decoder):
             raise Incomplete(pos)
         self._rect = None
         return pos
+
+    def _decode_compiled(
+        self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer, tiles: int
+    ) -> int:
+        """The same, tile by tile in compiled code (which parses and paints in the same batches,
+        so that a broken rectangle is refused for the same fault)."""
+        assert self._accel is not None
+        pos, self._next_tile, self._background, self._foreground, error = self._accel.hextile(
+            buf,
+            pos,
+            fb.pixels32,
+            rect.x,
+            rect.y,
+            rect.width,
+            rect.height,
+            self._next_tile,
+            self._background,
+            self._foreground,
+            _BATCH_TILES,
+        )
+        if error is not None:
+            self._rect = None
+            if error[0] == self._accel.HEXTILE_SUBENCODING:
+                raise unknown_subencoding(error[1])
+            raise misfit(*error[1:])
+        if self._next_tile < tiles:
+            self._rect = rect
+            raise Incomplete(pos)
+        self._rect = None
+        return pos
+
+
+def unknown_subencoding(mask: int) -> ProtocolError:
+    return ProtocolError(f"the server sent a Hextile tile with an unknown subencoding ({mask})")
+
+
+def misfit(
+    x: int, y: int, width: int, height: int, tile_width: int, tile_height: int
+) -> ProtocolError:
+    return ProtocolError(
+        f"the server sent a Hextile sub-rectangle {width}x{height} at ({x},{y}),"
+        f" outside its {tile_width}x{tile_height} tile"
+    )
 
 
 def _paint_tile_by_tile(
@@ -330,10 +374,7 @@ def _paint_tile(
         x1 = x + (wh >> 4) + 1
         y1 = y + (wh & 15) + 1
         if x1 > width or y1 > height:
-            raise ProtocolError(
-                f"the server sent a Hextile sub-rectangle {x1 - x}x{y1 - y} at ({x},{y}),"
-                f" outside its {width}x{height} tile"
-            )
+            raise misfit(x, y, x1 - x, y1 - y, width, height)
         view[y:y1, x:x1].fill(_PIXEL.unpack_from(subrects, i - 4)[0] if coloured else foreground)
 
 

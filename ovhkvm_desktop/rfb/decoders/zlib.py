@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib as _zlib
 
+from ovhkvm_desktop.rfb.decoders import compiled
 from ovhkvm_desktop.rfb.decoders.base import Decoder, check_payload_length, inflate, need
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import ProtocolError
@@ -24,6 +25,7 @@ class ZlibDecoder(Decoder):
 
     def __init__(self) -> None:
         self._stream = _zlib.decompressobj()
+        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         need(buf, pos, 4, pos)
@@ -42,7 +44,10 @@ class ZlibDecoder(Decoder):
         if self._stream.unconsumed_tail:
             # Output stopped at ``expected`` bytes; what is left may only be a flush marker.
             self._inflate_nothing(self._stream.unconsumed_tail)
-        fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
+        if self._accel is not None:
+            self._accel.put(fb.pixels32, rect.x, rect.y, rect.width, rect.height, pixels, 0)
+        else:
+            fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
         return end
 
     def _inflate_nothing(self, data: bytes | memoryview) -> None:

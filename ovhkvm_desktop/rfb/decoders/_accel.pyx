@@ -1,0 +1,422 @@
+# cython: language_level=3, boundscheck=True, wraparound=False, initializedcheck=True
+# cython: cdivision=False, infer_types=False
+"""The decoders' hot loops compiled (Cython): tiles, runs and pixels of one rectangle per call.
+
+Everything a server sends is untrusted, so this file is memory-safe by construction: every read
+and write goes through a typed memoryview with bounds checking left on (an index out of range
+raises IndexError instead of touching memory); the two places that copy whole rows with memcpy
+take both addresses through bounds-checked indexing and check both lengths first. Nothing here
+knows the protocol's words: a malformed payload is reported back as an error code with its
+numbers, and the Python decoder that called raises the ``ProtocolError`` the user reads, the
+same sentence as its pure-Python path (which stays the reference: see ``compiled.py``).
+
+Pixels are written as native 32-bit words 0xXXRRGGBB; ``compiled.py`` only loads this module on
+little-endian machines, where such a word is the bytes B, G, R, X the framebuffer holds.
+"""
+
+from libc.stdint cimport uint8_t, uint32_t
+from libc.string cimport memcpy
+
+ctypedef const uint8_t[::1] Bytes
+ctypedef uint32_t[:, ::1] Screen
+
+cdef uint32_t OPAQUE = 0xFF000000u
+
+# Error codes returned to the Python decoders (the first item of an error tuple).
+HEXTILE_SUBENCODING = 1  # (code, mask)
+HEXTILE_MISFIT = 2  # (code, x, y, width, height, tile width, tile height)
+ZRLE_PAST_END = 3  # (code,)
+ZRLE_RUN_PAST_TILE = 4  # (code, tile width, tile height)
+ZRLE_NO_SUCH_COLOUR = 5  # (code, colours)
+ZRLE_SUBENCODING = 6  # (code, subencoding)
+TIGHT_PALETTE_INDEX = 7  # (code, largest index)
+
+
+cdef inline void _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                             Py_ssize_t h) except *:
+    if x < 0 or y < 0 or w < 0 or h < 0 or x + w > screen.shape[1] or y + h > screen.shape[0]:
+        raise IndexError("rectangle outside the screen")
+
+
+cdef inline void _fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
+                       uint32_t colour) except *:
+    cdef Py_ssize_t row, col
+    cdef uint32_t[::1] line
+    for row in range(y, y + h):
+        line = screen[row]
+        for col in range(x, x + w):
+            line[col] = colour
+
+
+cdef inline void _copy_row(Screen screen, Py_ssize_t x, Py_ssize_t y, Bytes data, Py_ssize_t p,
+                           Py_ssize_t pixels) except *:
+    """Copy ``pixels`` BGRX pixels from ``data[p:]`` to the screen at (x, y), as they are."""
+    if pixels <= 0:
+        return
+    if x < 0 or x + pixels > screen.shape[1] or p < 0 or p + 4 * pixels > data.shape[0]:
+        raise IndexError("row outside the screen or the data")
+    memcpy(&screen[y, x], &data[p], 4 * pixels)
+
+
+def fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, uint32_t colour):
+    """Paint a rectangle of the screen with one colour."""
+    _check_rect(screen, x, y, w, h)
+    _fill(screen, x, y, w, h, colour)
+
+
+def put(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, Bytes data,
+        Py_ssize_t p):
+    """Copy ``w * h`` BGRX pixels, rows top to bottom, from ``data[p:]`` into a rectangle."""
+    _check_rect(screen, x, y, w, h)
+    if p < 0 or p + 4 * w * h > data.shape[0]:
+        raise IndexError("the pixels run past the data")
+    cdef Py_ssize_t row
+    for row in range(h):
+        _copy_row(screen, x, y + row, data, p + 4 * w * row, w)
+
+
+# --- Hextile ------------------------------------------------------------------------------------
+
+
+cdef inline uint32_t _word(Bytes data, Py_ssize_t p):
+    """The 4 bytes at ``p`` as a little-endian word (a pixel as it came)."""
+    return data[p] | (<uint32_t>data[p + 1] << 8) | (<uint32_t>data[p + 2] << 16) | (
+        <uint32_t>data[p + 3] << 24)
+
+
+def hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t ry,
+            Py_ssize_t rw, Py_ssize_t rh, Py_ssize_t next_tile, uint32_t background,
+            uint32_t foreground, Py_ssize_t batch_tiles):
+    """Decode the whole tiles of a Hextile rectangle that ``buf`` holds from ``pos``.
+
+    Returns ``(pos, next_tile, background, foreground, error)``: where the data read ends, the
+    first tile not decoded (all of them: the rectangle is done), the colours carried to it, and
+    None or an error tuple. Tiles go in batches of whole rows of tiles, as in the Python
+    decoder, and each batch is parsed (unknown subencodings refused) before it is painted
+    (sub-rectangles outside their tile refused), so both paths find the same first fault.
+    """
+    _check_rect(screen, rx, ry, rw, rh)
+    cdef Py_ssize_t columns = (rw + 15) >> 4
+    cdef Py_ssize_t rows = (rh + 15) >> 4
+    cdef Py_ssize_t end = buf.shape[0]
+    cdef Py_ssize_t last_width = rw - (columns - 1) * 16
+    cdef Py_ssize_t last_height = rh - (rows - 1) * 16
+    cdef Py_ssize_t bands_per_batch = max(1, batch_tiles // columns) if columns else 1
+    cdef Py_ssize_t band = next_tile // columns if columns else 0
+    cdef Py_ssize_t column = next_tile % columns if columns else 0
+    cdef Py_ssize_t last_band, parsed, i, p, start, stop, count, tw, th, tx, ty, sx, sy, sw, sh
+    cdef Py_ssize_t batch_pos, batch_band, batch_column, k, n
+    cdef uint32_t bg, fg, colour
+    cdef uint8_t mask, xy, wh
+    cdef bint short = False
+    while not short and band < rows:
+        # Parse the batch: count its complete tiles, refuse unknown subencodings.
+        batch_pos, batch_band, batch_column = pos, band, column
+        bg, fg = background, foreground
+        parsed = 0
+        last_band = min(rows, band + bands_per_batch)
+        while band < last_band:
+            th = 16 if band < rows - 1 else last_height
+            while column < columns and pos < end:
+                mask = buf[pos]
+                if mask & 1:
+                    tw = 16 if column < columns - 1 else last_width
+                    stop = pos + 1 + tw * th * 4
+                    if stop > end:
+                        break
+                else:
+                    if mask > 31:
+                        return pos, band * columns + column, background, foreground, (
+                            HEXTILE_SUBENCODING, mask)
+                    start = pos + 1 + 4 * ((mask >> 1) & 1) + 4 * ((mask >> 2) & 1) + (
+                        (mask >> 3) & 1)
+                    if start > end:
+                        break
+                    stop = start
+                    if mask & 8:
+                        count = buf[start - 1]
+                        stop = start + count * (6 if mask & 16 else 2)
+                        if stop > end:
+                            break
+                    if mask & 2:
+                        background = _word(buf, pos + 1)
+                        if mask & 4:
+                            foreground = _word(buf, pos + 5)
+                    elif mask & 4:
+                        foreground = _word(buf, pos + 1)
+                pos = stop
+                column += 1
+                parsed += 1
+            if column < columns:
+                short = True
+                break
+            band += 1
+            column = 0
+
+        # Paint it, walking the same tiles again.
+        p = batch_pos
+        k = batch_band
+        i = batch_column
+        for n in range(parsed):
+            th = 16 if k < rows - 1 else last_height
+            tw = 16 if i < columns - 1 else last_width
+            tx = rx + 16 * i
+            ty = ry + 16 * k
+            mask = buf[p]
+            if mask & 1:
+                for sy in range(th):
+                    _copy_row(screen, tx, ty + sy, buf, p + 1 + 4 * tw * sy, tw)
+                p += 1 + 4 * tw * th
+            else:
+                start = p + 1
+                if mask & 2:
+                    bg = _word(buf, start)
+                    start += 4
+                if mask & 4:
+                    fg = _word(buf, start)
+                    start += 4
+                _fill(screen, tx, ty, tw, th, bg)
+                if mask & 8:
+                    count = buf[start]
+                    start += 1
+                    for sy in range(count):
+                        if mask & 16:
+                            colour = _word(buf, start)
+                            start += 4
+                        else:
+                            colour = fg
+                        xy = buf[start]
+                        wh = buf[start + 1]
+                        start += 2
+                        sx = xy >> 4
+                        sw = (wh >> 4) + 1
+                        sh = (wh & 15) + 1
+                        if sx + sw > tw or (xy & 15) + sh > th:
+                            return p, k * columns + i, bg, fg, (
+                                HEXTILE_MISFIT, sx, xy & 15, sw, sh, tw, th)
+                        _fill(screen, tx + sx, ty + (xy & 15), sw, sh, colour)
+                p = start
+            i += 1
+            if i == columns:
+                i = 0
+                k += 1
+    return pos, band * columns + column, background, foreground, None
+
+
+# --- ZRLE ---------------------------------------------------------------------------------------
+
+
+cdef inline uint32_t _cpixel(Bytes data, Py_ssize_t p):
+    """A 3-byte CPIXEL (blue, green, red) as an opaque pixel."""
+    return data[p] | (<uint32_t>data[p + 1] << 8) | (<uint32_t>data[p + 2] << 16) | OPAQUE
+
+
+def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw, Py_ssize_t rh):
+    """Paint every 64x64 tile of a ZRLE rectangle from its inflated ``data``.
+
+    Returns ``(used, error)``: the bytes the tiles took, and None or an error tuple.
+    """
+    _check_rect(screen, rx, ry, rw, rh)
+    cdef Py_ssize_t size = data.shape[0]
+    cdef Py_ssize_t p = 0
+    cdef Py_ssize_t tx, ty, tw, th, pixels, count, length, row, col, i, bits, row_bytes, colours
+    cdef Py_ssize_t shift, per_byte, value_mask, index
+    cdef uint8_t sub, b
+    cdef uint32_t colour
+    cdef uint32_t palette[128]
+    cdef uint32_t[::1] line
+    cdef bint bad_single
+    for ty in range(ry, ry + rh, 64):
+        th = min(64, ry + rh - ty)
+        for tx in range(rx, rx + rw, 64):
+            tw = min(64, rx + rw - tx)
+            if p >= size:
+                return p, (ZRLE_PAST_END,)
+            sub = data[p]
+            p += 1
+            if sub == 1:
+                if p + 3 > size:
+                    return p, (ZRLE_PAST_END,)
+                _fill(screen, tx, ty, tw, th, _cpixel(data, p))
+                p += 3
+            elif sub == 0:
+                if p + 3 * tw * th > size:
+                    return p, (ZRLE_PAST_END,)
+                for row in range(ty, ty + th):
+                    line = screen[row]
+                    for col in range(tx, tx + tw):
+                        line[col] = _cpixel(data, p)
+                        p += 3
+            elif sub <= 16:
+                colours = sub
+                if p + 3 * colours > size:
+                    return p, (ZRLE_PAST_END,)
+                for i in range(colours):
+                    palette[i] = _cpixel(data, p + 3 * i)
+                p += 3 * colours
+                bits = 1 if colours == 2 else (2 if colours <= 4 else 4)
+                row_bytes = (tw * bits + 7) // 8
+                if p + row_bytes * th > size:
+                    return p, (ZRLE_PAST_END,)
+                value_mask = (1 << bits) - 1
+                for row in range(th):
+                    line = screen[ty + row]
+                    for col in range(tw):
+                        shift = 8 - bits - (col * bits) % 8
+                        index = (data[p + (col * bits) // 8] >> shift) & value_mask
+                        if index >= colours:
+                            return p, (ZRLE_NO_SUCH_COLOUR, colours)
+                        line[tx + col] = palette[index]
+                    p += row_bytes
+            elif sub == 128 or sub >= 130:
+                colours = sub - 128
+                if colours:
+                    if p + 3 * colours > size:
+                        return p, (ZRLE_PAST_END,)
+                    for i in range(colours):
+                        palette[i] = _cpixel(data, p + 3 * i)
+                    p += 3 * colours
+                pixels = tw * th
+                count = 0
+                bad_single = False
+                while count < pixels:
+                    if colours:
+                        if p >= size:
+                            return p, (ZRLE_PAST_END,)
+                        b = data[p]
+                        p += 1
+                        if b < 128:
+                            # A single pixel; a bad index in one is reported once the tile is
+                            # read (as the Python path, which copies them in stretches).
+                            if b >= colours:
+                                bad_single = True
+                                colour = 0
+                            else:
+                                colour = palette[b]
+                            screen[ty + count // tw, tx + count % tw] = colour
+                            count += 1
+                            continue
+                        if b - 128 >= colours:
+                            return p, (ZRLE_NO_SUCH_COLOUR, colours)
+                        colour = palette[b - 128]
+                    else:
+                        if p + 4 > size:
+                            return p, (ZRLE_PAST_END,)
+                        colour = _cpixel(data, p)
+                        p += 3
+                    length = 1
+                    while True:
+                        if p >= size:
+                            return p, (ZRLE_PAST_END,)
+                        b = data[p]
+                        p += 1
+                        length += b
+                        if length > pixels - count:
+                            return p, (ZRLE_RUN_PAST_TILE, tw, th)
+                        if b != 255:
+                            break
+                    for i in range(count, count + length):
+                        screen[ty + i // tw, tx + i % tw] = colour
+                    count += length
+                if bad_single:
+                    return p, (ZRLE_NO_SUCH_COLOUR, colours)
+            else:
+                return p, (ZRLE_SUBENCODING, sub)
+    return p, None
+
+
+# --- Tight --------------------------------------------------------------------------------------
+
+
+def tight_fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, Bytes buf,
+               Py_ssize_t p):
+    """Paint a rectangle with the TPIXEL (red, green, blue) at ``buf[p]``."""
+    _check_rect(screen, x, y, w, h)
+    _fill(screen, x, y, w, h,
+          OPAQUE | (<uint32_t>buf[p] << 16) | (<uint32_t>buf[p + 1] << 8) | buf[p + 2])
+
+
+def tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
+              bint gradient):
+    """Paint ``w * h`` red, green, blue pixels, or with ``gradient`` their gradient filter's
+    differences: each component is its difference plus left + up - up-left (zero outside the
+    rectangle) clamped to 0..255, modulo 256."""
+    _check_rect(screen, x, y, w, h)
+    if data.shape[0] < 3 * w * h:
+        raise IndexError("too few pixels")
+    cdef Py_ssize_t row, col, p = 0, c
+    cdef int left[3]
+    cdef int upleft[3]
+    cdef int up, prediction, value[3]
+    cdef uint32_t[::1] line
+    cdef uint32_t[::1] above
+    if not gradient:
+        for row in range(h):
+            line = screen[y + row]
+            for col in range(x, x + w):
+                line[col] = OPAQUE | (<uint32_t>data[p] << 16) | (<uint32_t>data[p + 1] << 8) | (
+                    data[p + 2])
+                p += 3
+        return
+    for row in range(h):
+        line = screen[y + row]
+        if row:
+            above = screen[y + row - 1]
+        for c in range(3):
+            left[c] = 0
+            upleft[c] = 0
+        for col in range(x, x + w):
+            for c in range(3):
+                up = ((above[col] >> (16 - 8 * c)) & 255) if row else 0
+                prediction = left[c] + up - upleft[c]
+                if prediction < 0:
+                    prediction = 0
+                elif prediction > 255:
+                    prediction = 255
+                value[c] = (prediction + data[p + c]) & 255
+                left[c] = value[c]
+                upleft[c] = up
+            line[col] = OPAQUE | (<uint32_t>value[0] << 16) | (<uint32_t>value[1] << 8) | (
+                <uint32_t>value[2])
+            p += 3
+
+
+def tight_palette(Bytes data, Bytes palette, Py_ssize_t colours, Screen screen, Py_ssize_t x,
+                  Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
+    """Paint palette indices (1 bit a pixel, rows padded to bytes, for 2 colours; else a byte a
+    pixel) with the palette's TPIXELs. Returns None, or an error tuple with the largest index."""
+    _check_rect(screen, x, y, w, h)
+    if colours < 2 or colours > 256 or palette.shape[0] < 3 * colours:
+        raise IndexError("bad palette")
+    cdef uint32_t table[256]
+    cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0
+    cdef uint8_t index
+    cdef uint32_t[::1] line
+    for i in range(colours):
+        table[i] = OPAQUE | (<uint32_t>palette[3 * i] << 16) | (
+            <uint32_t>palette[3 * i + 1] << 8) | palette[3 * i + 2]
+    if colours == 2:
+        row_bytes = (w + 7) // 8
+        if data.shape[0] < row_bytes * h:
+            raise IndexError("too few pixels")
+        for row in range(h):
+            line = screen[y + row]
+            for col in range(w):
+                line[x + col] = table[(data[p + (col >> 3)] >> (7 - (col & 7))) & 1]
+            p += row_bytes
+        return None
+    if data.shape[0] < w * h:
+        raise IndexError("too few pixels")
+    for row in range(h):
+        line = screen[y + row]
+        for col in range(x, x + w):
+            index = data[p]
+            p += 1
+            if index >= colours:
+                if index > largest:
+                    largest = index
+            else:
+                line[col] = table[index]
+    if largest:
+        return (TIGHT_PALETTE_INDEX, largest)
+    return None
