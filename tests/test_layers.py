@@ -83,6 +83,11 @@ RULES = [
     ),
     ("ovhkvm_desktop.transport", ("PySide6", "ovhkvm_desktop.rfb", "asyncvnc"), "bytes only"),
     ("ovhkvm_desktop.config", ("PySide6", "ovhkvm_desktop.ui"), "settings have no front end"),
+    (
+        "ovhkvm_desktop.qt_runtime",
+        ("PySide6", "shiboken6", "ovhkvm_desktop.ui", "ovhkvm_desktop.cli"),
+        "Qt's libraries are checked before Qt is loaded, for every front end",
+    ),
     ("ovhkvm_desktop.secrets", ("PySide6", "ovhkvm_desktop.ui"), "secrets have no front end"),
 ]
 

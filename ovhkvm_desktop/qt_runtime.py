@@ -1,0 +1,276 @@
+"""Whether Qt can open a window here, checked before Qt is loaded: on Linux, the system libraries
+that Qt's platform plugin (xcb, or Wayland) and its GUI modules need, named with the Debian and
+Ubuntu packages that provide them.
+
+Why before Qt: a missing library makes Qt abort the process with three lines of its own ("could
+not load the Qt platform plugin... Reinstalling the application may fix this problem"), which say
+neither what to install nor how. PySide6's wheels (and the bundle) carry Qt's own libraries;
+what they leave to the system is found by reading the ELF files' needed libraries (DT_NEEDED)
+from the plugin and the modules down through Qt's bundled libraries, then asking the dynamic
+loader for each system one (so LD_LIBRARY_PATH and the loader's cache count as they will for Qt).
+
+    python -m ovhkvm_desktop.qt_runtime            the message, or nothing; exit status 1 or 0
+    python -m ovhkvm_desktop.qt_runtime --packages the Debian packages to install, one a line
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import os
+import struct
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ovhkvm_desktop.errors import ConsoleError
+
+#: The Debian/Ubuntu package of each library Qt's GUI side may ask the system for (Debian 12,
+#: Ubuntu 22.04 and 24.04 names; apt takes Ubuntu's t64 renames by their old names).
+DEBIAN_PACKAGES: dict[str, str] = {
+    "libxcb.so.1": "libxcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-glx.so.0": "libxcb-glx0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-xinput.so.0": "libxcb-xinput0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libXau.so.6": "libxau6",
+    "libXdmcp.so.6": "libxdmcp6",
+    "libSM.so.6": "libsm6",
+    "libICE.so.6": "libice6",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libwayland-client.so.0": "libwayland-client0",
+    "libwayland-cursor.so.0": "libwayland-cursor0",
+    "libwayland-egl.so.1": "libwayland-egl1",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libGLX.so.0": "libglx0",
+    "libOpenGL.so.0": "libopengl0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+    "libgobject-2.0.so.0": "libglib2.0-0",
+    "libgio-2.0.so.0": "libglib2.0-0",
+    "libpng16.so.16": "libpng16-16",
+    "libz.so.1": "zlib1g",
+    "libzstd.so.1": "libzstd1",
+    "libstdc++.so.6": "libstdc++6",
+    "libgcc_s.so.1": "libgcc-s1",
+    "libc.so.6": "libc6",
+    "libm.so.6": "libc6",
+    "libdl.so.2": "libc6",
+    "libpthread.so.0": "libc6",
+    "ld-linux-x86-64.so.2": "libc6",
+}
+
+#: Platforms whose plugin needs nothing from a desktop (tests, servers, screenshots).
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "vnc", "linuxfb", "eglfs"})
+#: The Python modules of Qt the app imports (their Qt libraries come with them; QtNetwork: the
+#: local socket that keeps one app per user).
+GUI_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtNetwork")
+
+
+class QtRuntimeMissing(ConsoleError):
+    """Qt's platform plugin cannot load here: ``libraries`` are missing (or unloadable),
+    ``packages`` the Debian/Ubuntu packages that provide them."""
+
+    def __init__(self, platform: str, libraries: list[str], packages: list[str]) -> None:
+        self.platform = platform
+        self.libraries = libraries
+        self.packages = packages
+        which = ", ".join(libraries)
+        super().__init__(
+            f"Qt cannot open a window: its {platform} platform needs {which}, not installed;"
+            f" install with: sudo apt install {' '.join(packages)}"
+        )
+
+
+@dataclass(frozen=True)
+class QtFiles:
+    """Where PySide6's Qt lives: its Python modules, its libraries, its plugins."""
+
+    package: Path
+    libraries: tuple[Path, ...]
+    plugins: Path
+
+
+def qt_files() -> QtFiles | None:
+    """PySide6's files, found without importing it (importing QtGui loads the libraries that
+    may be missing); None when PySide6 is not installed."""
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    qt = package / "Qt"
+    libraries = [qt / "lib", package]
+    shiboken = package.parent / "shiboken6"
+    libraries.append(shiboken)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:  # a PyInstaller bundle keeps the libraries it collected at its top
+        libraries.append(Path(frozen))
+    return QtFiles(package, tuple(libraries), qt / "plugins")
+
+
+def needed_libraries(path: Path) -> list[str]:
+    """The libraries an ELF file names as needed (its DT_NEEDED entries), in order; [] for a
+    file that is not a readable ELF shared object."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if data[:4] != b"\x7fELF" or len(data) < 64:
+        return []
+    wide = data[4] == 2
+    end = "<" if data[5] == 1 else ">"
+    # The section headers' offset, entry size and count (ELF64 and ELF32 headers differ).
+    if wide:
+        (shoff,) = struct.unpack_from(end + "Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x3A)
+    else:
+        (shoff,) = struct.unpack_from(end + "I", data, 0x20)
+        shentsize, shnum = struct.unpack_from(end + "HH", data, 0x2E)
+    sections = []
+    for i in range(shnum):
+        at = shoff + i * shentsize
+        if at + shentsize > len(data):
+            return []
+        if wide:
+            _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack_from(
+                end + "IIQQQQIIQQ", data, at
+            )
+        else:
+            _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack_from(
+                end + "IIIIIIIIII", data, at
+            )
+        sections.append((kind, offset, size, link, entsize))
+    dynamic_kind = 6
+    needed: list[str] = []
+    for kind, offset, size, link, entsize in sections:
+        if kind != dynamic_kind or not entsize or link >= len(sections):
+            continue
+        strings = sections[link][1]
+        entry = end + ("qQ" if wide else "iI")
+        for at in range(offset, offset + size, entsize):
+            tag, value = struct.unpack_from(entry, data, at)
+            if tag == 0:
+                break
+            if tag == 1:  # DT_NEEDED
+                start = strings + value
+                needed.append(data[start : data.index(b"\0", start)].decode("ascii", "replace"))
+    return needed
+
+
+def platform_candidates(environ: Mapping[str, str]) -> list[str]:
+    """The platform plugins Qt will try, in order (an empty list: nothing to check)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    chosen = environ.get("QT_QPA_PLATFORM", "").strip()
+    if chosen:
+        names = [part.split(":", 1)[0].strip() for part in chosen.split(";") if part.strip()]
+    elif environ.get("WAYLAND_DISPLAY") or environ.get("XDG_SESSION_TYPE") == "wayland":
+        names = ["wayland", "xcb"]
+    else:
+        names = ["xcb"]
+    if any(name in HEADLESS_PLATFORMS for name in names):
+        return []
+    return [name for name in names if name in ("xcb", "wayland")]
+
+
+def _system_libraries(roots: Iterable[Path], bundled_dirs: Iterable[Path]) -> list[str]:
+    """The libraries ``roots`` need from the system: their needed libraries, followed through
+    the ones Qt bundles, in the order first met."""
+    dirs = [d for d in bundled_dirs if d.is_dir()]
+    seen: set[str] = set()
+    system: list[str] = []
+    todo = [p for p in roots if p.is_file()]
+    while todo:
+        for name in needed_libraries(todo.pop(0)):
+            if name in seen:
+                continue
+            seen.add(name)
+            bundled = next((d / name for d in dirs if (d / name).is_file()), None)
+            if bundled is not None:
+                todo.append(bundled)
+            else:
+                system.append(name)
+    return system
+
+
+def _at_fault(name: str) -> str | None:
+    """None when the loader loads ``name``; else the library it failed on: ``name`` itself, or
+    one of its own dependencies (the loader's message starts with the one it could not use)."""
+    try:
+        ctypes.CDLL(name)
+    except OSError as exc:
+        culprit = os.path.basename(str(exc).split(":", 1)[0].strip())
+        return culprit if culprit.startswith("lib") and ".so" in culprit else name
+    return None
+
+
+def missing_for(platform: str, files: QtFiles) -> list[str]:
+    """The system libraries that ``platform``'s plugin and the app's Qt modules need and the
+    loader cannot load (a library whose own dependency is missing: that dependency)."""
+    plugin = files.plugins / "platforms" / f"libq{platform}.so"
+    roots = [plugin]
+    for module in GUI_MODULES:
+        roots += sorted(files.package.glob(f"{module}.*.so"))
+    faults = (_at_fault(name) for name in _system_libraries(roots, files.libraries))
+    return list(dict.fromkeys(fault for fault in faults if fault is not None))
+
+
+def check(environ: Mapping[str, str] | None = None) -> QtRuntimeMissing | None:
+    """What stops Qt from opening a window here, or None (also when there is nothing to check:
+    not Linux, a headless platform, PySide6 absent: its own message says so)."""
+    environ = os.environ if environ is None else environ
+    candidates = platform_candidates(environ)
+    files = qt_files() if candidates else None
+    if files is None:
+        return None
+    first: QtRuntimeMissing | None = None
+    for platform in candidates:
+        missing = missing_for(platform, files)
+        if not missing:
+            return None  # Qt falls back to the next candidate, and this one loads
+        packages = list(dict.fromkeys(DEBIAN_PACKAGES.get(name, name) for name in missing))
+        first = first or QtRuntimeMissing(platform, missing, packages)
+    return first
+
+
+def require_qt_runtime() -> None:
+    """Raise QtRuntimeMissing (one line the user reads) when Qt could not open a window."""
+    problem = check()
+    if problem is not None:
+        raise problem
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    problem = check()
+    if problem is None:
+        return 0
+    if argv == ["--packages"]:
+        print("\n".join(problem.packages))
+    else:
+        print(f"ovhkvm-desktop: {problem}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
