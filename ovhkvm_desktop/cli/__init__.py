@@ -53,6 +53,9 @@ def start_app(args: argparse.Namespace) -> int:
             "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
             " without it: see 'ovhkvm-desktop --help'"
         )
+    from ovhkvm_desktop.qt_runtime import require_qt_runtime
+
+    require_qt_runtime()  # before Qt loads: a missing library in words, not Qt's abort
     from ovhkvm_desktop.ui.app import run_app
 
     return run_app()

@@ -377,6 +377,9 @@ def open_window(args: argparse.Namespace) -> int:
 def show_console(opening: Opening, **view: object) -> int:
     """The console window on ``opening``, with ``view`` the window's options (``WindowOptions``'
     fields: fullscreen, view_only, scale, menu_key); Qt's event loop until it closes."""
+    from ovhkvm_desktop.qt_runtime import require_qt_runtime
+
+    require_qt_runtime()  # before Qt loads: a missing library in words, not Qt's abort
     from ovhkvm_desktop.ui.app import run_console_window
     from ovhkvm_desktop.ui.console_window import WindowOptions
 
