@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ovhkvm_desktop.rfb.decoders import compiled
 from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
@@ -57,6 +58,7 @@ class TightDecoder(Decoder):
         # Palette lookup tables keyed by the palette's TPIXELs as they came: for 2 colours
         # each packed byte's 8 pixels, for more each index's pixel.
         self._palettes: dict[bytes, np.ndarray] = {}
+        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         size = len(buf)
@@ -70,6 +72,9 @@ class TightDecoder(Decoder):
                 raise Incomplete(pos)
             if control & 15:
                 self._reset(control)
+            if self._accel is not None:
+                self._accel.tight_fill(fb.pixels32, rect.x, rect.y, width, height, buf, pos + 1)
+                return pos + 4
             fb.pixels32[rect.y : rect.y + height, rect.x : rect.x + width] = (
                 buf[pos + 1] << 16 | buf[pos + 2] << 8 | buf[pos + 3] | 0xFF000000
             )
@@ -137,6 +142,18 @@ class TightDecoder(Decoder):
 
         if not expected:
             return end
+        if self._accel is not None:
+            if filter_id != PALETTE_FILTER:
+                self._accel.tight_rgb(
+                    data, fb.pixels32, rect.x, rect.y, width, height, filter_id == GRADIENT_FILTER
+                )
+                return end
+            error = self._accel.tight_palette(
+                data, palette, colours, fb.pixels32, rect.x, rect.y, width, height
+            )
+            if error is not None:
+                raise self._no_such_colour(error[1], colours)
+            return end
         if filter_id == PALETTE_FILTER:
             self._paint_palette(data, palette, colours, rect, fb)
             return end
@@ -169,10 +186,13 @@ class TightDecoder(Decoder):
         try:
             out[...] = table.take(indices)
         except IndexError:
-            raise ProtocolError(
-                f"the server's {self.name} data uses palette entry {int(indices.max())}"
-                f" of a {colours}-colour palette"
-            ) from None
+            raise self._no_such_colour(int(indices.max()), colours) from None
+
+    def _no_such_colour(self, index: int, colours: int) -> ProtocolError:
+        return ProtocolError(
+            f"the server's {self.name} data uses palette entry {index}"
+            f" of a {colours}-colour palette"
+        )
 
     def _reset(self, control: int) -> None:
         for stream_id in range(4):

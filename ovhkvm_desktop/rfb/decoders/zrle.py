@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import zlib
+from types import ModuleType
 
 import numpy as np
 
+from ovhkvm_desktop.rfb.decoders import compiled
 from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
@@ -60,6 +62,7 @@ class ZRLEDecoder(Decoder):
         # Keyed by the subencoding byte and the palette's CPIXELs as they came.
         self._packed_tables: dict[bytes, np.ndarray] = {}
         self._rle_palettes: dict[bytes, np.ndarray] = {}
+        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         if pos + 4 > len(buf):
@@ -85,7 +88,11 @@ class ZRLEDecoder(Decoder):
                 f"the server's ZRLE data inflates to more than"
                 f" a {width}x{height} rectangle can hold"
             )
-        if tiles == 1:
+        if self._accel is not None:
+            used, error = self._accel.zrle(data, fb.pixels32, rect.x, rect.y, width, height)
+            if error is not None:
+                raise _compiled_error(self._accel, error)
+        elif tiles == 1:
             used = self._paint_tile(
                 data, data + b"\0", 0, fb.pixels32, rect.x, rect.y, width, height
             )
@@ -139,7 +146,7 @@ class ZRLEDecoder(Decoder):
             return _plain_rle(data, padded, p, out, tw, th)
         if sub >= 130:
             return self._palette_rle(data, padded, p, sub - 128, out, tw, th)
-        raise ProtocolError(f"the server sent a ZRLE tile of unknown subencoding {sub}")
+        raise _unknown_subencoding(sub)
 
     def _packed_palette(
         self, data: bytes, padded: bytes, p: int, colours: int, out: np.ndarray, tw: int, th: int
@@ -243,6 +250,22 @@ class ZRLEDecoder(Decoder):
             raise _no_such_colour(colours)
         out[...] = colour_rows.reshape(th, tw)
         return p
+
+
+def _compiled_error(accel: ModuleType, error: tuple[int, ...]) -> ProtocolError:
+    """The sentence for an error the compiled path reported."""
+    code = error[0]
+    if code == accel.ZRLE_PAST_END:
+        return _past_end()
+    if code == accel.ZRLE_RUN_PAST_TILE:
+        return _run_past_tile(error[1], error[2])
+    if code == accel.ZRLE_NO_SUCH_COLOUR:
+        return _no_such_colour(error[1])
+    return _unknown_subencoding(error[1])
+
+
+def _unknown_subencoding(sub: int) -> ProtocolError:
+    return ProtocolError(f"the server sent a ZRLE tile of unknown subencoding {sub}")
 
 
 def _past_end() -> ProtocolError:
