@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Put ovhkvm-desktop in the desktop's application menu (and make it open vnc:// links), for the
-current user: the entries of packaging/linux/ and their icons, under $XDG_DATA_HOME
-(~/.local/share). Usually run through tools/install-desktop-entry, which installs the app first.
+current user: the entries of packaging/linux/, their icons and the AppStream file, under
+$XDG_DATA_HOME (~/.local/share). Usually run through tools/install-desktop-entry, which installs
+the app first.
 
     desktop_entry.py --exec PATH      install, the entries starting PATH (the app's executable)
     desktop_entry.py --uninstall      remove what an install put there
@@ -23,14 +24,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging" / "linux"
-ENTRIES = ("ovhkvm-desktop.desktop", "ovhkvm-desktop-open.desktop")
-ICON = "ovhkvm-desktop.png"
+#: The app's id (reverse DNS): the names of its desktop entries, icons and AppStream file, and
+#: the desktop file name Qt gives the windows (ovhkvm_desktop/ui/icon.py's APP_ID).
+APP_ID = "io.github.ovhkvm_desktop.OvhkvmDesktop"
+ENTRIES = (f"{APP_ID}.desktop", f"{APP_ID}.Open.desktop")
+ICON = f"{APP_ID}.png"
+METAINFO = f"{APP_ID}.metainfo.xml"
+#: What installs before the app had a reverse-DNS id put there: uninstalling removes it too.
+OLD_ENTRIES = ("ovhkvm-desktop.desktop", "ovhkvm-desktop-open.desktop")
+OLD_ICON = "ovhkvm-desktop.png"
 #: Each entry's Exec arguments after the program (the packaged entries start `ovhkvm-desktop`,
 #: an install the executable given). The link handler's `--` ends the options: the URL it is
 #: given is never read as one, whatever it starts with.
 EXEC_ARGUMENTS: dict[str, list[str]] = {
-    "ovhkvm-desktop.desktop": [],
-    "ovhkvm-desktop-open.desktop": ["open", "--", "%u"],
+    ENTRIES[0]: [],
+    ENTRIES[1]: ["open", "--", "%u"],
 }
 PACKAGED_PROGRAM = "ovhkvm-desktop"
 #: Characters that make an Exec argument need quotes (the specification's reserved characters).
@@ -94,14 +102,20 @@ def install(executable: str) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         written.append(target)
+    metainfo = data_home() / "metainfo" / METAINFO
+    metainfo.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PACKAGING / METAINFO, metainfo)
+    written.append(metainfo)
     _refresh(applications)
     return written
 
 
 def uninstall() -> list[Path]:
     removed = []
-    candidates = [data_home() / "applications" / name for name in ENTRIES]
-    candidates += list((data_home() / "icons").glob(f"hicolor/*/apps/{ICON}"))
+    candidates = [data_home() / "applications" / name for name in (*ENTRIES, *OLD_ENTRIES)]
+    for icon in (ICON, OLD_ICON):
+        candidates += list((data_home() / "icons").glob(f"hicolor/*/apps/{icon}"))
+    candidates.append(data_home() / "metainfo" / METAINFO)
     for path in candidates:
         if path.exists():
             path.unlink()

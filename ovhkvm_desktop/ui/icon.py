@@ -6,6 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPainterPath, QPen, QPixmap
 
+#: The app's id (reverse DNS): the desktop entry, the icons and the AppStream file of
+#: packaging/linux are named after it, and Qt tells the desktop (Wayland's app id) with it.
+APP_ID = "io.github.ovhkvm_desktop.OvhkvmDesktop"
 #: The icon's colours: OVHcloud's blue, darker at the bottom.
 ICON_TOP = QColor(0x00, 0x50, 0xD7)
 ICON_BOTTOM = QColor(0x00, 0x0E, 0x9C)

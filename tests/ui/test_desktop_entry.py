@@ -25,7 +25,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGING = ROOT / "packaging" / "linux"
 TOOL = ROOT / "tools" / "desktop_entry.py"
-ENTRIES = ("ovhkvm-desktop.desktop", "ovhkvm-desktop-open.desktop")
+APP_ID = "io.github.ovhkvm_desktop.OvhkvmDesktop"
+MAIN, HANDLER = f"{APP_ID}.desktop", f"{APP_ID}.Open.desktop"
+ENTRIES = (MAIN, HANDLER)
 #: Every character the specification reserves in an Exec argument, and `%`.
 HOSTILE_DIR = 'my "apps" $HOME `id` $(id) \\ 100% it\'s; a&b|c <d> ~e *?#(f)'
 
@@ -147,7 +149,7 @@ def test_every_packaged_value_is_escaped_as_a_desktop_string(name: str) -> None:
 
 
 def test_the_link_handler_ends_the_options_before_the_url() -> None:
-    words = exec_arguments(entry(PACKAGING / "ovhkvm-desktop-open.desktop")["Exec"])
+    words = exec_arguments(entry(PACKAGING / HANDLER)["Exec"])
     assert words == ["ovhkvm-desktop", "open", "--", "%u"]
     # A URL that looks like an option reaches the app as the target.
     assert expand(words, "--version")[1:] == ["open", "--", "--version"]
@@ -189,7 +191,7 @@ def test_install_then_uninstall_for_the_user(tmp_path: Path) -> None:
     spaced.symlink_to(app)
     home = tmp_path / "share"
     installed = install(spaced, home)
-    main, handler = installed["ovhkvm-desktop.desktop"], installed["ovhkvm-desktop-open.desktop"]
+    main, handler = installed[MAIN], installed[HANDLER]
     for path in (main, handler):
         validate(path)
     assert entry(handler)["MimeType"] == "x-scheme-handler/vnc;"
@@ -200,7 +202,8 @@ def test_install_then_uninstall_for_the_user(tmp_path: Path) -> None:
     version = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("ovhkvm-desktop "), version
     icons = sorted(p.relative_to(home) for p in home.glob("icons/hicolor/*/apps/*.png"))
-    assert len(icons) == 8 and Path("icons/hicolor/48x48/apps/ovhkvm-desktop.png") in icons
+    assert len(icons) == 8 and Path(f"icons/hicolor/48x48/apps/{APP_ID}.png") in icons
+    assert (home / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
 
     env = {"XDG_DATA_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     run = subprocess.run(
@@ -209,6 +212,14 @@ def test_install_then_uninstall_for_the_user(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert not main.exists() and not handler.exists()
     assert not list(home.glob("icons/hicolor/*/apps/*.png"))
+    assert not list(home.glob("metainfo/*"))
+
+
+def test_the_tool_qt_and_the_packaged_files_use_one_app_id() -> None:
+    from ovhkvm_desktop.ui.icon import APP_ID as QT_APP_ID
+
+    assert tool().APP_ID == QT_APP_ID == APP_ID
+    assert f"Icon={APP_ID}" in (PACKAGING / MAIN).read_text(encoding="utf-8").splitlines()
 
 
 def test_a_hostile_path_is_started_as_it_is_with_the_url_after_the_options(
@@ -216,7 +227,7 @@ def test_a_hostile_path_is_started_as_it_is_with_the_url_after_the_options(
 ) -> None:
     program = recorder(tmp_path / HOSTILE_DIR)
     installed = install(program, tmp_path / "share")
-    handler = installed["ovhkvm-desktop-open.desktop"]
+    handler = installed[HANDLER]
     for path in installed.values():
         validate(path)
     record = tmp_path / "argv.json"
@@ -236,7 +247,7 @@ def test_glib_starts_the_installed_handler_from_a_path_with_quotes_dollars_and_b
     if not shutil.which("gio"):
         pytest.fail("gio is not installed: apt-get install libglib2.0-bin", pytrace=False)
     program = recorder(tmp_path / HOSTILE_DIR.replace("%", ""))
-    handler = install(program, tmp_path / "share")["ovhkvm-desktop-open.desktop"]
+    handler = install(program, tmp_path / "share")[HANDLER]
     record = tmp_path / "argv.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
     env["RECORD"] = str(record)
@@ -284,7 +295,7 @@ def test_the_icons_are_the_apps_drawing(qapp) -> None:
     from ovhkvm_desktop.ui.icon import ICON_SIZES, icon_pixmap
 
     for size in ICON_SIZES:
-        path = PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "ovhkvm-desktop.png"
+        path = PACKAGING / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
         stored = QImage(str(path)).convertToFormat(QImage.Format.Format_ARGB32)
         drawn = icon_pixmap(size).toImage().convertToFormat(QImage.Format.Format_ARGB32)
         assert (stored.width(), stored.height()) == (size, size)
