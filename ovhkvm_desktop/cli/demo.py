@@ -9,9 +9,9 @@ import asyncio
 from ovhkvm_desktop.cli.consoles import show_console
 from ovhkvm_desktop.cli.output import say
 from ovhkvm_desktop.demo import DemoServer, running_demo
-from ovhkvm_desktop.demo.opening import demo_opening
+from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.errors import ConsoleError
-from ovhkvm_desktop.opening import check_keyboard
+from ovhkvm_desktop.opening import check_keyboard, open_console
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -26,7 +26,7 @@ def demo(args: argparse.Namespace) -> int:
             return 0  # Ctrl+C is how serving ends
     running = running_demo(args.layout, qemu_keys=qemu_keys)
     try:
-        return show_console(demo_opening(running.address, args.layout))
+        return show_console(open_console(demo_request(running.address, args.layout)))
     finally:
         running.stop()
 

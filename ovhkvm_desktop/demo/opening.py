@@ -1,22 +1,13 @@
-"""The demo console as a console to open: the one way the command line and the main window
-turn a running demo server into an ``Opening`` (a Linux text console in the demo's layout)."""
+"""The demo console as a console to open: the one request the command line and the main window
+make for a running demo server (a Linux text console in the demo's guest layout)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
-from ovhkvm_desktop.opening import ConsoleRequest, Opening, open_console
-
-#: How the window names the demo, and what its choices are remembered under (its port changes
-#: from run to run: remembering them by address would leave one entry per run in the settings).
-TITLE = "Demo console"
-SERVER_KEY = "demo"
+from ovhkvm_desktop.opening import ConsoleRequest
 
 
-def demo_opening(address: str, layout: str, *, extended_keys: bool = True) -> Opening:
-    """The demo server at ``address`` (its guest layout ``layout``) as a console to open."""
-    request = ConsoleRequest(
-        address, layout=layout, guest=GuestSystem.CONSOLE, extended_keys=extended_keys
-    )
-    return dataclasses.replace(open_console(request), title=TITLE, server_key=SERVER_KEY)
+def demo_request(address: str, layout: str) -> ConsoleRequest:
+    """The demo server at ``address``, whose guest layout is ``layout``: the window starts on
+    that layout, and types characters the layout lacks as a Linux console takes them."""
+    return ConsoleRequest(address, layout=layout, guest=GuestSystem.CONSOLE)

@@ -388,12 +388,18 @@ class MainWindow(QMainWindow):
 
     def _update_page(self) -> None:
         if not self.listings and self.problem is None:
+            # First run: what the app does, and three ways in (the demo needs nothing).
             self._show_empty(
-                "No account yet",
-                "Add an OVHcloud account to list your VPS and dedicated servers here, or"
-                " connect to any VNC console by its address.",
-                ("Add an OVHcloud account…", self.add_account),
-                ("Connect to address…", self.connect_to_address),
+                self.tr("No account yet"),
+                self.tr(
+                    "Add an OVHcloud account to list your VPS and dedicated servers here and open"
+                    " their KVM consoles in this app, typing exactly what you type whatever the"
+                    " keyboard layouts. No account? Connect to any VNC console by its address,"
+                    " or try the demo console, served by the app itself."
+                ),
+                (self.tr("Add an OVHcloud account…"), self.add_account),
+                (self.tr("Connect to address…"), self.connect_to_address),
+                (self.tr("Try the demo console"), self.try_demo),
             )
         elif (
             self.listings
@@ -418,8 +424,9 @@ class MainWindow(QMainWindow):
         text: str,
         primary: tuple[str, Callable[[], object]],
         secondary: tuple[str, Callable[[], object]],
+        third: tuple[str, Callable[[], object]] | None = None,
     ) -> None:
-        self.empty.show_state(title, text, primary, secondary)
+        self.empty.show_state(title, text, primary, secondary, third)
         self.stack.setCurrentWidget(self.empty)
 
     def _update_messages(self) -> None:
@@ -642,6 +649,24 @@ class MainWindow(QMainWindow):
         for _, window in list(self.consoles):
             with contextlib.suppress(RuntimeError):  # already gone
                 window.close()
+
+    def try_demo(self) -> None:
+        """The demo console in a console window: served by the app itself on loopback (no
+        account, no network), a French AZERTY Linux console to type into."""
+        from ovhkvm_desktop.demo import DEFAULT_LAYOUT, BackgroundDemo, running_demo
+        from ovhkvm_desktop.demo.opening import demo_request
+
+        what = self.tr("the demo console")
+
+        def started(demo: BackgroundDemo) -> None:
+            self._open(None, demo_request(demo.address, DEFAULT_LAYOUT), what=what)
+
+        self.background.run(
+            partial(running_demo, DEFAULT_LAYOUT),
+            started,
+            partial(self._open_failed, None, what),
+            name="demo-console",
+        )
 
     # -- connect to an address --------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ class MessageBar(QFrame):
 
 
 class EmptyState(QWidget):
-    """What the window shows instead of an empty table, with the next step as buttons."""
+    """What the window shows instead of an empty table: a title, a few sentences, and the next
+    steps as buttons (two or three: the first is the default one)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,17 +94,19 @@ class EmptyState(QWidget):
         self.text = PlainLabel()
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.text)
+        self.text.setMaximumWidth(640)
+        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.primary = QPushButton()
         self.primary.setDefault(True)
         self.secondary = QPushButton()
-        buttons.addWidget(self.primary)
-        buttons.addWidget(self.secondary)
+        self.third = QPushButton()
+        self.third.hide()
         self._slots: dict[QPushButton, Callable[[], object]] = {}
-        self.primary.clicked.connect(lambda _checked=False: self._slots[self.primary]())
-        self.secondary.clicked.connect(lambda _checked=False: self._slots[self.secondary]())
+        for button in (self.primary, self.secondary, self.third):
+            buttons.addWidget(button)
+            button.clicked.connect(lambda _checked=False, b=button: self._slots[b]())
         buttons.addStretch(1)
         layout.addSpacing(12)
         layout.addLayout(buttons)
@@ -115,9 +118,17 @@ class EmptyState(QWidget):
         text: str,
         primary: tuple[str, Callable[[], object]],
         secondary: tuple[str, Callable[[], object]],
+        third: tuple[str, Callable[[], object]] | None = None,
     ) -> None:
         self.title.setText(title)
         self.text.setText(text)
-        for button, (label, slot) in ((self.primary, primary), (self.secondary, secondary)):
-            button.setText(label)
-            self._slots[button] = slot
+        chosen = ((self.primary, primary), (self.secondary, secondary), (self.third, third))
+        for button, action in chosen:
+            button.setVisible(action is not None)
+            if action is not None:
+                button.setText(action[0])
+                self._slots[button] = action[1]
+
+    def buttons(self) -> list[QPushButton]:
+        """The buttons shown, in order."""
+        return [b for b in (self.primary, self.secondary, self.third) if not b.isHidden()]
