@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from ovhkvm_desktop.opening import Opening
-from ovhkvm_desktop.ui.icon import app_icon
+from ovhkvm_desktop.ui.icon import APP_ID, app_icon
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.console_window import WindowOptions
@@ -71,7 +71,7 @@ def application() -> QApplication:
         )
         app = QApplication([sys.argv[0] if sys.argv else "ovhkvm-desktop"])
         app.setApplicationName("ovhkvm-desktop")
-        app.setDesktopFileName("ovhkvm-desktop")
+        app.setDesktopFileName(APP_ID)
     assert isinstance(app, QApplication)
     return app
 
