@@ -16,6 +16,7 @@ from ovhkvm_desktop.ui.icon import APP_ID, app_icon
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.ui.console_window import WindowOptions
+    from ovhkvm_desktop.ui.instance import AppRequest
 
 
 class DesktopApp(QObject):
@@ -41,8 +42,19 @@ class DesktopApp(QObject):
     def start(self) -> None:
         if self.tray is not None:
             self.tray.show()
-        self.window.show()
+        # Hidden in the tray only when there is a tray to find it in.
+        if self.tray is None or not self.window.preferences.start_hidden:
+            self.window.show()
         self.window.refresh(force=False)
+
+    def handle(self, request: AppRequest) -> None:
+        """A later start's request (ui/instance.py): show the window, or open a console."""
+        from ovhkvm_desktop.ui.instance import OPEN
+
+        if request.action == OPEN and request.console is not None:
+            self.window.open_request(request.console, request.view)
+        else:
+            self.window.show_and_raise()
 
     def quit(self) -> None:
         """Close every console (their sessions end cleanly), then leave Qt's event loop."""
@@ -84,12 +96,12 @@ def run_console_window(
     from ovhkvm_desktop.config import ConfigError, Settings
     from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
 
-    config = console_config(opening, view)
     try:
         settings: Settings | None = Settings()
     except ConfigError as exc:
         progress(f"{exc}; the window's choices will not be remembered")
         settings = None
+    config = console_config(opening, view, settings.preferences() if settings else None)
     app = application()
     app.setWindowIcon(app_icon())
     window = ConsoleWindow(opening.source, config, opening.request.options, settings)
@@ -107,13 +119,27 @@ def run_console_window(
     return int(app.exec())
 
 
-def run_app() -> int:
-    """Start the app and run Qt until it quits; the exit status."""
+def run_app(progress: Callable[[str], None] | None = None) -> int:
+    """Start the app and run Qt until it quits; the exit status. When the app already runs
+    (for these settings), it is asked to show its window and this start ends."""
+    from ovhkvm_desktop.ui.instance import AppRequest, hand_off
+
+    if hand_off(AppRequest()):  # quick, before Qt's set-up
+        if progress is not None:
+            progress("ovhkvm-desktop is already running: its window is shown")
+        return 0
     app = application()
+    from ovhkvm_desktop.ui.instance import claim
+
+    instance = claim(AppRequest())  # again, now under the lock: a start at the same moment
+    if instance is None:
+        return 0
     app.setWindowIcon(app_icon())
     desktop = DesktopApp(app)
+    instance.requested.connect(desktop.handle)
     desktop.start()
     try:
         return int(app.exec())
     finally:
+        instance.close()
         desktop.restore()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStatusBar,
+    QStyle,
+    QStyleOptionComboBox,
     QToolBar,
     QToolButton,
     QWidget,
 )
 
-from ovhkvm_desktop.config import ConfigError, Settings
+from ovhkvm_desktop.config import ConfigError, Preferences, Settings
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard import (
     KeyboardMode,
@@ -77,11 +79,27 @@ K = TypeVar("K")  # the value an exclusive menu choice stands for
 #: Width the status bar keeps for its message (the connection state) before its labels.
 _STATUS_TEXT_ROOM = 120
 
-_MODE_LABELS = {
-    KeyboardMode.TRANSLATE: "Translate (type what you mean)",
-    KeyboardMode.PHYSICAL: "Physical (key positions)",
-    KeyboardMode.KEYSYM: "Keysym (Xvnc, x11vnc)",
-}
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConsoleWindow", text)
+
+
+def mode_labels() -> dict[KeyboardMode, str]:
+    """The keyboard modes as the user reads them (the window and the Settings dialog)."""
+    return {
+        KeyboardMode.TRANSLATE: _tr("Translate (type what you mean)"),
+        KeyboardMode.PHYSICAL: _tr("Physical (key positions)"),
+        KeyboardMode.KEYSYM: _tr("Keysym (Xvnc, x11vnc)"),
+    }
+
+
+def scale_labels() -> dict[ScaleMode, str]:
+    """The ways of scaling the remote screen, as the user reads them."""
+    return {
+        ScaleMode.FIT: _tr("Fit to window"),
+        ScaleMode.ACTUAL: _tr("Actual size"),
+        ScaleMode.REMOTE: _tr("Resize the remote screen"),
+    }
 
 
 @dataclass(frozen=True)
@@ -103,42 +121,64 @@ class ConsoleConfig:
     fullscreen: bool = False
     menu_key: str = "F8"
     key_delay_ms: float = DEFAULT_KEY_DELAY_MS
+    #: The clipboard's ways for a server never chosen for (the Settings dialog's defaults).
+    clipboard_send: bool = False
+    clipboard_take: bool = False
 
 
 @dataclass(frozen=True)
 class WindowOptions:
-    """How the window shows the console (the `open` command's own options)."""
+    """How the window shows the console (the `open` command's own options); None: the app's
+    preference (the Settings dialog's)."""
 
     fullscreen: bool = False
     view_only: bool = False
-    scale: str = ScaleMode.FIT.value
-    menu_key: str = "F8"
+    scale: str | None = None
+    menu_key: str | None = None
 
 
-def console_config(opening: Opening, view: WindowOptions | None = None) -> ConsoleConfig:
-    """The window's configuration for an opened console; ``ConsoleError`` for an unknown menu
-    key (checked before anything shows)."""
-    view = view or WindowOptions()
+def _choice(enum: type[K], value: str, default: K) -> K:
+    """A preference's value as its enum, the default for one this version does not know."""
     try:
-        _qt_key(view.menu_key)
+        return enum(value)  # type: ignore[call-arg]
+    except ValueError:
+        return default
+
+
+def console_config(
+    opening: Opening, view: WindowOptions | None = None, preferences: Preferences | None = None
+) -> ConsoleConfig:
+    """The window's configuration for an opened console: the request's choices, else the app's
+    preferences; ``ConsoleError`` for an unknown menu key (checked before anything shows)."""
+    view = view or WindowOptions()
+    prefs = preferences or Preferences()
+    menu_key = view.menu_key
+    if menu_key is None:
+        menu_key = prefs.menu_key if _known_key(prefs.menu_key) else "F8"
+    try:
+        _qt_key(menu_key)
     except ValueError as exc:
         raise ConsoleError(str(exc)) from None
     request = opening.request
+    scale = view.scale or prefs.scale
     return ConsoleConfig(
         title=opening.title,
         server_key=opening.server_key,
         layout=opening.layout,
         layout_from_user=request.layout is not None,
-        mode=opening.keyboard,
+        mode=request.keyboard or _choice(KeyboardMode, prefs.keyboard, KeyboardMode.TRANSLATE),
         mode_from_user=request.keyboard is not None,
-        guest=opening.guest,
+        guest=request.guest or _choice(GuestSystem, prefs.guest, GuestSystem.AUTO),
         guest_from_user=request.guest is not None,
         server_keymap=opening.server_keymap,
         extended_keys=request.extended_keys,
-        scale=ScaleMode(view.scale),
+        scale=_choice(ScaleMode, scale, ScaleMode.FIT),
         view_only=view.view_only,
         fullscreen=view.fullscreen,
-        menu_key=view.menu_key,
+        menu_key=menu_key,
+        key_delay_ms=prefs.key_delay_ms if prefs.key_delay_ms is not None else DEFAULT_KEY_DELAY_MS,
+        clipboard_send=prefs.clipboard_send,
+        clipboard_take=prefs.clipboard_take,
     )
 
 
@@ -267,13 +307,14 @@ class ConsoleWindow(QMainWindow):
             return {}
 
     def _restore_clipboard_choices(self) -> None:
-        """The clipboard's ways for this server, as the user left them (off until then)."""
+        """The clipboard's ways for this server, as the user left them; until then, as the user
+        chose in the Settings dialog for every server (off unless they did)."""
         choices = self._choices(self.config.server_key)
-        for action, name in (
-            (self.clipboard_out_action, "clipboard_send"),
-            (self.clipboard_in_action, "clipboard_take"),
+        for action, name, default in (
+            (self.clipboard_out_action, "clipboard_send", self.config.clipboard_send),
+            (self.clipboard_in_action, "clipboard_take", self.config.clipboard_take),
         ):
-            on = choices.get(name) == "on"
+            on = choices[name] == "on" if name in choices else default
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
@@ -360,16 +401,12 @@ class ConsoleWindow(QMainWindow):
         self.close_action = self._action("Close", self.close)
 
         self.scale_group, self.scale_actions = self._radio_actions(
-            {
-                ScaleMode.FIT: "Fit to window",
-                ScaleMode.ACTUAL: "Actual size",
-                ScaleMode.REMOTE: "Resize the remote screen",
-            },
+            scale_labels(),
             self.config.scale,
             self.set_scale_mode,
         )
         self.mode_group, self.mode_actions = self._radio_actions(
-            _MODE_LABELS, self.config.mode, self.set_keyboard_mode
+            mode_labels(), self.config.mode, self.set_keyboard_mode
         )
         descriptions = layout_descriptions()
         self.layout_group, self.layout_actions = self._radio_actions(
@@ -470,7 +507,7 @@ class ConsoleWindow(QMainWindow):
         bar.addWidget(self.layout_combo)
         self.mode_combo = QComboBox()
         self.mode_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for kmode, text in _MODE_LABELS.items():
+        for kmode, text in mode_labels().items():
             self.mode_combo.addItem(text, kmode.value)
         self.mode_combo.setCurrentIndex(self.mode_combo.findData(self.config.mode.value))
         _compact(self.mode_combo)
@@ -1059,9 +1096,37 @@ class ConsoleWindow(QMainWindow):
 
 
 def _compact(combo: QComboBox) -> None:
-    """A combo box that does not make the window wider than its long item texts."""
+    """A combo box as wide as its current choice's whole text (not as its longest item's, which
+    would make the window wide, nor narrower, which would cut the choice: "Translate (type w"),
+    its list as wide as its longest item."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
+    combo.setMinimumContentsLength(1)
+    metrics = combo.fontMetrics()
+    widest = max(
+        (metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0
+    )
+    scroll_bar = combo.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    combo.view().setMinimumWidth(widest + 2 * scroll_bar)
+    combo.currentIndexChanged.connect(lambda _index: _fit_current(combo))
+    _fit_current(combo)
+
+
+def _fit_current(combo: QComboBox) -> None:
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    text = combo.fontMetrics().horizontalAdvance(combo.currentText())
+    # The style adds the arrow, the frame and the margins around the text it is given.
+    size = combo.style().sizeFromContents(
+        QStyle.ContentsType.CT_ComboBox,
+        option,
+        QSize(text + combo.fontMetrics().averageCharWidth(), combo.fontMetrics().height()),
+        combo,
+    )
+    combo.setFixedWidth(size.width())
+
+
+def _known_key(name: str) -> bool:
+    return getattr(Qt.Key, f"Key_{name}", None) is not None
 
 
 def _qt_key(name: str) -> Qt.Key:

@@ -5,6 +5,7 @@ VNC address. Every API call runs in the background; the window only shows what c
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +14,6 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QPoint,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -44,16 +44,34 @@ from ovhkvm_desktop.cloud import login as login_flow
 from ovhkvm_desktop.cloud import rescue as rescue_flow
 from ovhkvm_desktop.cloud.client import CredentialRejected, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
-from ovhkvm_desktop.config import Profile, Settings
+from ovhkvm_desktop.config import (
+    RECENT_SERVER,
+    RECENTS_SHOWN,
+    Preferences,
+    Profile,
+    Recent,
+    Settings,
+)
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
-from ovhkvm_desktop.opening import ConsoleRequest, KvmPage, Opening, browse_kvm, open_console
+from ovhkvm_desktop.opening import (
+    ConsoleRequest,
+    KvmPage,
+    Opening,
+    browse_kvm,
+    is_ovh_target,
+    open_console,
+    ovh_service,
+)
 from ovhkvm_desktop.secrets import Secrets
+from ovhkvm_desktop.session import ConnectionState, Phase
 from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.ui.action_icons import action_icon
 from ovhkvm_desktop.ui.address_dialog import AddressDialog
 from ovhkvm_desktop.ui.background import Background, in_words
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, WindowOptions, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
+from ovhkvm_desktop.ui.notifications import READY_AFTER_S, Notice, Notifier
 from ovhkvm_desktop.ui.server_list import (
     COLUMNS,
     ENTRY_ROLE,
@@ -61,8 +79,11 @@ from ovhkvm_desktop.ui.server_list import (
     NAME,
     PROFILE,
     SORT_ROLE,
+    FavouritesFirst,
     ProfileListing,
+    ServerDetails,
     ServerEntry,
+    column_titles,
     fetch_listing,
     server_row,
 )
@@ -71,6 +92,7 @@ from ovhkvm_desktop.ui.widgets import EmptyState, MessageAction, MessageBar
 
 #: Where the window's geometry is remembered (config.json's free-form settings).
 GEOMETRY_SETTING = "main_window.geometry"
+COLUMNS_SETTING = "main_window.columns"
 TRAY_HINT_SETTING = "main_window.tray_hint_shown"
 
 
@@ -125,12 +147,20 @@ class MainWindow(QMainWindow):
         self.background = Background(self)
         self.inventory = Inventory()
         self.console_settings = _settings_or_none()
+        self.preferences = (
+            self.console_settings.preferences() if self.console_settings else Preferences()
+        )
+        self.favourites: set[tuple[str, str]] = (
+            self.console_settings.favourites() if self.console_settings else set()
+        )
+        self.notifier = Notifier(self)
         self.listings: dict[str, ProfileListing] = {}
         self.consoles: list[tuple[tuple[str, str] | None, ConsoleWindow]] = []
         self.tray: QSystemTrayIcon | None = None  # the app's tray icon, when the desktop has one
         self.quitting = False
         self.login_dialog: LoginDialog | None = None
         self.address_dialog: AddressDialog | None = None
+        self.settings_dialog: QWidget | None = None
         self.rescue_question: QMessageBox | None = None
         self.problem: str | None = None  # what went wrong with the settings, if anything
         self._generation = 0
@@ -155,30 +185,57 @@ class MainWindow(QMainWindow):
         text: str,
         slot: Callable[[], object],
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        icon: str | None = None,
     ) -> QAction:
         action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(action_icon(icon))
         action.triggered.connect(lambda _checked=False: slot())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         return action
 
     def _build_actions(self) -> None:
-        self.open_action = self._action("Open console", self.open_selected)
+        self.open_action = self._action(
+            self.tr("Open console"), self.open_selected, icon="utilities-terminal"
+        )
         self.open_action.setToolTip("Open the console of the selected server (Enter)")
-        self.rescue_action = self._action("Rescue…", self.rescue_selected)
+        self.fullscreen_action = self._action(
+            self.tr("Open full screen"), self.open_selected_fullscreen, icon="view-fullscreen"
+        )
+        self.favourite_action = self._action(
+            self.tr("Favourite"), self.toggle_selected_favourite, "Ctrl+D", icon="emblem-favorite"
+        )
+        self.favourite_action.setCheckable(True)
+        self.favourite_action.setToolTip(
+            self.tr("Pin the server on top of the list and in the tray icon's menu")
+        )
+        self.settings_action = self._action(
+            self.tr("Settings…"),
+            self.open_settings,
+            QKeySequence.StandardKey.Preferences,
+            icon="preferences-system",
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.rescue_action = self._action("Rescue…", self.rescue_selected, icon="system-reboot")
         self.rescue_action.setToolTip(
             "Reboot the selected VPS into OVHcloud's rescue system and open its console"
         )
-        self.address_action = self._action("Connect to address…", self.connect_to_address, "Ctrl+L")
+        self.address_action = self._action(
+            "Connect to address…", self.connect_to_address, "Ctrl+L", icon="network-connect"
+        )
         self.address_action.setToolTip("Open a console by its vnc://, ws://, wss:// or noVNC URL")
         self.refresh_action = self._action(
-            "Refresh", lambda: self.refresh(force=True), QKeySequence.StandardKey.Refresh
+            "Refresh",
+            lambda: self.refresh(force=True),
+            QKeySequence.StandardKey.Refresh,
+            icon="view-refresh",
         )
-        self.add_account_action = self._action("Add account…", self.add_account)
+        self.add_account_action = self._action("Add account…", self.add_account, icon="list-add")
         self.add_account_action.setToolTip("Log an OVHcloud account in (a new profile)")
         self.copy_action = self._action("Copy service name", self.copy_selected)
         self.quit_action = self._action(
-            "Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit
+            "Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit, "application-exit"
         )
         self.filter_action = self._action(
             "Filter", lambda: self.filter.setFocus(), QKeySequence.StandardKey.Find
@@ -191,11 +248,15 @@ class MainWindow(QMainWindow):
         app.addAction(self.add_account_action)
         app.addAction(self.address_action)
         app.addSeparator()
+        app.addAction(self.settings_action)
+        app.addSeparator()
         app.addAction(self.quit_action)
         server = bar.addMenu("&Server")
         server.addAction(self.open_action)
+        server.addAction(self.fullscreen_action)
         server.addAction(self.rescue_action)
         server.addSeparator()
+        server.addAction(self.favourite_action)
         server.addAction(self.copy_action)
         view = bar.addMenu("&View")
         view.addAction(self.refresh_action)
@@ -204,7 +265,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Servers")
         toolbar.setObjectName("serversToolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.rescue_action)
         toolbar.addSeparator()
@@ -212,6 +273,8 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.refresh_action)
         toolbar.addAction(self.add_account_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -228,8 +291,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.filter)
 
         self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        self.proxy = QSortFilterProxyModel(self)
+        self.model.setHorizontalHeaderLabels(column_titles())
+        self.proxy = FavouritesFirst(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)  # any column
@@ -252,6 +315,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(lambda *_args: self._update_actions())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self.details = ServerDetails()
         self.no_match = PlainLabel()
         self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_match.setEnabled(False)
@@ -262,6 +326,7 @@ class MainWindow(QMainWindow):
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.table, 1)
         table_layout.addWidget(self.no_match)
+        table_layout.addWidget(self.details)
         self.empty = EmptyState()
         self.stack = QStackedWidget()
         self.stack.addWidget(table_page)
@@ -365,12 +430,12 @@ class MainWindow(QMainWindow):
         selected = self.selected_entry()
         self.model.removeRows(0, self.model.rowCount())
         for entry in self.entries():
-            self.model.appendRow(server_row(entry))
+            self.model.appendRow(server_row(entry, entry.key in self.favourites))
         several = len(self.listings) > 1
         self.table.setColumnHidden(PROFILE, not several)
         if selected is not None:
             self._select(selected.key)
-        if self.model.rowCount() and not self._columns_fitted:
+        if self.model.rowCount() and not self._columns_fitted and not self._restore_columns():
             self._fit_columns()
         self._update_page()
         self._update_messages()
@@ -524,6 +589,10 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         self.open_action.setEnabled(entry is not None)
         self.copy_action.setEnabled(entry is not None)
+        self.favourite_action.setEnabled(entry is not None)
+        self.favourite_action.setChecked(entry is not None and entry.key in self.favourites)
+        self.fullscreen_action.setEnabled(entry is not None and entry.is_vps)
+        self.details.show_entry(entry)
         dedicated = entry is not None and not entry.is_vps
         self.open_action.setText("Open KVM in browser" if dedicated else "Open console")
         self.rescue_action.setEnabled(
@@ -535,20 +604,100 @@ class MainWindow(QMainWindow):
         if isinstance(entry, ServerEntry):
             self.open_server(entry)
 
-    def _context_menu(self, pos: QPoint) -> None:
-        if self.selected_entry() is None:
-            return
+    def context_menu(self) -> QMenu:
+        """The menu of the selected server: open, open full screen, rescue, copy its service
+        name, favourite."""
         menu = QMenu(self)
         menu.addAction(self.open_action)
+        menu.addAction(self.fullscreen_action)
         menu.addAction(self.rescue_action)
         menu.addSeparator()
         menu.addAction(self.copy_action)
+        menu.addAction(self.favourite_action)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())  # the row under the pointer is the one meant
+        if self.selected_entry() is None:
+            return
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def open_selected(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
             self.open_server(entry)
+
+    def open_selected_fullscreen(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.open_server(entry, fullscreen=True)
+
+    # -- favourites and recents ---------------------------------------------------------------
+
+    def toggle_selected_favourite(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.set_favourite(entry, entry.key not in self.favourites)
+
+    def set_favourite(self, entry: ServerEntry, on: bool) -> None:
+        """Star or unstar a server: starred ones come first in the list and in the tray."""
+        if self.console_settings is not None:
+            try:
+                self.console_settings.set_favourite(entry.profile, entry.server.name, on)
+            except ConsoleError as exc:
+                self.show_message(in_words(exc))
+                return
+        (self.favourites.add if on else self.favourites.discard)(entry.key)
+        self._update_view()
+
+    def favourite_entries(self) -> list[ServerEntry]:
+        """The starred servers the lists know, by name."""
+        found = [e for e in self.entries() if e.key in self.favourites]
+        return sorted(found, key=lambda e: e.label.lower())
+
+    def recents(self) -> list[Recent]:
+        """The latest consoles opened (RECENTS_SHOWN of them), read afresh: another start of the
+        app, or a command line, may have added some."""
+        settings = self.console_settings
+        if settings is None:
+            return []
+        with contextlib.suppress(ConsoleError):
+            settings.reload()
+        return settings.recents()[:RECENTS_SHOWN]
+
+    def recent_label(self, recent: Recent) -> str:
+        """How a recent console is named: a known server as the list names it now."""
+        if recent.kind == RECENT_SERVER:
+            for entry in self.entries():
+                if entry.key == (recent.profile, recent.service):
+                    return entry.label
+        return recent.label
+
+    def open_recent(self, recent: Recent) -> None:
+        """Open a recent console again; an address whose password or token was left out opens
+        the address dialog, for the user to give it again."""
+        if recent.kind == RECENT_SERVER:
+            for entry in self.entries():
+                if entry.key == (recent.profile, recent.service):
+                    self.open_server(entry)
+                    return
+            self.open_request(ConsoleRequest(f"ovh:{recent.service}", recent.profile))
+        elif recent.complete:
+            self._connect_address(recent.address)
+        else:
+            dialog = self.connect_to_address()
+            dialog.address.setText(recent.address)
+            dialog.address.setFocus()
+
+    def _remember_recent(self, recent: Recent | None) -> None:
+        if recent is None or self.console_settings is None:
+            return
+        with contextlib.suppress(ConsoleError):  # a damaged file is said elsewhere
+            self.console_settings.remember_recent(recent)
 
     def rescue_selected(self) -> None:
         entry = self.selected_entry()
@@ -563,7 +712,7 @@ class MainWindow(QMainWindow):
 
     # -- consoles ---------------------------------------------------------------------------------
 
-    def open_server(self, entry: ServerEntry) -> None:
+    def open_server(self, entry: ServerEntry, fullscreen: bool = False) -> None:
         """Open a VPS's console window, or a dedicated server's KVM page in the browser; a
         console already open is brought to the front."""
         existing = self.console_of(entry.key)
@@ -571,8 +720,41 @@ class MainWindow(QMainWindow):
             existing.showNormal() if existing.isMinimized() else existing.show()
             existing.raise_()
             existing.activateWindow()
+            if fullscreen:
+                existing.set_fullscreen(True)
             return
-        self._open(entry.key, ConsoleRequest(entry.target, entry.profile), what=entry.label)
+        self._open(
+            entry.key,
+            ConsoleRequest(entry.target, entry.profile),
+            what=entry.label,
+            view=WindowOptions(fullscreen=fullscreen),
+            recent=Recent.server(entry.profile, entry.server.name, entry.label),
+        )
+
+    def open_request(self, request: ConsoleRequest, view: dict[str, object] | None = None) -> None:
+        """Open the console another start of the app asked for (``open TARGET``, a vnc://
+        link): ``view`` holds the window's options it gave."""
+        options = WindowOptions(**view) if view else WindowOptions()  # type: ignore[arg-type]
+        if is_ovh_target(request.target):
+            service = ovh_service(request.target)
+            profile = request.profile
+            if profile is None and self.console_settings is not None:
+                profile = self.console_settings.default_profile_name()
+            key = (profile or "", service)
+            existing = self.console_of(key)
+            if existing is not None:
+                existing.showNormal() if existing.isMinimized() else existing.show()
+                existing.raise_()
+                existing.activateWindow()
+                return
+            label = next((e.label for e in self.entries() if e.key == key), service)
+            recent = Recent.server(profile, service, label) if profile else None
+            self._open(key, request, what=label, view=options, recent=recent)
+            return
+        shown = parse_target(request.target).display
+        self._open(
+            None, request, what=shown, view=options, recent=Recent.of_address(request.target)
+        )
 
     def console_of(self, key: tuple[str, str]) -> ConsoleWindow | None:
         for known, window in self.consoles:
@@ -586,16 +768,18 @@ class MainWindow(QMainWindow):
         request: ConsoleRequest,
         *,
         what: str,
-        fullscreen: bool = False,
+        view: WindowOptions | None = None,
+        recent: Recent | None = None,
     ) -> None:
         if key is not None:
             if key in self._opening:
                 return
             self._opening.add(key)
         self._say(f"Opening {what}…")
+        started = time.monotonic()
         self.background.run(
             partial(prepare_opening, request, self.background.reporter(self._say)),
-            partial(self._opened, key, what, WindowOptions(fullscreen=fullscreen)),
+            partial(self._opened, key, what, view or WindowOptions(), recent, started),
             partial(self._open_failed, key, what),
             name="open-console",
         )
@@ -605,10 +789,13 @@ class MainWindow(QMainWindow):
         key: tuple[str, str] | None,
         what: str,
         view: WindowOptions,
+        recent: Recent | None,
+        started: float,
         result: Opening | KvmPage,
     ) -> None:
         if key is not None:
             self._opening.discard(key)
+        self._remember_recent(recent)
         if isinstance(result, KvmPage):
             if result.opened:
                 self._say(f"The KVM of {what} is open in your browser")
@@ -624,17 +811,54 @@ class MainWindow(QMainWindow):
             return
         if self.quitting:
             return
-        window = ConsoleWindow(
-            result.source,
-            console_config(result, view),
-            result.request.options,
-            self.console_settings,
-        )
+        try:
+            config = console_config(result, view, self.preferences)
+        except ConsoleError as exc:  # a menu key the request named that Qt does not know
+            self._open_failed(None, what, exc)
+            return
+        window = ConsoleWindow(result.source, config, result.request.options, self.console_settings)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.consoles.append((key, window))
         window.destroyed.connect(partial(self._forget_console, window))
+        self._watch_console(window, what, started)
         window.show()
         self._say(f"Opened {what}")
+
+    def _watch_console(self, window: ConsoleWindow, what: str, started: float) -> None:
+        """Notices about a console: ready after a long wait, dropped while its window was
+        hidden (minimised, or behind the tray)."""
+        first: list[bool] = []
+
+        def ready() -> None:
+            if first:
+                return
+            first.append(True)
+            if time.monotonic() - started > READY_AFTER_S and not window.isActiveWindow():
+                self.notifier.notify(
+                    Notice(
+                        self.tr("Console ready"),
+                        self.tr("The console of {server} is ready.").format(server=what),
+                    )
+                )
+
+        connected: list[bool] = [False]
+
+        def state(state: ConnectionState) -> None:
+            was, connected[0] = connected[0], state.phase is Phase.CONNECTED
+            hidden = not window.isVisible() or window.isMinimized()
+            if was and state.phase is Phase.WAITING and hidden:
+                self.notifier.notify(
+                    Notice(
+                        self.tr("Console dropped"),
+                        self.tr("The console of {server} was disconnected: {reason}").format(
+                            server=what, reason=state.reason or self.tr("no reason given")
+                        ),
+                        warning=True,
+                    )
+                )
+
+        window.first_frame.connect(ready)
+        window.bridge.state_changed.connect(state)
 
     def _open_failed(self, key: tuple[str, str] | None, what: str, exc: BaseException) -> None:
         if key is not None:
@@ -685,7 +909,7 @@ class MainWindow(QMainWindow):
 
     def _connect_address(self, text: str) -> None:
         shown = parse_target(text).display  # never with its password or token
-        self._open(None, ConsoleRequest(text), what=shown)
+        self._open(None, ConsoleRequest(text), what=shown, recent=Recent.of_address(text))
 
     # -- rescue -----------------------------------------------------------------------------------
 
@@ -708,7 +932,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         api, chosen = planned
         if chosen.already_there:
-            self._rescued(entry, chosen.server)
+            self._rescued(entry, chosen.server, switched=False)
             return
         self.show_and_raise()
         box = QMessageBox(self)
@@ -757,8 +981,17 @@ class MainWindow(QMainWindow):
             name="rescue",
         )
 
-    def _rescued(self, entry: ServerEntry, server: Server) -> None:
+    def _rescued(self, entry: ServerEntry, server: Server, switched: bool = True) -> None:
         self._opening.discard(entry.key)
+        if switched:
+            self.notifier.notify(
+                Notice(
+                    self.tr("Rescue mode"),
+                    self.tr("{server} rebooted into rescue mode: its console opens.").format(
+                        server=entry.label
+                    ),
+                )
+            )
         self.show_message(
             f"{entry.label} is in rescue mode: its root password is sent to the account's"
             " e-mail address.",
@@ -772,7 +1005,8 @@ class MainWindow(QMainWindow):
             entry.key,
             ConsoleRequest(entry.target, entry.profile, guest=GuestSystem.CONSOLE),
             what=f"the rescue console of {entry.label}",
-            fullscreen=True,
+            view=WindowOptions(fullscreen=True),
+            recent=Recent.server(entry.profile, entry.server.name, entry.label),
         )
 
     def _rescue_failed(self, entry: ServerEntry, exc: BaseException) -> None:
@@ -833,22 +1067,73 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         self.resize(860, 480)
+        if not self.preferences.remember_geometry:
+            return
         with contextlib.suppress(ConsoleError, ValueError, TypeError):
             saved = Settings().get(GEOMETRY_SETTING)
             if isinstance(saved, str):
                 self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
 
+    def _restore_columns(self) -> bool:
+        """The list's columns as the user left them (widths, order, sorting); False when none
+        were saved."""
+        with contextlib.suppress(ConsoleError, ValueError, TypeError, UnicodeEncodeError):
+            saved = Settings().get(COLUMNS_SETTING)
+            if isinstance(saved, str) and self.table.horizontalHeader().restoreState(
+                QByteArray.fromBase64(saved.encode("ascii"))
+            ):
+                self._columns_fitted = True
+                return True
+        return False
+
     def _save_geometry(self) -> None:
         with contextlib.suppress(ConsoleError):
-            value = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
             settings = Settings()
-            if settings.get(GEOMETRY_SETTING) != value:
-                settings.set(GEOMETRY_SETTING, value)
+            if self.preferences.remember_geometry:
+                value = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+                if settings.get(GEOMETRY_SETTING) != value:
+                    settings.set(GEOMETRY_SETTING, value)
+            if self._columns_fitted:
+                header = self.table.horizontalHeader().saveState()
+                columns = bytes(header.toBase64().data()).decode("ascii")
+                if settings.get(COLUMNS_SETTING) != columns:
+                    settings.set(COLUMNS_SETTING, columns)
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def open_settings(self) -> QWidget:
+        """The Settings dialog; what it saves applies from then on."""
+        from ovhkvm_desktop.ui.settings_dialog import SettingsDialog
+
+        self.show_and_raise()
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return self.settings_dialog
+        dialog = SettingsDialog(self.preferences, has_tray=self.tray is not None, parent=self)
+        dialog.saved.connect(self.apply_preferences)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Store the Settings dialog's choices; new consoles and the next close follow them."""
+        if self.console_settings is None:
+            self.show_message(self.tr("The settings cannot be saved: the settings file is damaged"))
+            return
+        try:
+            self.console_settings.save_preferences(preferences)
+        except ConsoleError as exc:
+            self.show_message(in_words(exc))
+            return
+        self.preferences = preferences
+        self._say(self.tr("Settings saved"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_geometry()
         tray = self.tray
-        if tray is not None and tray.isVisible() and not self.quitting:
+        to_tray = self.preferences.close_to_tray
+        if tray is not None and tray.isVisible() and to_tray and not self.quitting:
             # The tray keeps the app (and its consoles) within reach.
             event.ignore()
             self.hide()

@@ -1,24 +1,35 @@
 """The server list: a server as one profile sees it (``ServerEntry``), what the main window
-knows of each profile's servers, and the table's rows (columns, sorting, state colours)."""
+knows of each profile's servers, the table's rows (columns, sorting with favourites first, state
+colours, a star on favourites) and the selected server's details at a glance."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem
+from PySide6.QtWidgets import QFormLayout, QFrame, QWidget
 
 from ovhkvm_desktop.cloud.client import ApiError, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
 from ovhkvm_desktop.config import Profile
 from ovhkvm_desktop.secrets import Secrets
-from ovhkvm_desktop.ui.text import plain_tooltip
+from ovhkvm_desktop.ui.action_icons import drawn_icon
+from ovhkvm_desktop.ui.text import PlainLabel, plain_tooltip
 
 COLUMNS = ("Name", "Service", "Kind", "State", "Model", "Zone", "Profile")
 NAME, SERVICE, KIND, STATE, MODEL, ZONE, PROFILE = range(len(COLUMNS))
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+FAVOURITE_ROLE = Qt.ItemDataRole.UserRole + 3
 MAX_COLUMN_WIDTH = 260
 
 _STATE_COLOURS = {
@@ -97,8 +108,37 @@ def state_icon(state: str) -> QIcon:
     return QIcon(pixmap)
 
 
-def server_row(entry: ServerEntry) -> list[QStandardItem]:
-    """The table's cells for one server (the first carries the entry; each sorts by its text)."""
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ServerList", text)
+
+
+def column_titles() -> list[str]:
+    """The columns' titles as the user reads them (``COLUMNS`` in the user's language)."""
+    return [
+        _tr("Name"),
+        _tr("Service"),
+        _tr("Kind"),
+        _tr("State"),
+        _tr("Model"),
+        _tr("Zone"),
+        _tr("Profile"),
+    ]
+
+
+_star: QIcon | None = None
+
+
+def star_icon() -> QIcon:
+    """The favourites' star (drawn once)."""
+    global _star
+    if _star is None:
+        _star = drawn_icon("emblem-favorite")
+    return _star
+
+
+def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardItem]:
+    """The table's cells for one server (the first carries the entry and, for a favourite, a
+    star; each sorts by its text)."""
     s = entry.server
     kind = "VPS" if s.kind == "vps" else "Dedicated"
     texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
@@ -109,8 +149,13 @@ def server_row(entry: ServerEntry) -> list[QStandardItem]:
         item.setEditable(False)
         items.append(item)
     items[NAME].setData(entry, ENTRY_ROLE)
+    items[NAME].setData(favourite, FAVOURITE_ROLE)
+    if favourite:
+        items[NAME].setIcon(star_icon())
     items[STATE].setIcon(state_icon(s.state))
     tip = [f"{entry.label} — {kind}, {s.state}", f"profile {entry.profile}"]
+    if favourite:
+        tip.append(_tr("favourite"))
     if s.keymap:
         tip.append(f"keyboard: {s.keymap}")
     if s.kind == "dedicated":
@@ -118,3 +163,83 @@ def server_row(entry: ServerEntry) -> list[QStandardItem]:
     for item in items:
         item.setToolTip(plain_tooltip("\n".join(tip)))
     return items
+
+
+class FavouritesFirst(QSortFilterProxyModel):
+    """The table's order: favourites on top whatever the column and direction, then the column's
+    order."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+
+    def lessThan(
+        self,
+        left: QModelIndex | QPersistentModelIndex,
+        right: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        model = self.sourceModel()
+        starred = [
+            bool(model.index(index.row(), NAME).data(FAVOURITE_ROLE)) for index in (left, right)
+        ]
+        if starred[0] != starred[1]:
+            # Qt reverses this answer for a descending order: keep favourites on top anyway.
+            first = starred[0] if self.sortOrder() is Qt.SortOrder.AscendingOrder else starred[1]
+            return first
+        return bool(super().lessThan(left, right))
+
+
+class ServerDetails(QFrame):
+    """The selected server at a glance, under the list: state, model, zone, keymap, netboot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QFormLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.title = PlainLabel()
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        layout.addRow(self.title)
+        self.values: dict[str, PlainLabel] = {}
+        for name, label in (
+            ("state", _tr("State:")),
+            ("model", _tr("Model:")),
+            ("zone", _tr("Zone:")),
+            ("keymap", _tr("Keyboard (keymap):")),
+            ("netboot", _tr("Boots from (netboot):")),
+        ):
+            value = PlainLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[name] = value
+            layout.addRow(PlainLabel(label), value)
+        self.hide()
+
+    def show_entry(self, entry: ServerEntry | None) -> None:
+        """Show ``entry``'s details, or nothing (no server selected)."""
+        if entry is None:
+            self.hide()
+            return
+        s = entry.server
+        unknown = _tr("unknown")
+        self.title.setText(entry.label)
+        self.values["state"].setText(s.state)
+        self.values["model"].setText(s.model or unknown)
+        self.values["zone"].setText(s.zone or unknown)
+        self.values["keymap"].setText(s.keymap or _tr("none (the server forwards key codes)"))
+        self.values["netboot"].setText(netboot_words(s.netbootMode))
+        self.show()
+
+
+def netboot_words(mode: str | None) -> str:
+    """What a server's netboot mode means for the user."""
+    words = {
+        "local": _tr("its own disk (local)"),
+        "rescue": _tr("the rescue system (rescue)"),
+        "hd": _tr("its own disk (hd)"),
+        "network": _tr("the network (network)"),
+    }
+    if not mode:
+        return _tr("unknown")
+    return words.get(mode, mode)

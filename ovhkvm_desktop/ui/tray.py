@@ -1,6 +1,6 @@
-"""The tray icon: every server two clicks away (the menu, then the server), the main window, a
-console by its address, and Quit. Its menu is rebuilt each time it opens, from the main window's
-current list."""
+"""The tray icon: the favourite servers and the latest consoles two clicks away (the menu, then
+the console), every server in a submenu, the main window, a console by its address, and Quit.
+Its menu is rebuilt each time it opens, from the main window's current list and the recents."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ovhkvm_desktop.ui.icon import app_icon
+from ovhkvm_desktop.ui.server_list import star_icon
 from ovhkvm_desktop.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
+    from ovhkvm_desktop.config import Recent
     from ovhkvm_desktop.ui.main_window import MainWindow
     from ovhkvm_desktop.ui.server_list import ServerEntry
 
@@ -32,28 +35,47 @@ def server_label(entry: ServerEntry) -> str:
     return f"{entry.label} — {kind}, {entry.server.state}"
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ServerTray", text)
+
+
+def _heading(menu: QMenu, text: str) -> None:
+    heading = menu.addAction(menu_text(text))
+    font = heading.font()
+    font.setBold(True)
+    heading.setFont(font)
+    heading.setEnabled(False)
+
+
 def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], object]) -> None:
-    """Fill ``menu`` with the window's servers (a heading per profile when there are several;
-    a click opens the server's console) and the app's own entries."""
+    """Fill ``menu``: the favourite servers, the latest consoles (servers and addresses, without
+    their secrets), every server in a submenu (by profile when there are several), then Show
+    window, Connect to address…, Quit. A click on a server or a recent console opens it."""
     menu.clear()
-    groups = window.server_groups()
-    several = len(groups) > 1
-    for profile, entries in groups:
-        if several:
-            heading = menu.addAction(menu_text(profile))
-            font = heading.font()
-            font.setBold(True)
-            heading.setFont(font)
-            heading.setEnabled(False)
-        for entry in entries[:MAX_SERVERS_PER_PROFILE]:
-            action = menu.addAction(menu_text(server_label(entry)))
+    favourites = window.favourite_entries()
+    if favourites:
+        _heading(menu, _tr("Favourites"))
+        for entry in favourites:
+            action = menu.addAction(star_icon(), menu_text(server_label(entry)))
             action.setToolTip(plain_tooltip(entry.server.name))
             action.triggered.connect(partial(_open, window, entry))
-        hidden = len(entries) - MAX_SERVERS_PER_PROFILE
-        if hidden > 0:
-            more = menu.addAction(f"{hidden} more in the window…")
-            more.triggered.connect(lambda _checked=False: window.show_and_raise())
-    if not groups:
+    recents = window.recents()
+    if recents:
+        if favourites:
+            menu.addSeparator()
+        _heading(menu, _tr("Recent consoles"))
+        for recent in recents:
+            action = menu.addAction(menu_text(window.recent_label(recent)))
+            if not recent.complete:
+                action.setToolTip(_tr("Its password or token was not kept: type it again"))
+            action.triggered.connect(partial(_open_recent, window, recent))
+    if favourites or recents:
+        menu.addSeparator()
+    groups = window.server_groups()
+    if groups:
+        servers = menu.addMenu(_tr("All servers"))
+        _add_servers(servers, window, groups)
+    else:
         if window.loading:
             note = "Loading the servers…"
         elif not window.listings:
@@ -69,6 +91,28 @@ def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], objec
     menu.addSeparator()
     quit_action = menu.addAction("Quit")
     quit_action.triggered.connect(lambda _checked=False: on_quit())
+
+
+def _add_servers(
+    menu: QMenu, window: MainWindow, groups: list[tuple[str, list[ServerEntry]]]
+) -> None:
+    """Every server, a heading per profile when there are several."""
+    several = len(groups) > 1
+    for profile, entries in groups:
+        if several:
+            _heading(menu, profile)
+        for entry in entries[:MAX_SERVERS_PER_PROFILE]:
+            action = menu.addAction(menu_text(server_label(entry)))
+            action.setToolTip(plain_tooltip(entry.server.name))
+            action.triggered.connect(partial(_open, window, entry))
+        hidden = len(entries) - MAX_SERVERS_PER_PROFILE
+        if hidden > 0:
+            more = menu.addAction(_tr("{count} more in the window…").format(count=hidden))
+            more.triggered.connect(lambda _checked=False: window.show_and_raise())
+
+
+def _open_recent(window: MainWindow, recent: Recent, _checked: bool = False) -> None:
+    window.open_recent(recent)
 
 
 def _open(window: MainWindow, entry: ServerEntry, _checked: bool = False) -> None:
@@ -87,6 +131,7 @@ class ServerTray(QSystemTrayIcon):
         super().__init__(app_icon())
         self.window = window
         self.on_quit = on_quit
+        window.notifier.tray = self
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.rebuild)
         self.setContextMenu(self.menu)

@@ -558,7 +558,15 @@ def test_the_tray_menu_lists_the_servers_by_profile_and_opens_a_console(
     quits: list[bool] = []
     menu = QMenu()
     build_tray_menu(menu, window, on_quit=lambda: quits.append(True))
-    entries = [(a.text(), a.isEnabled()) for a in menu_actions(menu)]
+    # No favourite and no recent console yet: every server is in one submenu.
+    assert [(a.text(), a.isEnabled()) for a in menu_actions(menu)] == [
+        ("All servers", True),
+        ("Show window", True),
+        ("Connect to address…", True),
+        ("Quit", True),
+    ]
+    servers = menu_actions(menu)[0].menu()
+    entries = [(a.text(), a.isEnabled()) for a in menu_actions(servers)]
     assert entries == [
         ("home", False),
         (f"storage.example.net ({NS1}) — dedicated, KVM in browser, ok", True),
@@ -566,14 +574,11 @@ def test_the_tray_menu_lists_the_servers_by_profile_and_opens_a_console(
         (f"Paris web ({PARIS}) — VPS, running", True),
         (f"storage.example.net ({NS1}) — dedicated, KVM in browser, ok", True),
         (f"{OLD} — VPS, stopped", True),
-        ("Show window", True),
-        ("Connect to address…", True),
-        ("Quit", True),
     ]
     window.hide()
     with RfbServer(320, 200) as server:
         fake.api.set_console(PARIS, "VNC", {"host": "127.0.0.1", "port": server.port})
-        menu_actions(menu)[3].trigger()  # the second click
+        menu_actions(servers)[3].trigger()  # the second click
         console = connected_console(qtbot, [])
         assert f"Paris web ({PARIS})" in console.config.title
     assert not window.isVisible()  # a console from the tray does not need the window
