@@ -58,7 +58,7 @@ def start_app(args: argparse.Namespace) -> int:
     require_qt_runtime()  # before Qt loads: a missing library in words, not Qt's abort
     from ovhkvm_desktop.ui.app import run_app
 
-    return run_app()
+    return run_app(progress=say)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,7 +19,7 @@ from ovhkvm_desktop.cli.parser import CONNECT_TIMEOUT, UsageError, console_reque
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, load_layout
 from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
-from ovhkvm_desktop.opening import Opening, browse_kvm, open_console
+from ovhkvm_desktop.opening import ConsoleRequest, Opening, browse_kvm, open_console
 from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.screen_text import ScreenText, read_screen
@@ -360,9 +361,12 @@ def open_window(args: argparse.Namespace) -> int:
     """`open TARGET`: the console window, Qt's event loop until it closes."""
     from ovhkvm_desktop.cloud.consoles import DedicatedServer
 
+    request = console_request(args)
+    if _handed_to_the_app(request, args):
+        return 0
     try:
         # Blocking (it asks the API about the VPS): done before Qt starts, progress on stderr.
-        opening = open_console(console_request(args), on_keyring_notice=say)
+        opening = open_console(request, on_keyring_notice=say)
     except DedicatedServer as dedicated:
         return open_dedicated_kvm(dedicated)
     return show_console(
@@ -372,6 +376,25 @@ def open_window(args: argparse.Namespace) -> int:
         scale=args.scale,
         menu_key=args.menu_key,
     )
+
+
+def _handed_to_the_app(request: ConsoleRequest, args: argparse.Namespace) -> bool:
+    """When the app runs (for these settings), it opens the console in its own window (a
+    vnc:// link clicked while it runs too): no second app, no second tray icon."""
+    if importlib.util.find_spec("PySide6") is None:
+        return False
+    from ovhkvm_desktop.ui.instance import OPEN, AppRequest, hand_off
+
+    view = {
+        "fullscreen": args.fullscreen,
+        "view_only": args.view_only,
+        "scale": args.scale,
+        "menu_key": args.menu_key,
+    }
+    if not hand_off(AppRequest(OPEN, request, view)):
+        return False
+    say("the running ovhkvm-desktop opens the console")
+    return True
 
 
 def show_console(opening: Opening, **view: object) -> int:
