@@ -388,7 +388,7 @@ def _handed_to_the_app(request: ConsoleRequest, args: argparse.Namespace) -> boo
     view = {
         "fullscreen": args.fullscreen,
         "view_only": args.view_only,
-        "scale": args.scale,
+        "scale": args.scale,  # None: the app's setting
         "menu_key": args.menu_key,
     }
     if not hand_off(AppRequest(OPEN, request, view)):

@@ -161,15 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     opener.add_argument(
         "--scale",
         choices=SCALE_CHOICES,
-        default="fit",
-        help="fit: the whole screen in the window (default); actual: one to one, scroll bars;"
-        " remote: the server's screen follows the window's size",
+        default=None,  # the app's setting (fit until changed)
+        help="fit: the whole screen in the window (the default, unless changed in the app's"
+        " settings); actual: one to one, scroll bars; remote: the server's screen follows the"
+        " window's size",
     )
     opener.add_argument(
         "--menu-key",
-        default="F8",
+        default=None,  # the app's setting (F8 until changed)
         metavar="KEY",
-        help="the key that opens the console menu (F8); a Qt key name: F8, F12, Pause...",
+        help="the key that opens the console menu (F8, unless changed in the app's settings);"
+        " a Qt key name: F8, F12, Pause...",
     )
 
     shot = commands.add_parser(
