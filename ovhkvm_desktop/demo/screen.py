@@ -170,12 +170,13 @@ class TextScreen:
             if last.y == rect.y and last.height == rect.height and last.x + last.width == rect.x:
                 self._dirty[-1] = Rect(last.x, last.y, last.width + rect.width, last.height)
                 return
-            if _covers(last, rect):
+            if covers(last, rect):
                 return
         self._dirty.append(rect)
 
 
-def _covers(outer: Rect, inner: Rect) -> bool:
+def covers(outer: Rect, inner: Rect) -> bool:
+    """Whether ``inner`` lies inside ``outer``."""
     return (
         outer.x <= inner.x
         and outer.y <= inner.y

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ovhkvm_desktop.demo.console import DemoConsole
+from ovhkvm_desktop.demo.screen import covers
 from ovhkvm_desktop.keyboard import scancodes
 from ovhkvm_desktop.keyboard.layouts import ServerKeymap, default_server_keymap
 from ovhkvm_desktop.rfb.encodings import Encoding
@@ -339,7 +340,12 @@ class _Client:
         self.flush()
 
     def add_dirty(self, rects: list[Rect]) -> None:
-        self.dirty.extend(rects)
+        """Remember changed rectangles: one inside another is sent once."""
+        for rect in rects:
+            if any(covers(known, rect) for known in self.dirty):
+                continue
+            self.dirty = [known for known in self.dirty if not covers(rect, known)]
+            self.dirty.append(rect)
         if len(self.dirty) > MAX_DIRTY_RECTS:
             self.dirty = [_bounding(self.dirty)]
 
@@ -440,8 +446,16 @@ class BackgroundDemo:
             return
         self._ready.set()
         self._loop.run_forever()
-        self._loop.run_until_complete(self.server.close())
+        self._loop.run_until_complete(self._shut_down())
         self._loop.close()
+
+    async def _shut_down(self) -> None:
+        """Close the server and end every client's task (none is left pending)."""
+        await self.server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
         if self._thread.is_alive():
