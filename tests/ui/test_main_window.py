@@ -379,6 +379,10 @@ def test_rescue_confirmed_ends_in_a_full_screen_text_console(
             f"Paris web ({PARIS}) is in rescue mode: its root password is sent to the account's"
             " e-mail address."
         )
+        # Told through the tray too (when there is one): the reboot takes minutes.
+        assert [(n.title, n.text) for n in window.notifier.given] == [
+            ("Rescue mode", f"Paris web ({PARIS}) rebooted into rescue mode: its console opens.")
+        ]
 
 
 def test_rescue_cancelled_does_nothing(fake: Fake, main_window, qtbot) -> None:
