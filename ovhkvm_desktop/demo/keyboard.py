@@ -28,10 +28,10 @@ _SPECIAL = {
     "Escape": "\x1b", "Up": "\x1b[A", "Down": "\x1b[B", "Right": "\x1b[C", "Left": "\x1b[D",
     "Home": "\x1b[1~", "End": "\x1b[4~", "Delete": "\x1b[3~", "Insert": "\x1b[2~",
     "Prior": "\x1b[5~", "Next": "\x1b[6~", "KP_Up": "\x1b[A", "KP_Down": "\x1b[B",
-    "KP_Right": "\x1b[C", "KP_Left": "\x1b[D",
+    "KP_Right": "\x1b[C", "KP_Left": "\x1b[D", "KP_Home": "\x1b[1~", "KP_End": "\x1b[4~",
+    "KP_Insert": "\x1b[2~", "KP_Delete": "\x1b[3~", "KP_Prior": "\x1b[5~", "KP_Next": "\x1b[6~",
 }  # fmt: skip
 SPECIAL_KEYS = {NAMES[name]: text for name, text in _SPECIAL.items()}
-_DEAD_NAMES = {value: name for name, value in NAMES.items() if name.startswith("dead_")}
 _KEYPAD_DIGIT = {code: int(digit) for digit, code in scancodes.KEYPAD_DIGITS.items()}
 _CTRL_KEYS = frozenset({scancodes.LEFT_CTRL, scancodes.RIGHT_CTRL})
 _SHIFT_KEYS = frozenset({scancodes.LEFT_SHIFT, scancodes.RIGHT_SHIFT})
@@ -127,7 +127,7 @@ class ConsoleKeyboard:
     def _dead_key(self, keysym: int) -> str:
         """The kernel keeps one accent waiting; a second dead key is composed with it, and what
         that gives waits in its turn (so ^ ^ e types ê, and ^ ¨ types ^ then waits with ¨)."""
-        diacritic = _diacritic(_DEAD_NAMES.get(keysym, ""))
+        diacritic = _DIACRITICS.get(keysym, "?")
         if self._accent is None:
             self._accent = diacritic
             return ""
@@ -164,7 +164,12 @@ _OTHER_DIACRITICS = {
 _BY_DIACRITIC = {diacritic: name for name, (diacritic, _, _) in CONSOLE_ACCENTS.items()}
 
 
-def _diacritic(dead_name: str) -> str:
-    if dead_name in CONSOLE_ACCENTS:
-        return CONSOLE_ACCENTS[dead_name][0]
-    return _OTHER_DIACRITICS.get(dead_name, "?")
+#: Dead keysym → its accent (by keysym: several names share one, dead_tilde and
+#: dead_perispomeni).
+_DIACRITICS = {
+    NAMES[name]: diacritic
+    for name, diacritic in [
+        *((name, accent[0]) for name, accent in CONSOLE_ACCENTS.items()),
+        *_OTHER_DIACRITICS.items(),
+    ]
+}
