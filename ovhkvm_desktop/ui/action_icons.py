@@ -123,6 +123,25 @@ def _fullscreen(p: QPainter, s: float) -> None:  # four corners
         )
 
 
+def _paste(p: QPainter, s: float) -> None:  # a clipboard
+    _pen(p, s)
+    p.drawRoundedRect(QRectF(s * 0.2, s * 0.18, s * 0.6, s * 0.7), s * 0.06, s * 0.06)
+    _pen(p, s, _ACCENT)
+    p.drawRect(QRectF(s * 0.38, s * 0.1, s * 0.24, s * 0.14))
+    for y in (0.45, 0.58, 0.71):
+        p.drawLine(QPointF(s * 0.32, s * y), QPointF(s * 0.68, s * y))
+
+
+def _camera(p: QPainter, s: float) -> None:  # a camera
+    _pen(p, s)
+    p.drawRoundedRect(QRectF(s * 0.12, s * 0.3, s * 0.76, s * 0.5), s * 0.06, s * 0.06)
+    p.drawLine(QPointF(s * 0.36, s * 0.3), QPointF(s * 0.42, s * 0.2))
+    p.drawLine(QPointF(s * 0.42, s * 0.2), QPointF(s * 0.58, s * 0.2))
+    p.drawLine(QPointF(s * 0.58, s * 0.2), QPointF(s * 0.64, s * 0.3))
+    _pen(p, s, _ACCENT)
+    p.drawEllipse(QRectF(s * 0.37, s * 0.4, s * 0.26, s * 0.26))
+
+
 #: An action's freedesktop icon name → the app's own drawing of it.
 DRAWINGS: dict[str, Drawing] = {
     "utilities-terminal": _console,
@@ -134,6 +153,8 @@ DRAWINGS: dict[str, Drawing] = {
     "application-exit": _quit,
     "emblem-favorite": _star,
     "view-fullscreen": _fullscreen,
+    "edit-paste": _paste,
+    "camera-photo": _camera,
 }
 
 

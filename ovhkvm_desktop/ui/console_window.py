@@ -65,6 +65,7 @@ from ovhkvm_desktop.session import (
 )
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import send_keys
+from ovhkvm_desktop.ui.action_icons import action_icon
 from ovhkvm_desktop.ui.clipboard import ConsoleClipboard, mark_from_a_server
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView, ScaleMode
 from ovhkvm_desktop.ui.keys import HostKey, key_stroke
@@ -534,6 +535,17 @@ class ConsoleWindow(QMainWindow):
         bar.addAction(self.screenshot_action)
         bar.addAction(self.fullscreen_action)
         bar.addWidget(self._menu_button(f"Menu ({self.config.menu_key})", self.console_menu))
+        # Room for the whole texts of the choices: these three show their picture only (their
+        # names are their tooltips, and the Console menu's entries).
+        for action, icon in (
+            (self.paste_action, "edit-paste"),
+            (self.screenshot_action, "camera-photo"),
+            (self.fullscreen_action, "view-fullscreen"),
+        ):
+            action.setIcon(action_icon(icon))
+            button = bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for button in bar.findChildren(QToolButton):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addToolBar(bar)
