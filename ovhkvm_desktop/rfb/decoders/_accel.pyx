@@ -225,7 +225,8 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
     cdef uint32_t colour
     cdef uint32_t palette[128]
     cdef uint32_t[::1] line
-    cdef bint bad_single
+    cdef bint bad_single, in_stretch
+    cdef Py_ssize_t stop
     for ty in range(ry, ry + rh, 64):
         th = min(64, ry + rh - ty)
         for tx in range(rx, rx + rw, 64):
@@ -279,6 +280,8 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
                 pixels = tw * th
                 count = 0
                 bad_single = False
+                in_stretch = False
+                stop = min(size, p + 2 * pixels)
                 while count < pixels:
                     if colours:
                         if p >= size:
@@ -286,9 +289,14 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
                         b = data[p]
                         p += 1
                         if b < 128:
-                            # A single pixel; a bad index in one is reported once the tile is
-                            # read (as the Python path, which copies them in stretches).
+                            # A single pixel. As in the Python path, which copies stretches of
+                            # them at once, a bad index in a stretch of two or more is reported
+                            # once the tile is read; a lone one at once.
+                            if not in_stretch and p < stop and data[p] < 128:
+                                in_stretch = True
                             if b >= colours:
+                                if not in_stretch:
+                                    return p, (ZRLE_NO_SUCH_COLOUR, colours)
                                 bad_single = True
                                 colour = 0
                             else:
@@ -296,6 +304,7 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
                             screen[ty + count // tw, tx + count % tw] = colour
                             count += 1
                             continue
+                        in_stretch = False
                         if b - 128 >= colours:
                             return p, (ZRLE_NO_SUCH_COLOUR, colours)
                         colour = palette[b - 128]

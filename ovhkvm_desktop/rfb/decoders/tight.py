@@ -8,7 +8,7 @@ import zlib
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from ovhkvm_desktop.rfb.decoders import compiled
 from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
@@ -279,6 +279,11 @@ def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> No
         if image.mode != "RGB":
             image = image.convert("RGB")
         rgb = np.asarray(image)
+    except UnidentifiedImageError:
+        # Its own message names the in-memory file object (an address), not the image.
+        raise ProtocolError(
+            f"the server sent a {kind} image that cannot be decoded (not a {kind} image)"
+        ) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ProtocolError(
             f"the server sent a {kind} image that cannot be decoded ({exc})"
