@@ -31,6 +31,8 @@ xvfb
 tigervnc-standalone-server
 xdotool
 desktop-file-utils
+appstream
+binutils
 libglib2.0-bin
 x11-xkb-utils
 x11-xserver-utils
