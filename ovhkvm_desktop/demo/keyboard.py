@@ -147,6 +147,7 @@ class ConsoleKeyboard:
         itself; else the diacritic typed and the character left."""
         dead_name = _BY_DIACRITIC.get(diacritic, "")
         composed = console_composes(dead_name, char) if dead_name else None
+        composed = composed or _KERNEL_ONLY.get((diacritic, char))
         if composed is not None:
             return "", composed
         if char in (" ", diacritic):
@@ -160,7 +161,11 @@ _OTHER_DIACRITICS = {
     "dead_macron": "_", "dead_breve": "U", "dead_abovedot": ".", "dead_abovering": "*",
     "dead_doubleacute": "=", "dead_caron": "c", "dead_ogonek": "k", "dead_stroke": "-",
     "dead_belowdot": "!", "dead_hook": "?", "dead_horn": "+", "dead_currency": "$",
+    "dead_iota": "i", "dead_belowcomma": ";", "dead_greek": "@",
 }  # fmt: skip
+#: The kernel's built-in accent table (drivers/tty/vt/defkeymap.c_shipped) beyond the Latin-1
+#: accents, for the accents dead keys keep: what a console without a loaded table composes.
+_KERNEL_ONLY = {("-", "D"): "Ð", ("-", "d"): "ð", ("i", "j"): "ÿ"}
 _BY_DIACRITIC = {diacritic: name for name, (diacritic, _, _) in CONSOLE_ACCENTS.items()}
 
 

@@ -83,7 +83,8 @@ class DemoServer:
         self.console.screen.take_dirty()  # each client starts with the whole screen
         self.keymap: ServerKeymap = default_server_keymap()
         self._log = log or log_line
-        self._clients: set[_Client] = set()
+        self._clients: set[_Client] = set()  # past the handshake: they get updates
+        self._writers: set[asyncio.StreamWriter] = set()  # every connection
         self._server: asyncio.Server | None = None
 
     @property
@@ -106,8 +107,8 @@ class DemoServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for client in list(self._clients):
-            client.writer.close()
+        for writer in list(self._writers):
+            writer.close()
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
@@ -136,6 +137,7 @@ class DemoServer:
             writer.close()
             return
         client = _Client(self, reader, writer)
+        self._writers.add(writer)
         try:
             await asyncio.wait_for(client.handshake(), HANDSHAKE_TIMEOUT)
             self._clients.add(client)
@@ -147,11 +149,17 @@ class DemoServer:
             self._log(f"demo console: dropped {who}: no handshake within {HANDSHAKE_TIMEOUT:g} s")
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass  # the client went away: nothing to say
+        except asyncio.CancelledError:
+            # The server is shutting down. Ending quietly (not as cancelled) keeps asyncio's
+            # streams from logging a traceback for a connection that simply ended with it.
+            writer.close()
+            return
         finally:
             self._clients.discard(client)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            self._writers.discard(writer)
+        writer.close()
+        with contextlib.suppress(Exception, asyncio.CancelledError):  # as above
+            await writer.wait_closed()
 
 
 def log_line(message: str) -> None:
@@ -451,11 +459,13 @@ class BackgroundDemo:
 
     async def _shut_down(self) -> None:
         """Close the server and end every client's task (none is left pending)."""
-        await self.server.close()
+        await self.server.close()  # clients' connections closed: their tasks end by themselves
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=2)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def stop(self) -> None:
         if self._thread.is_alive():

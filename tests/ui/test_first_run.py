@@ -24,6 +24,7 @@ from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
 from ovhkvm_desktop.ui.main_window import MainWindow
 from tests.cloud.conftest import app_on_fake_api
+from tests.demo.test_demo_server import XT_CAPS, Client
 
 # Keys as Qt delivers them on X11: (Qt key, XKB keycode = evdev + 8, keysym, text).
 Key = tuple[Qt.Key, int, int, str]
@@ -85,7 +86,11 @@ def screen_rows(window: ConsoleWindow) -> list[str]:
 
 def wait_typed(qtbot, demo: BackgroundDemo, expected: str) -> None:
     console = demo.server.console
-    qtbot.waitUntil(lambda: console.typed == expected, timeout=5000)
+
+    def arrived() -> None:
+        assert console.typed == expected
+
+    qtbot.waitUntil(arrived, timeout=5000)
 
 
 def wait_shown(qtbot, window: ConsoleWindow, row_text: str) -> None:
@@ -235,3 +240,27 @@ def test_the_wrong_layout_in_the_selector_shows_the_azerty_confusion(demo_window
     combo.activated.emit(combo.currentIndex())
     type_on_us_host(window, "aq")
     wait_typed(qtbot, demo, "qaaq")
+
+
+def test_type_text_types_a_french_line_even_with_caps_lock_on(demo_window, qtbot) -> None:
+    """Type text… with the guest's Caps Lock on: the window knows it from the LED state the demo
+    reports, and types the text as written (a newcomer's first paste)."""
+    demo, window = demo_window("fr")
+    # Caps Lock turned on at the guest (the window never sends the host's lock keys): by
+    # another client, as a colleague on the same console would.
+    other = Client(demo.server.port)
+    other.handshake()
+    other.tap(XT_CAPS, 0xFFE5)
+    qtbot.waitUntil(lambda: demo.server.console.keyboard.caps_lock, timeout=5000)
+    other.close()
+    # The window's Caps indicator lights up: it knows, from the demo's LED state.
+    qtbot.waitUntil(lambda: "#ffd54f" in window.caps_label.styleSheet(), timeout=5000)
+    text = "Bonjour, ça va ? Où êtes-vous ? 42 € @home\n"
+    dialog = window.type_text_dialog()
+    window.open_type_text()
+    dialog.set_text(text)
+    qtbot.mouseClick(dialog.type_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text() == "Typed.", timeout=20000)
+    wait_typed(qtbot, demo, text)
+    wait_shown(qtbot, window, "root@demo:~# " + text.rstrip("\n"))
+    dialog.close()
