@@ -157,6 +157,7 @@ class DemoServer:
         finally:
             self._clients.discard(client)
             self._writers.discard(writer)
+            client.release_keys()  # as QEMU does: a client gone holds no key down
         writer.close()
         with contextlib.suppress(Exception, asyncio.CancelledError):  # as above
             await writer.wait_closed()
@@ -321,6 +322,13 @@ class _Client:
             self.held.discard(scancode)
             console.release(scancode)
         self.server.screen_changed()
+
+    def release_keys(self) -> None:
+        if self.held:
+            for scancode in sorted(self.held):
+                self.server.console.release(scancode)
+            self.held.clear()
+            self.server.screen_changed()
 
     def _sync_caps_lock(self, keysym: int) -> None:
         """QEMU's lock-key sync, for clients that do not follow the LEDs: before a letter, Caps

@@ -379,3 +379,20 @@ def test_noise_after_the_handshake_never_stops_the_server(
     check = Client(port_of(demo))
     assert check.handshake()[:2] == (WIDTH, HEIGHT)
     check.close()
+
+
+def test_keys_a_client_held_are_let_go_when_it_leaves(demo: BackgroundDemo) -> None:
+    """A client that drops with Shift held leaves no Shift stuck for the next one."""
+    shift = 0x2A
+    first = ready(demo)
+    first.key(True, shift, 0xFFE1)
+    first.tap(XT_Q, 0x41)
+    first.request(True)
+    first.update()
+    first.close()
+    second = ready(demo)
+    second.request(True)
+    second.tap(XT_Q)
+    second.update()
+    assert demo.server.console.typed == "Aa"
+    second.close()
