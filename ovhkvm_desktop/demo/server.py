@@ -132,7 +132,7 @@ class DemoServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         who = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "a client"
-        if len(self._clients) >= MAX_CLIENTS:
+        if len(self._writers) >= MAX_CLIENTS:  # handshakes under way count too
             self._log(f"demo console: refused {who}: {MAX_CLIENTS} clients are connected already")
             writer.close()
             return
@@ -149,6 +149,8 @@ class DemoServer:
             self._log(f"demo console: dropped {who}: no handshake within {HANDSHAKE_TIMEOUT:g} s")
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass  # the client went away: nothing to say
+        except Exception as exc:  # a bug the client's bytes found: still one line, still up
+            self._log(f"demo console: dropped {who}: {type(exc).__name__}: {exc}")
         except asyncio.CancelledError:
             # The server is shutting down. Ending quietly (not as cancelled) keeps asyncio's
             # streams from logging a traceback for a connection that simply ended with it.
@@ -371,7 +373,7 @@ class _Client:
             return
         area = self.requested
         rects = [r for r in (_intersect(d, area) for d in self.dirty) if r is not None]
-        self.dirty = []
+        self.dirty = [d for d in self.dirty if not covers(area, d)]  # the rest waits its turn
         if not rects:
             return
         self.requested = None
