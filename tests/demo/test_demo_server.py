@@ -356,7 +356,9 @@ def test_the_server_holds_a_bounded_number_of_clients(
 ) -> None:
     caplog.set_level(logging.WARNING, "ovhkvm_desktop.demo")
     monkeypatch.setattr(demo_server, "MAX_CLIENTS", 2)
-    held = [ready(demo), ready(demo)]
+    silent = Client(port_of(demo))  # connected, and still in its handshake: it counts
+    silent.recv(12)
+    held = [ready(demo), silent]
     extra = Client(port_of(demo))
     assert extra.closed()
     assert ["2 clients are connected already" in r.getMessage() for r in caplog.records] == [True]
