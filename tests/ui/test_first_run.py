@@ -193,9 +193,13 @@ def test_the_demo_way_in_opens_a_console_window_showing_the_demo(
     assert "demo" in console.windowTitle()
     # What the user types shows on the demo's screen (the process's one demo console).
     demo = running_demo("fr")
-    before = demo.server.console.typed
-    type_on_us_host(console, "azqm")
-    wait_typed(qtbot, demo, before + "azqm")
+    try:
+        before = demo.server.console.typed
+        type_on_us_host(console, "azqm")
+        wait_typed(qtbot, demo, before + "azqm")
+    finally:
+        console.close()
+        demo.stop()  # the next test to ask for the process's demo gets a fresh one
 
 
 @pytest.mark.parametrize("qemu_keys", [True, False], ids=["extended-keys", "plain-keys"])
