@@ -371,12 +371,22 @@ def test_the_server_holds_a_bounded_number_of_clients(
 )
 @given(noise=st.binary(min_size=1, max_size=64))
 def test_noise_after_the_handshake_never_stops_the_server(
-    demo: BackgroundDemo, noise: bytes
+    demo: BackgroundDemo, caplog: pytest.LogCaptureFixture, noise: bytes
 ) -> None:
+    caplog.set_level(logging.WARNING)
+    caplog.clear()
     client = Client(port_of(demo))
     client.handshake()
     client.sock.sendall(noise)
+    client.sock.shutdown(socket.SHUT_WR)  # then the end: the server finishes with it
+    assert client.closed()
     client.close()
+    # At most one line, the demo's own; never a traceback (asyncio's included).
+    assert len(caplog.records) <= 1
+    for record in caplog.records:
+        assert record.name.startswith("ovhkvm_desktop.demo") and not record.exc_info
+        assert record.getMessage().startswith("demo console: dropped 127.0.0.1:")
+        assert "\n" not in record.getMessage()
     # Whatever that did (a key, a request, a dropped connection), a new client is served.
     check = Client(port_of(demo))
     assert check.handshake()[:2] == (WIDTH, HEIGHT)
