@@ -83,6 +83,7 @@ class EmptyState(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 12, 48, 12)
         layout.addStretch(1)
         self.title = PlainLabel()
         font = self.title.font()
@@ -94,8 +95,7 @@ class EmptyState(QWidget):
         self.text = PlainLabel()
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setMaximumWidth(640)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.text)  # no alignment flag: its height then follows its wrapping
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.primary = QPushButton()
