@@ -159,6 +159,8 @@ def test_first_run_says_what_the_app_does_and_offers_three_ways_in(
     assert window.empty.title.text() == "No account yet"
     text = window.empty.text.text()
     assert "KVM consoles" in text and "demo console" in text
+    label = window.empty.text  # all its lines show, none cut
+    assert label.height() >= label.heightForWidth(label.width()) > label.fontMetrics().height()
     labels = [b.text() for b in window.empty.buttons()]
     assert labels == ["Add an OVHcloud account…", "Connect to address…", "Try the demo console"]
     assert all(b.isVisible() for b in window.empty.buttons())
