@@ -123,6 +123,8 @@ def test_what_type_sends_is_what_read_finds_on_the_demo_screen(serve) -> None:
     assert rows[:3] == BANNER
     assert rows[4] == PROMPT + FRENCH
     assert rows[5].startswith(PROMPT.rstrip())
+    found = command("wait", served.address, "--for", "ça va ? àéèùç", "--timeout", "10")
+    assert found.returncode == 0, found.stderr
 
 
 @pytest.mark.parametrize(
