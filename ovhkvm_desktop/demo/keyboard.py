@@ -48,20 +48,19 @@ class ConsoleKeyboard:
         self.held: set[int] = set()
         self.caps_lock = False
         self.num_lock = False
-        self._accent: str | None = None  # the dead key waiting for the next character
+        self._accent: str | None = None  # a dead key's accent, waiting for the next character
         self._code: int | None = None  # a code being typed with Alt + keypad digits
         self._alt_keys = frozenset({scancodes.LEFT_ALT} - set(layout.altgr_keys))
+        self._altgr_keys = frozenset(layout.altgr_keys)
+        self._level5_keys = frozenset(layout.level5_keys)
+        #: The keys that are modifiers on this layout (Shift, Ctrl, Alt, AltGr, level 5).
+        self.modifier_keys = frozenset(
+            {*_SHIFT_KEYS, *_CTRL_KEYS, *self._alt_keys, *self._altgr_keys, *self._level5_keys}
+        )
 
     @property
     def leds(self) -> int:
         return (CAPS_LED if self.caps_lock else 0) | (NUM_LED if self.num_lock else 0)
-
-    def modifier_keys(self) -> frozenset[int]:
-        """The keys that are modifiers on this layout (Shift, Ctrl, Alt, AltGr, level 5)."""
-        layout = self.layout
-        return frozenset(
-            {*_SHIFT_KEYS, *_CTRL_KEYS, *self._alt_keys, *layout.altgr_keys, *layout.level5_keys}
-        )
 
     def press(self, scancode: int) -> str:
         """What the console types when the key goes down (a repeat when it is held already)."""
@@ -76,9 +75,9 @@ class ConsoleKeyboard:
             if not repeat:
                 self.num_lock = not self.num_lock
             return ""
-        if scancode in self.modifier_keys():
+        if scancode in self.modifier_keys:
             return ""
-        modifiers = self.held & self.modifier_keys()
+        modifiers = self.held & self.modifier_keys
         if scancode in _KEYPAD_DIGIT and modifiers and modifiers <= self._alt_keys:
             self._code = ((self._code or 0) * 10 + _KEYPAD_DIGIT[scancode]) % 0x110000
             return ""
@@ -100,7 +99,7 @@ class ConsoleKeyboard:
         """What the console types when the key goes up: a code typed with Alt + keypad digits,
         when the modifier let go ends it."""
         self.held.discard(scancode)
-        if scancode in self.modifier_keys() and self._code is not None:
+        if scancode in self.modifier_keys and self._code is not None:
             code, self._code = self._code, None
             if 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
                 return ""  # the console drops them
@@ -116,9 +115,9 @@ class ConsoleKeyboard:
         mods = Mods.NONE
         if self.held & _SHIFT_KEYS:
             mods |= Mods.SHIFT
-        if self.held & set(self.layout.altgr_keys):
+        if self.held & self._altgr_keys:
             mods |= Mods.ALTGR
-        if self.held & set(self.layout.level5_keys):
+        if self.held & self._level5_keys:
             mods |= Mods.LEVEL5
         if self.caps_lock and key.caps >> mods & 1:
             mods ^= Mods.SHIFT  # the kernel's rule: Caps Lock inverts Shift on such keys
