@@ -11,13 +11,18 @@ loader for each system one (so LD_LIBRARY_PATH and the loader's cache count as t
 
     python -m ovhkvm_desktop.qt_runtime            the message, or nothing; exit status 1 or 0
     python -m ovhkvm_desktop.qt_runtime --packages the Debian packages to install, one a line
+
+It also checks that the display the session names answers (Qt would otherwise abort with a hint
+about xcb-cursor0 whatever the cause).
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import importlib.util
 import os
+import socket
 import struct
 import sys
 from collections.abc import Iterable, Mapping
@@ -99,6 +104,18 @@ class QtRuntimeMissing(ConsoleError):
         super().__init__(
             f"Qt cannot open a window: its {platform} platform needs {which}, not installed;"
             f" install with: sudo apt install {' '.join(packages)}"
+        )
+
+
+class NoDisplay(ConsoleError):
+    """The session names a display that nothing serves (Qt would abort, and blame a library)."""
+
+    def __init__(self, platform: str, address: str) -> None:
+        self.platform = platform
+        self.address = address
+        super().__init__(
+            f"the app needs a graphical session: nothing answers at {address}"
+            " (is the desktop session running, or the SSH connection forwarding X?)"
         )
 
 
@@ -235,22 +252,84 @@ def missing_for(platform: str, files: QtFiles) -> list[str]:
     return list(dict.fromkeys(fault for fault in faults if fault is not None))
 
 
-def check(environ: Mapping[str, str] | None = None) -> QtRuntimeMissing | None:
-    """What stops Qt from opening a window here, or None (also when there is nothing to check:
-    not Linux, a headless platform, PySide6 absent: its own message says so)."""
+#: What a connection attempt says when no server is there (any other failure: let Qt try).
+_NOBODY = {errno.ENOENT, errno.ECONNREFUSED}
+
+
+def _nobody_at(family: int, address: str | tuple[str, int]) -> bool:
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(address)
+        except OSError as exc:
+            return exc.errno in _NOBODY
+    return False
+
+
+def display_address(platform: str, environ: Mapping[str, str]) -> str | None:
+    """``platform``'s display as the session names it, when nothing answers there (None: it
+    answers, or it cannot be told without asking the server)."""
+    if platform == "wayland":
+        name = environ.get("WAYLAND_DISPLAY") or "wayland-0"
+        runtime = environ.get("XDG_RUNTIME_DIR", "")
+        path = name if os.path.isabs(name) else os.path.join(runtime, name)
+        if not runtime and not os.path.isabs(name):
+            return None
+        return f"WAYLAND_DISPLAY={name}" if _nobody_at(socket.AF_UNIX, path) else None
+    display = environ.get("DISPLAY", "")
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".", 1)[0]
+    if not number.isdigit():
+        return None
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        # X servers listen in the abstract namespace too; either one answering is enough.
+        if _nobody_at(socket.AF_UNIX, "\0" + path) and _nobody_at(socket.AF_UNIX, path):
+            return f"DISPLAY={display}"
+        return None
+    if host.startswith("/"):  # XQuartz's launchd socket path
+        return None
+    try:
+        nobody = _nobody_at(socket.AF_INET, (host, 6000 + int(number)))
+    except (OSError, UnicodeError, OverflowError):
+        return None
+    return f"DISPLAY={display}" if nobody else None
+
+
+def missing_libraries(environ: Mapping[str, str] | None = None) -> QtRuntimeMissing | None:
+    """The libraries missing for the platform Qt would try first, when no platform it tries
+    has all it needs; None otherwise (also when there is nothing to check: not Linux, a
+    headless platform, PySide6 absent: its own message says so)."""
+    problems = _problems(environ, displays=False)
+    return next((p for p in problems if isinstance(p, QtRuntimeMissing)), None)
+
+
+def check(environ: Mapping[str, str] | None = None) -> ConsoleError | None:
+    """What stops Qt from opening a window here, or None: missing libraries, or a display that
+    nothing serves, for the platform Qt tries first, when none of those it tries would work."""
+    problems = _problems(environ, displays=True)
+    return problems[0] if problems else None
+
+
+def _problems(environ: Mapping[str, str] | None, *, displays: bool) -> list[ConsoleError]:
+    """One problem per platform Qt would try, in order; [] when one of them works."""
     environ = os.environ if environ is None else environ
     candidates = platform_candidates(environ)
     files = qt_files() if candidates else None
     if files is None:
-        return None
-    first: QtRuntimeMissing | None = None
+        return []
+    problems: list[ConsoleError] = []
     for platform in candidates:
         missing = missing_for(platform, files)
-        if not missing:
-            return None  # Qt falls back to the next candidate, and this one loads
-        packages = list(dict.fromkeys(DEBIAN_PACKAGES.get(name, name) for name in missing))
-        first = first or QtRuntimeMissing(platform, missing, packages)
-    return first
+        if missing:
+            packages = list(dict.fromkeys(DEBIAN_PACKAGES.get(name, name) for name in missing))
+            problems.append(QtRuntimeMissing(platform, missing, packages))
+            continue
+        address = display_address(platform, environ) if displays else None
+        if address is None:
+            return []  # Qt falls back to the next candidate, and this one works
+        problems.append(NoDisplay(platform, address))
+    return problems
 
 
 def require_qt_runtime() -> None:
@@ -262,14 +341,15 @@ def require_qt_runtime() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    problem = check()
-    if problem is None:
-        return 0
     if argv == ["--packages"]:
-        print("\n".join(problem.packages))
-    else:
+        missing = missing_libraries()
+        if missing is not None:
+            print("\n".join(missing.packages))
+        return 0 if missing is None else 1
+    problem = check()
+    if problem is not None:
         print(f"ovhkvm-desktop: {problem}", file=sys.stderr)
-    return 1
+    return 0 if problem is None else 1
 
 
 if __name__ == "__main__":

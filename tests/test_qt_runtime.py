@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,10 +58,10 @@ def test_the_plugin_and_qt_modules_need_libraries_that_readelf_also_lists() -> N
     assert qt_runtime.needed_libraries(ROOT / "README.md") == []
 
 
-def test_on_this_test_machine_nothing_is_missing() -> None:
+def test_on_this_test_machine_no_library_is_missing() -> None:
     # The test bed installs the libraries of Qt's xcb plugin (tools/testbed/install-deps.sh).
-    assert qt_runtime.check({"DISPLAY": ":0"}) is None
-    assert qt_runtime.check({"WAYLAND_DISPLAY": "wayland-0"}) is None
+    assert qt_runtime.missing_libraries({"DISPLAY": ":0"}) is None
+    assert qt_runtime.missing_libraries({"WAYLAND_DISPLAY": "wayland-0"}) is None
 
 
 @pytest.mark.parametrize(
@@ -123,6 +124,49 @@ def test_the_module_says_which_packages_for_the_set_up_script(tmp_path: Path) ->
     env.pop("LD_LIBRARY_PATH")
     run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def unserved_display() -> int:
+    number = 4700
+    while Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+        number += 1
+    return number
+
+
+def test_a_display_that_nothing_serves_is_one_line_not_qts_xcb_cursor_hint(
+    tmp_path: Path,
+) -> None:
+    env = hidden(tmp_path)
+    env.update(DISPLAY=f":{unserved_display()}", LD_LIBRARY_PATH="")
+    run = run_app(env, "open", "vnc://127.0.0.1:1")
+    assert run.returncode == 1
+    assert run.stderr == (
+        f"ovhkvm-desktop: the app needs a graphical session: nothing answers at"
+        f" DISPLAY={env['DISPLAY']} (is the desktop session running, or the SSH connection"
+        " forwarding X?)\n"
+    )
+
+
+def test_a_running_x_server_is_found(tmp_path: Path) -> None:
+    xvfb = shutil.which("Xvfb")
+    assert xvfb, "Xvfb is missing: run tools/testbed/install-deps.sh"
+    number = unserved_display()
+    server = subprocess.Popen(
+        [xvfb, f":{number}", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.05)
+        for display in (f":{number}", f"unix:{number}.0"):
+            assert qt_runtime.check({"DISPLAY": display}) is None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert qt_runtime.check({"DISPLAY": f":{number}"}) is not None
 
 
 def test_headless_commands_need_no_desktop_libraries(tmp_path: Path) -> None:
