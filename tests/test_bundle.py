@@ -7,6 +7,7 @@ nothing behind. Any traceback from the bundled app fails."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tarfile
@@ -241,3 +242,100 @@ def test_install_sh_writes_a_launcher_for_a_home_with_quotes_dollars_and_percent
     assert not (home / ".local" / "bin" / "ovhkvm-desktop").exists()
     assert not list((home / ".local" / "share").rglob("*.png"))
     assert not list((home / ".local" / "share").rglob(f"{APP_ID}*"))
+
+
+def keyring_child() -> None:
+    """Runs inside dbus-run-session: a real Secret Service (gnome-keyring-daemon), then the
+    bundled app logs in (one process) and lists the servers (another, which needs the secrets
+    from the keyring: a bundle without keyring's Secret Service backend keeps them in memory)."""
+    import json
+    import sys
+
+    import secretstorage
+
+    app = os.environ["BUNDLED_APP"]
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    assert daemon.stdin is not None
+    daemon.stdin.write(b"test-keyring-password")
+    daemon.stdin.close()
+    runs = []
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with secretstorage.dbus_init() as bus:
+                if secretstorage.check_service_availability(bus):
+                    break
+            if time.monotonic() > deadline or daemon.poll() is not None:
+                raise SystemExit("gnome-keyring-daemon did not come up on the session bus")
+            time.sleep(0.1)
+        for args in (
+            ["login", "--profile", "imported", "--from-env"],
+            ["servers", "--profile", "imported", "--json"],
+        ):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("OVH_")}
+            if args[0] == "login":
+                env = dict(os.environ)
+            run = subprocess.run([app, *args], env=env, capture_output=True, text=True)
+            runs.append([run.returncode, run.stdout, run.stderr])
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    sys.stdout.write("REPORT " + json.dumps(runs) + "\n")
+
+
+def test_the_bundled_app_keeps_secrets_in_the_desktops_secret_service(
+    home: Path, tmp_path: Path
+) -> None:
+    import json
+    import sys
+
+    from tests.cloud.fake_api import FakeOvhApi
+
+    app = unpacked(home) / "ovhkvm-desktop" / "ovhkvm-desktop"
+    user = tmp_path / "user"
+    runtime = tmp_path / "run"
+    user.mkdir()
+    runtime.mkdir(mode=0o700)
+    with FakeOvhApi() as api:
+        key, secret = api.add_application()
+        consumer = api.add_credential(key)
+        api.add_vps("vps-bundle.vps.ovh.net")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DBUS_", "PYTHON_KEYRING", "GNOME_KEYRING", "XDG_", "OVHKVM_"))
+        }
+        env.update(
+            HOME=str(user),
+            XDG_RUNTIME_DIR=str(runtime),
+            PYTHONPATH=str(ROOT),
+            BUNDLED_APP=str(app),
+            OVHKVM_API_URL=api.base_url,
+            OVHKVM_CONFIG_DIR=str(user / "config"),
+            OVH_ENDPOINT="ovh-eu",
+            OVH_APPLICATION_KEY=key,
+            OVH_APPLICATION_SECRET=secret,
+            OVH_CONSUMER_KEY=consumer,
+        )
+        code = "from tests.test_bundle import keyring_child; keyring_child()"
+        proc = subprocess.run(
+            ["dbus-run-session", "--", sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=ROOT,
+        )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT ")]
+    assert proc.returncode == 0 and lines, f"status {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    (login, servers) = json.loads(lines[-1][len("REPORT ") :])
+    assert login[0] == 0, login[2]
+    assert "kept in memory" not in login[2], login[2]
+    assert servers[0] == 0, servers[2]
+    assert [s["name"] for s in json.loads(servers[1])] == ["vps-bundle.vps.ovh.net"]
+    no_traceback(login[2], servers[2])
