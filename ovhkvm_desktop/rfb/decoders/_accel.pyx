@@ -429,3 +429,139 @@ def tight_palette(Bytes data, Bytes palette, Py_ssize_t colours, Screen screen, 
     if largest:
         return (TIGHT_PALETTE_INDEX, largest)
     return None
+
+
+# --- PNG (TightPNG) -----------------------------------------------------------------------------
+
+import zlib as _zlib
+
+cdef bytes _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png(bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
+    """Paint the kind of PNG QEMU makes (8-bit RGB or palette, not interlaced), any row filter;
+    return False, having painted nothing or not all, for any other PNG and for a palette index
+    past the palette: the Python path then decides (it hands such images to Pillow)."""
+    _check_rect(screen, x, y, w, h)
+    if not data.startswith(_PNG_SIGNATURE):
+        return False
+    cdef const uint8_t[::1] d = data
+    cdef Py_ssize_t pos = 8, size = d.shape[0], length, body, header = -1, header_length = 0
+    cdef Py_ssize_t plte = -1, plte_length = 0
+    idat = []
+    while pos + 8 <= size:
+        length = (<Py_ssize_t>d[pos] << 24) | (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
+        body = pos + 8
+        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"D"[0] and d[pos + 6] == b"A"[0] and (
+                d[pos + 7] == b"T"[0]):
+            idat.append(data[body : body + length])
+        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"H"[0] and d[pos + 6] == b"D"[0] and (
+                d[pos + 7] == b"R"[0]):
+            header = body
+            header_length = min(length, size - body)
+        elif d[pos + 4] == b"P"[0] and d[pos + 5] == b"L"[0] and d[pos + 6] == b"T"[0] and (
+                d[pos + 7] == b"E"[0]):
+            plte = body
+            plte_length = max(0, min(length, size - body))
+        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"E"[0] and d[pos + 6] == b"N"[0] and (
+                d[pos + 7] == b"D"[0]):
+            break
+        pos += 12 + length
+    if header < 0 or header_length != 13:
+        return False
+    cdef Py_ssize_t width = (<Py_ssize_t>d[header] << 24) | (d[header + 1] << 16) | (
+        d[header + 2] << 8) | d[header + 3]
+    cdef Py_ssize_t height = (<Py_ssize_t>d[header + 4] << 24) | (d[header + 5] << 16) | (
+        d[header + 6] << 8) | d[header + 7]
+    if (width != w or height != h or d[header + 8] != 8 or d[header + 10] or d[header + 11]
+            or d[header + 12] or not width or not height):
+        return False
+    cdef uint32_t table[256]
+    cdef Py_ssize_t colours = 0, bpp, i
+    if d[header + 9] == 3 and plte_length and plte_length % 3 == 0:
+        bpp = 1
+        colours = min(256, plte_length // 3)
+        for i in range(colours):
+            table[i] = OPAQUE | (<uint32_t>d[plte + 3 * i] << 16) | (
+                <uint32_t>d[plte + 3 * i + 1] << 8) | d[plte + 3 * i + 2]
+    elif d[header + 9] == 2:
+        bpp = 3
+    else:
+        return False
+    cdef Py_ssize_t stride = width * bpp + 1
+    inflater = _zlib.decompressobj()
+    try:
+        inflated = inflater.decompress(idat[0] if len(idat) == 1 else b"".join(idat),
+                                       height * stride + 1)
+    except _zlib.error:
+        return False
+    if len(inflated) != height * stride or not inflater.eof:  # eof: the checksum was right
+        return False
+    cdef const uint8_t[::1] raw = inflated
+    cdef Py_ssize_t row, col
+    for row in range(height):
+        if raw[row * stride] > 4:
+            return False
+    rows = bytearray(2 * (stride - 1))
+    cdef uint8_t[::1] both = rows
+    cdef uint8_t[::1] cur = both[: stride - 1]
+    cdef uint8_t[::1] prev = both[stride - 1 :]
+    cdef uint8_t[::1] swap
+    cdef int a, b, c, p, pa, pb, pc
+    cdef uint8_t kind, index
+    cdef uint32_t[::1] line
+    cdef Py_ssize_t n = stride - 1, start
+    for row in range(height):
+        start = row * stride + 1
+        kind = raw[start - 1]
+        # The filters (PNG specification, 9.2): each byte adds a predictor from the byte a pixel
+        # to its left (a), above (b), above-left (c), all zero outside the image.
+        if kind == 0:
+            for i in range(n):
+                cur[i] = raw[start + i]
+        elif kind == 1:
+            for i in range(bpp):
+                cur[i] = raw[start + i]
+            for i in range(bpp, n):
+                cur[i] = raw[start + i] + cur[i - bpp]
+        elif kind == 2:
+            for i in range(n):
+                cur[i] = raw[start + i] + prev[i]
+        elif kind == 3:
+            for i in range(bpp):
+                cur[i] = raw[start + i] + (prev[i] >> 1)
+            for i in range(bpp, n):
+                cur[i] = raw[start + i] + ((cur[i - bpp] + prev[i]) >> 1)
+        else:
+            for i in range(bpp):
+                cur[i] = raw[start + i] + prev[i]  # a = c = 0: Paeth picks b
+            for i in range(bpp, n):
+                a = cur[i - bpp]
+                b = prev[i]
+                c = prev[i - bpp]
+                p = a + b - c
+                pa = abs(p - a)
+                pb = abs(p - b)
+                pc = abs(p - c)
+                if pa <= pb and pa <= pc:
+                    p = a
+                elif pb <= pc:
+                    p = b
+                else:
+                    p = c
+                cur[i] = raw[start + i] + p
+        line = screen[y + row]
+        if bpp == 1:
+            for col in range(width):
+                index = cur[col]
+                if index >= colours:
+                    return False
+                line[x + col] = table[index]
+        else:
+            for col in range(width):
+                line[x + col] = OPAQUE | (<uint32_t>cur[3 * col] << 16) | (
+                    <uint32_t>cur[3 * col + 1] << 8) | cur[3 * col + 2]
+        swap = prev
+        prev = cur
+        cur = swap
+    return True

@@ -88,6 +88,20 @@ class TightDecoder(Decoder):
                 raise Incomplete(pos)
             if control & 15:
                 self._reset(control)
+            accel = self._accel
+            if kind == "JPEG":
+                rgb = decode_jpeg(bytes(buf[p:end]), width, height)
+                if rgb is not None:
+                    if accel is not None:
+                        accel.tight_rgb(rgb, fb.pixels32, rect.x, rect.y, width, height, False)
+                    else:
+                        out = fb.pixels[rect.y : rect.y + height, rect.x : rect.x + width]
+                        _paint_rgb(out, np.frombuffer(rgb, np.uint8).reshape(height, width, 3))
+                    return end
+            elif accel is not None and accel.png(
+                bytes(buf[p:end]), fb.pixels32, rect.x, rect.y, width, height
+            ):
+                return end
             _paint_image(buf[p:end], kind, rect, fb)
             return end
         if method >= 8:
@@ -289,6 +303,47 @@ def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> No
             f"the server sent a {kind} image that cannot be decoded ({exc})"
         ) from None
     _paint_rgb(out, rgb)
+
+
+#: JPEG's start-of-frame markers (baseline, progressive, lossless... : the ones with a size).
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """A JPEG's width and height, from its start-of-frame segment; None if it has none."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    size = len(data)
+    while pos + 9 <= size:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in _SOF_MARKERS:
+            return data[pos + 7] << 8 | data[pos + 8], data[pos + 5] << 8 | data[pos + 6]
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # no length
+            pos += 2
+            continue
+        pos += 2 + (data[pos + 2] << 8 | data[pos + 3])
+    return None
+
+
+def decode_jpeg(data: bytes, width: int, height: int) -> bytes | None:
+    """A JPEG of the rectangle's size as red, green, blue bytes, decoded by Pillow's JPEG decoder
+    directly: its file parser (``Image.open``) costs more than decoding a small image does.
+    None when the size is not the rectangle's or the decoder fails: ``Image.open`` then
+    judges, and says why."""
+    if _jpeg_size(data) != (width, height):
+        return None
+    try:
+        # Colour or grey, libjpeg gives red, green, blue.
+        image = Image.frombytes("RGB", (width, height), data, "jpeg", "RGB", "")
+        return image.tobytes()
+    except (OSError, ValueError, SyntaxError):
+        return None
 
 
 def _paint_simple_png(data: bytes, out: np.ndarray) -> bool:
