@@ -42,7 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "tools" / "testbed"
 QEMU_BINARY = "qemu-system-x86_64"
 WEBSOCKIFY_BINARY = "websockify"
-MODES = ("console", "testcard", "scroll")
+MODES = ("console", "testcard", "scroll", "screen")
+SCREEN_ROOT_PASSWORD = "ovh-rescue-42"  # the screen mode's root (tools/testbed/build-guest.sh)
 TESTCARD_PASSWORD = "s3cret!x"  # the VNC password of the testcard_guest_password fixture
 # The keymaps that the guest carries (tools/testbed/build-guest.sh), by their xkb name.
 KEYMAPS = {
@@ -275,7 +276,9 @@ class QemuGuest:
     boot at once); use it as a context manager or call `close()`. QEMU's VNC port is known (and
     the password set) as soon as the constructor returns.
 
-    - mode: "console" (keyboard echo), "testcard" (constant test card), "scroll" (busy screen).
+    - mode: "console" (keyboard echo), "testcard" (constant test card), "scroll" (busy screen),
+      "screen" (a text console driven through a second serial port: `show`, `screen_memory`,
+      `load_font`, `start_login`; pass extra_append="vga=0x392" for fbcon at 1920x1080).
     - keymap: the guest console's layout, an xkb name (`fr`, `ch(fr)`) or a keymap file name
       (`ch-fr`); see `KEYMAPS`.
     - password: enables VNC authentication (`password=on`) and sets it through QMP.
@@ -315,6 +318,9 @@ class QemuGuest:
         self._serial = self._tmp / "serial.log"
         self._qemu_log = self._tmp / "qemu.log"
         self._qmp_path = self._tmp / "qmp.sock"
+        self._command_path = self._tmp / "command.sock"
+        self._command: socket.socket | None = None
+        self._command_buffer = b""
         _live.add(self)
 
         qemu = shutil.which(QEMU_BINARY)
@@ -334,6 +340,8 @@ class QemuGuest:
         )
         if mode in ("testcard", "scroll"):
             append += " vga=0x392"  # VBE mode 0x192: vesafb 1920x1080x32
+        if mode == "screen":
+            append += " 8250.nr_uarts=2"  # ttyS1 carries the commands
         if extra_append:
             append += " " + extra_append
 
@@ -362,6 +370,8 @@ class QemuGuest:
             "-qmp", f"unix:{self._qmp_path},server=on,wait=off",
             "-no-reboot",
         ]  # fmt: skip
+        if mode == "screen":
+            args += ["-serial", f"unix:{self._command_path},server=on,wait=off"]
         if qemu_keymap:
             args += ["-k", qemu_keymap]
         args += list(extra_args)
@@ -413,6 +423,8 @@ class QemuGuest:
         self._closed = True
         if self._qmp is not None:
             self._qmp.close()
+        if self._command is not None:
+            self._command.close()
         _stop(self._proc)
         shutil.rmtree(self._tmp, ignore_errors=True)
         _live.discard(self)
@@ -529,6 +541,87 @@ class QemuGuest:
             time.sleep(0.02)
         time.sleep(settle)
         return self.received_bytes(since)
+
+    # -- the screen mode's commands (ttyS1) --
+
+    def command(self, line: str, timeout: float = 30.0) -> list[str]:
+        """Send one command to the screen mode's guest and return its answer's lines, up to its
+        "OK ..." line; an "ERR ..." answer raises BedError."""
+        if self.mode != "screen":
+            raise BedError(f"commands need the screen mode, not {self.mode}")
+        deadline = time.monotonic() + timeout
+        if self._command is None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(str(self._command_path))
+            self._command = sock
+            # What reaches ttyS1 before the guest's command loop opens it is lost: ping until
+            # the loop answers, and forget whatever else comes back meanwhile.
+            token, heard = 0, False
+            while True:
+                if not heard:
+                    token += 1
+                    sock.sendall(f"\nPING {token}\n".encode())
+                answer = self._answer_line(min(time.monotonic() + 0.5, deadline))
+                if answer == f"OK PING {token}":
+                    break  # every earlier ping's answer came before this one
+                heard = heard or (answer or "").startswith("OK PING ")
+                if time.monotonic() > deadline:
+                    raise BedError(f"the guest's command loop never answered\n{self._logs()}")
+        self._command.sendall(line.encode("ascii") + b"\n")
+        lines: list[str] = []
+        while True:
+            text = self._answer_line(deadline)
+            if text is None:
+                raise BedError(f"no answer to {line[:40]!r}\n{self._logs()}")
+            if text.startswith("ERR "):
+                raise BedError(f"the guest refused {line[:40]!r}: {text}")
+            if text.startswith("OK "):
+                return lines
+            lines.append(text)
+
+    def _answer_line(self, deadline: float) -> str | None:
+        """The next line from the command port, or None at the deadline."""
+        assert self._command is not None
+        while b"\n" not in self._command_buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.alive():
+                return None
+            self._command.settimeout(left)
+            try:
+                chunk = self._command.recv(65536)
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise BedError(f"the command port closed\n{self._logs()}")
+            self._command_buffer += chunk
+        raw, self._command_buffer = self._command_buffer.split(b"\n", 1)
+        return raw.decode("ascii", errors="replace").rstrip("\r")
+
+    def show(self, text: str | bytes) -> None:
+        """Write text (UTF-8, escape sequences included) to tty1, as a program in the guest would."""
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        self.command("SHOW " + data.hex())
+
+    def screen_memory(self) -> tuple[list[str], tuple[int, int]]:
+        """tty1's own screen memory (/dev/vcsu1, the cursor from /dev/vcsa1): the rows as the
+        kernel holds them, and the cursor's (column, row)."""
+        lines = self.command("DUMP")
+        _, rows, columns, x, y = lines[0].split()
+        text = [
+            bytes.fromhex(line.split(" ", 1)[1] if " " in line else "").decode("utf-8")
+            for line in lines[1:]
+        ]
+        if len(text) != int(rows) or any(len(row) != int(columns) for row in text):
+            raise BedError(f"a damaged screen dump: {lines[0]}, {len(text)} rows")
+        return text, (int(x), int(y))
+
+    def load_font(self, name: str) -> None:
+        """Load a console-setup font (one of build-guest.sh's FONTS) on tty1."""
+        self.command(f"FONT {name}")
+
+    def start_login(self) -> None:
+        """Start a getty on tty1: "ovhkvm login:", then root's password prompt."""
+        self.command("LOGIN")
 
     def _logs(self) -> str:
         return (

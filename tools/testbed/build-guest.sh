@@ -24,6 +24,11 @@ LAYOUTS="us us:intl gb ie fr fr:oss fr:bepo be ch ch:fr de es latam it pt br ca 
 nl pl cz fi se no dk lt"
 PHOTO_W=640
 PHOTO_H=360
+# console-setup fonts the screen mode can load (FONT NAME), from /usr/share/consolefonts.
+FONTS="Uni2-VGA16 Lat15-VGA16 Uni2-Fixed16 Lat15-Terminus16 Uni2-TerminusBold16 Uni2-VGA8
+Uni2-Terminus32x16"
+# The screen mode's login (LOGIN): root's password; tests/testbed.py knows it too.
+ROOT_PASSWORD=ovh-rescue-42
 
 die() {
     echo "build-guest: $*" >&2
@@ -63,8 +68,8 @@ pkgver() { dpkg-query -W -f='${Package} ${Version}\n' "$@" 2>/dev/null || true; 
 stamp=$(
     {
         echo "kernel $kpkg $kver"
-        pkgver busybox-static console-setup xkb-data kbd gcc libc6-dev
-        echo "layouts $LAYOUTS photo ${PHOTO_W}x$PHOTO_H"
+        pkgver busybox-static console-setup console-setup-linux xkb-data kbd gcc libc6-dev
+        echo "layouts $LAYOUTS photo ${PHOTO_W}x$PHOTO_H fonts $FONTS"
         "$python" -c 'import numpy, sys; print("numpy", numpy.__version__, sys.version)'
         cat "$here/build-guest.sh" "$here/init.sh" "$here/ttyecho.c" "$repo/tests/e2e/testcard.py"
     } | sha256sum | cut -d' ' -f1
@@ -114,6 +119,32 @@ done
 install -m 0755 "$here/init.sh" "$root/init"
 
 gcc -static -O2 -Wall -Wextra -Werror -s -o "$root/bin/ttyecho" "$here/ttyecho.c"
+
+# The screen mode's fonts, uncompressed (ttyecho loads them, PSF 1 or 2).
+mkdir -p "$root/fonts"
+for font in $FONTS; do
+    src=/usr/share/consolefonts/$font.psf.gz
+    [ -f "$src" ] || die "missing $src (console-setup-linux): run tools/testbed/install-deps.sh"
+    gzip -dc "$src" >"$root/fonts/$font.psf"
+done
+
+# The screen mode's login: a getty on tty1 (busybox getty, login, sh), user root.
+mkdir -p "$root/etc" "$root/root"
+hash=$("$busybox" mkpasswd -m sha512 "$ROOT_PASSWORD" ovhkvmsalt) || die "mkpasswd failed"
+echo "root:$hash:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+printf 'tty1\n' >"$root/etc/securetty"
+printf 'ovhkvm test guest (screen mode)\n\n' >"$root/etc/issue"
+printf 'export PS1="root@ovhkvm:~# "\ncd /root\n' >"$root/etc/profile"
+cat >"$root/login.sh" <<'LOGIN'
+#!/bin/sh
+# Started by "ttyecho serve" on LOGIN: a getty on tty1, again after each logout.
+while :; do
+    printf '\033[0m\033[2J\033[H' >/dev/tty1
+    getty 38400 tty1 linux
+    sleep 1
+done
+LOGIN
 
 # Console keymaps, made the way Debian's setupcon makes them (model pc105, backspace = DEL),
 # compiled to busybox loadkmap's binary format. Two layouts at a time.

@@ -2,8 +2,13 @@
 # /init of the ovhkvm test guest (busybox sh, from the initramfs that build-guest.sh makes).
 #
 # Kernel command line:
-#   ovhkvm.mode=console|testcard|scroll   (default console)
-#   ovhkvm.keymap=NAME                    a /keymaps/NAME.bmap (default us), console mode
+#   ovhkvm.mode=console|testcard|scroll|screen   (default console)
+#   ovhkvm.keymap=NAME                    a /keymaps/NAME.bmap (default us), console and screen
+#
+# Screen mode (a VGA text console, or fbcon with vga=...) takes commands on the second serial
+# port, ttyS1 (ttyecho serve): SHOW text, DUMP the console's own screen memory, FONT to load a
+# console-setup font, LOGIN to start a getty (user root, password in /etc/passwd, made by
+# build-guest.sh) on tty1.
 #
 # The serial port (ttyS0, the kernel's console) carries the protocol with the host:
 #   OVHKVM-READY          the guest is ready (console: ready to receive keys)
@@ -130,7 +135,20 @@ case "$MODE" in
         done
         ;;
 
+    screen)
+        [ -f "/keymaps/$KEYMAP.bmap" ] || fail "no keymap $KEYMAP; have: $(cd /keymaps && echo *.bmap)"
+        loadkmap <"/keymaps/$KEYMAP.bmap" || fail "loadkmap $KEYMAP failed"
+        if [ -e /dev/fb0 ]; then
+            echo "OVHKVM-FB size=$(cat /sys/class/graphics/fb0/virtual_size)"
+        fi
+        hostname ovhkvm
+        printf '\033%%G\033[0m\033[2J\033[H' >/dev/tty1
+        stty -F /dev/ttyS1 raw -echo 115200 || fail "no second serial port (ttyS1)"
+        echo "OVHKVM-READY"
+        exec ttyecho serve /dev/tty1 /dev/ttyS1
+        ;;
+
     *)
-        fail "unknown ovhkvm.mode=$MODE (console, testcard, scroll)"
+        fail "unknown ovhkvm.mode=$MODE (console, testcard, scroll, screen)"
         ;;
 esac

@@ -15,6 +15,7 @@ seabios
 busybox-static
 websockify
 console-setup
+console-setup-linux
 kbd
 xkb-data
 cpio
