@@ -598,7 +598,7 @@ class QemuGuest:
         return raw.decode("ascii", errors="replace").rstrip("\r")
 
     def show(self, text: str | bytes) -> None:
-        """Write text (UTF-8, escape sequences included) to tty1, as a program in the guest would."""
+        """Write text (UTF-8, escape sequences included) to tty1, as a guest program would."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         self.command("SHOW " + data.hex())
 
