@@ -3,7 +3,8 @@
 it in ~/.local without root, the installed desktop entries and AppStream file are valid, the
 installed launcher starts (`--version`), opens a console window offscreen on the test bed's QEMU
 guest, types into that guest with `type`, takes a `screenshot`, and quits; uninstall.sh leaves
-nothing behind. Any traceback from the bundled app fails."""
+nothing behind. The bundled app also serves its demo console and opens, types into, reads and
+photographs it, and keeps secrets in a real Secret Service. Any traceback from it fails."""
 
 from __future__ import annotations
 
@@ -339,3 +340,58 @@ def test_the_bundled_app_keeps_secrets_in_the_desktops_secret_service(
     assert servers[0] == 0, servers[2]
     assert [s["name"] for s in json.loads(servers[1])] == ["vps-bundle.vps.ovh.net"]
     no_traceback(login[2], servers[2])
+
+
+def test_the_bundled_app_serves_opens_types_into_and_reads_its_demo_console(home: Path) -> None:
+    import signal
+
+    app = str(unpacked(home) / "ovhkvm-desktop" / "ovhkvm-desktop")
+    env = user_env(home, QT_QPA_PLATFORM="offscreen")
+    demo = subprocess.Popen(
+        [app, "demo", "--serve", "--layout", "us"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    window = None
+    try:
+        assert demo.stdout is not None
+        address = demo.stdout.readline().strip()
+        assert address.startswith("vnc://127.0.0.1:"), address
+        ready = home / "demo-window-ready"
+        window = subprocess.Popen(
+            [app, "open", address, "--layout", "us"],
+            env={**env, "OVHKVM_WINDOW_READY_FILE": str(ready)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not ready.exists() or not ready.read_text().strip():
+            assert window.poll() is None, window.communicate()[1]
+            assert time.monotonic() < deadline, "the window showed no picture of the demo"
+            time.sleep(0.1)
+        runs = [
+            subprocess.run([app, *args], env=env, capture_output=True, text=True, timeout=120)
+            for args in (
+                ["type", address, "--layout", "us", "--text", "echo bundled demo"],
+                ["read", address],
+                ["screenshot", address, str(home / "demo.png")],
+            )
+        ]
+        for run in runs:
+            assert run.returncode == 0, run.stderr
+            no_traceback(run.stderr)
+        # The line typed, then the cursor's cell (read as U+FFFD, never a guessed letter).
+        assert "root@demo:~# echo bundled demo\ufffd\n" in runs[1].stdout, runs[1].stdout
+        assert (home / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert window.poll() is None, "the window closed by itself"
+    finally:
+        if window is not None:
+            window.terminate()
+            no_traceback(window.communicate(timeout=30)[1])
+        demo.send_signal(signal.SIGINT)  # Ctrl+C is how serving ends
+        _, errors = demo.communicate(timeout=30)
+    assert demo.returncode == 0, errors
+    no_traceback(errors)
