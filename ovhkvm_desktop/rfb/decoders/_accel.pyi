@@ -1,5 +1,7 @@
 """Types of the compiled decoders' entry points (_accel.pyx); see that file for what they do."""
 
+from typing import Any
+
 import numpy as np
 
 Buffer = bytes | bytearray | memoryview
@@ -10,7 +12,15 @@ ZRLE_PAST_END: int
 ZRLE_RUN_PAST_TILE: int
 ZRLE_NO_SUCH_COLOUR: int
 ZRLE_SUBENCODING: int
-TIGHT_PALETTE_INDEX: int
+TIGHT_DONE: int
+TIGHT_INCOMPLETE: int
+TIGHT_NOT_BASIC: int
+TIGHT_SINGLE_COLOUR: int
+TIGHT_UNKNOWN_FILTER: int
+TIGHT_TOO_LONG: int
+TIGHT_CORRUPT: int
+TIGHT_WRONG_SIZE: int
+TIGHT_NO_SUCH_COLOUR: int
 
 def fill(screen: np.ndarray, x: int, y: int, w: int, h: int, colour: int) -> None: ...
 def put(screen: np.ndarray, x: int, y: int, w: int, h: int, data: Buffer, p: int) -> None: ...
@@ -30,11 +40,18 @@ def hextile(
 def zrle(
     data: Buffer, screen: np.ndarray, rx: int, ry: int, rw: int, rh: int
 ) -> tuple[int, tuple[int, ...] | None]: ...
-def tight_fill(screen: np.ndarray, x: int, y: int, w: int, h: int, buf: Buffer, p: int) -> None: ...
 def tight_rgb(
     data: Buffer, screen: np.ndarray, x: int, y: int, w: int, h: int, gradient: bool
 ) -> None: ...
-def tight_palette(
-    data: Buffer, palette: Buffer, colours: int, screen: np.ndarray, x: int, y: int, w: int, h: int
-) -> tuple[int, int] | None: ...
+def tight(
+    view: Buffer,
+    pos: int,
+    screen: np.ndarray,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    streams: list[Any],
+    slack: int,
+) -> tuple[int, Any]: ...
 def png(data: bytes, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...

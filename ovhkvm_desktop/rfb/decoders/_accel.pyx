@@ -17,6 +17,8 @@ little-endian machines, where such a word is the bytes B, G, R, X the framebuffe
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
 
+import zlib as _zlib
+
 ctypedef const uint8_t[::1] Bytes
 ctypedef uint32_t[:, ::1] Screen
 
@@ -29,7 +31,6 @@ ZRLE_PAST_END = 3  # (code,)
 ZRLE_RUN_PAST_TILE = 4  # (code, tile width, tile height)
 ZRLE_NO_SUCH_COLOUR = 5  # (code, colours)
 ZRLE_SUBENCODING = 6  # (code, subencoding)
-TIGHT_PALETTE_INDEX = 7  # (code, largest index)
 
 
 cdef inline void _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
@@ -337,20 +338,17 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
 # --- Tight --------------------------------------------------------------------------------------
 
 
-def tight_fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, Bytes buf,
-               Py_ssize_t p):
-    """Paint a rectangle with the TPIXEL (red, green, blue) at ``buf[p]``."""
-    _check_rect(screen, x, y, w, h)
-    _fill(screen, x, y, w, h,
-          OPAQUE | (<uint32_t>buf[p] << 16) | (<uint32_t>buf[p + 1] << 8) | buf[p + 2])
-
-
 def tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
               bint gradient):
     """Paint ``w * h`` red, green, blue pixels, or with ``gradient`` their gradient filter's
     differences: each component is its difference plus left + up - up-left (zero outside the
     rectangle) clamped to 0..255, modulo 256."""
     _check_rect(screen, x, y, w, h)
+    _tight_rgb(data, screen, x, y, w, h, gradient)
+
+
+cdef void _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                     Py_ssize_t h, bint gradient) except *:
     if data.shape[0] < 3 * w * h:
         raise IndexError("too few pixels")
     cdef Py_ssize_t row, col, p = 0, c
@@ -390,20 +388,20 @@ def tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t 
             p += 3
 
 
-def tight_palette(Bytes data, Bytes palette, Py_ssize_t colours, Screen screen, Py_ssize_t x,
-                  Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
-    """Paint palette indices (1 bit a pixel, rows padded to bytes, for 2 colours; else a byte a
-    pixel) with the palette's TPIXELs. Returns None, or an error tuple with the largest index."""
-    _check_rect(screen, x, y, w, h)
-    if colours < 2 or colours > 256 or palette.shape[0] < 3 * colours:
+cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssize_t colours,
+                               Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                               Py_ssize_t h) except -1:
+    """The palette's TPIXELs start at ``palette[at]``; returns the largest index past the
+    palette, or 0 when there is none."""
+    if colours < 2 or colours > 256 or at + 3 * colours > palette.shape[0]:
         raise IndexError("bad palette")
     cdef uint32_t table[256]
     cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0
     cdef uint8_t index
     cdef uint32_t[::1] line
     for i in range(colours):
-        table[i] = OPAQUE | (<uint32_t>palette[3 * i] << 16) | (
-            <uint32_t>palette[3 * i + 1] << 8) | palette[3 * i + 2]
+        table[i] = OPAQUE | (<uint32_t>palette[at + 3 * i] << 16) | (
+            <uint32_t>palette[at + 3 * i + 1] << 8) | palette[at + 3 * i + 2]
     if colours == 2:
         row_bytes = (w + 7) // 8
         if data.shape[0] < row_bytes * h:
@@ -413,7 +411,7 @@ def tight_palette(Bytes data, Bytes palette, Py_ssize_t colours, Screen screen, 
             for col in range(w):
                 line[x + col] = table[(data[p + (col >> 3)] >> (7 - (col & 7))) & 1]
             p += row_bytes
-        return None
+        return 0
     if data.shape[0] < w * h:
         raise IndexError("too few pixels")
     for row in range(h):
@@ -426,14 +424,124 @@ def tight_palette(Bytes data, Bytes palette, Py_ssize_t colours, Screen screen, 
                     largest = index
             else:
                 line[col] = table[index]
-    if largest:
-        return (TIGHT_PALETTE_INDEX, largest)
-    return None
+    return largest
+
+
+# Outcomes of ``tight``.
+TIGHT_DONE = 0  # (TIGHT_DONE, end)
+TIGHT_INCOMPLETE = 1  # (TIGHT_INCOMPLETE, position to resume at)
+TIGHT_NOT_BASIC = 2  # (TIGHT_NOT_BASIC, 0): JPEG, PNG or an unknown method, for Python
+TIGHT_SINGLE_COLOUR = 10  # (code, 0)
+TIGHT_UNKNOWN_FILTER = 11  # (code, filter)
+TIGHT_TOO_LONG = 12  # (code, length)
+TIGHT_CORRUPT = 13  # (code, zlib's message)
+TIGHT_WRONG_SIZE = 14  # (code, (bytes inflated, bytes expected))
+TIGHT_NO_SUCH_COLOUR = 15  # (code, largest index, colours)
+
+cdef Py_ssize_t MIN_TO_COMPRESS = 12  # shorter filtered data comes without zlib
+
+
+def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y,
+          Py_ssize_t w, Py_ssize_t h, list streams, Py_ssize_t slack):
+    """Decode a Tight rectangle's fill or basic compression (the control byte at ``pos``),
+    as TightDecoder.decode does, step for step: the same waits for data, stream resets and
+    faults in the same order. ``streams`` are its four zlib streams (reset in place)."""
+    _check_rect(screen, x, y, w, h)
+    cdef Bytes buf = view
+    cdef Py_ssize_t size = buf.shape[0]
+    if pos >= size:
+        return TIGHT_INCOMPLETE, pos
+    cdef uint8_t control = buf[pos]
+    cdef uint8_t method = control >> 4
+    cdef Py_ssize_t p = pos + 1, colours = 0, expected, length, end, palette_at = 0, i
+    cdef uint8_t filter_id = 0
+    if method == 8:
+        if pos + 4 > size:
+            return TIGHT_INCOMPLETE, pos
+        _reset(streams, control)
+        _fill(screen, x, y, w, h,
+              OPAQUE | (<uint32_t>buf[pos + 1] << 16) | (<uint32_t>buf[pos + 2] << 8) | buf[pos + 3])
+        return TIGHT_DONE, pos + 4
+    if method >= 8:
+        return TIGHT_NOT_BASIC, 0
+    if method & 4:
+        if p >= size:
+            return TIGHT_INCOMPLETE, pos
+        filter_id = buf[p]
+        p += 1
+    if filter_id == 1:
+        if p >= size:
+            return TIGHT_INCOMPLETE, pos
+        colours = buf[p] + 1
+        p += 1
+        if colours < 2:
+            return TIGHT_SINGLE_COLOUR, 0
+        if p + 3 * colours > size:
+            return TIGHT_INCOMPLETE, pos
+        palette_at = p
+        p += 3 * colours
+        expected = (w + 7) // 8 * h if colours == 2 else w * h
+    elif filter_id == 0 or filter_id == 2:
+        expected = w * h * 3
+    else:
+        return TIGHT_UNKNOWN_FILTER, filter_id
+    if expected < MIN_TO_COMPRESS:
+        end = p + expected
+        if end > size:
+            return TIGHT_INCOMPLETE, pos
+        _reset(streams, control)
+        data = bytes(view[p:end])
+    else:
+        # The compact length: 1 to 3 bytes, 7 bits each (8 in the third).
+        if p >= size:
+            return TIGHT_INCOMPLETE, pos
+        length = buf[p] & 0x7F
+        if buf[p] & 0x80:
+            if p + 1 >= size:
+                return TIGHT_INCOMPLETE, pos
+            length |= <Py_ssize_t>(buf[p + 1] & 0x7F) << 7
+            if buf[p + 1] & 0x80:
+                if p + 2 >= size:
+                    return TIGHT_INCOMPLETE, pos
+                length |= <Py_ssize_t>buf[p + 2] << 14
+                p += 1
+            p += 1
+        p += 1
+        if length > 4 * w * h + slack:
+            return TIGHT_TOO_LONG, length
+        end = p + length
+        if end > size:
+            return TIGHT_INCOMPLETE, pos
+        _reset(streams, control)
+        stream = streams[method & 3]
+        try:
+            # One byte of room more than expected: zlib then consumes all the input (the flush
+            # marker too), and too much data shows as a longer output.
+            data = stream.decompress(view[p:end], expected + 1)
+        except _zlib.error as exc:
+            return TIGHT_CORRUPT, str(exc)
+        if len(data) != expected or stream.unconsumed_tail:
+            return TIGHT_WRONG_SIZE, (len(data), expected)
+    if not expected:
+        return TIGHT_DONE, end
+    if filter_id == 1:
+        largest = _tight_palette(data, buf, palette_at, colours, screen, x, y, w, h)
+        if largest:
+            return TIGHT_NO_SUCH_COLOUR, (largest, colours)
+        return TIGHT_DONE, end
+    _tight_rgb(data, screen, x, y, w, h, filter_id == 2)
+    return TIGHT_DONE, end
+
+
+cdef inline void _reset(list streams, uint8_t control) except *:
+    cdef int i
+    if control & 15:
+        for i in range(4):
+            if control & (1 << i):
+                streams[i] = _zlib.decompressobj()
 
 
 # --- PNG (TightPNG) -----------------------------------------------------------------------------
-
-import zlib as _zlib
 
 cdef bytes _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

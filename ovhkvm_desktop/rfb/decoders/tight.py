@@ -61,20 +61,37 @@ class TightDecoder(Decoder):
         self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
+        width, height = rect.width, rect.height
+        accel = self._accel
+        if accel is not None:
+            # Fill and basic compression, compiled; JPEG, PNG and the unknown come back here.
+            outcome, value = accel.tight(
+                buf,
+                pos,
+                fb.pixels32,
+                rect.x,
+                rect.y,
+                width,
+                height,
+                self._streams,
+                COMPRESSED_SLACK,
+            )
+            if outcome == accel.TIGHT_DONE:
+                return int(value)
+            if outcome == accel.TIGHT_INCOMPLETE:
+                raise Incomplete(int(value))
+            if outcome != accel.TIGHT_NOT_BASIC:
+                raise self._compiled_error(outcome, value, rect)
         size = len(buf)
         if pos >= size:
             raise Incomplete(pos)
         control = buf[pos]
         method = control >> 4
-        width, height = rect.width, rect.height
         if method == FILL:
             if pos + 4 > size:
                 raise Incomplete(pos)
             if control & 15:
                 self._reset(control)
-            if self._accel is not None:
-                self._accel.tight_fill(fb.pixels32, rect.x, rect.y, width, height, buf, pos + 1)
-                return pos + 4
             fb.pixels32[rect.y : rect.y + height, rect.x : rect.x + width] = (
                 buf[pos + 1] << 16 | buf[pos + 2] << 8 | buf[pos + 3] | 0xFF000000
             )
@@ -88,7 +105,6 @@ class TightDecoder(Decoder):
                 raise Incomplete(pos)
             if control & 15:
                 self._reset(control)
-            accel = self._accel
             if kind == "JPEG":
                 rgb = decode_jpeg(bytes(buf[p:end]), width, height)
                 if rgb is not None:
@@ -121,7 +137,7 @@ class TightDecoder(Decoder):
             colours = buf[p] + 1
             p += 1
             if colours < 2:
-                raise ProtocolError(f"the server sent a {self.name} palette of a single colour")
+                raise self._single_colour()
             if p + 3 * colours > size:
                 raise Incomplete(pos)
             palette = bytes(buf[p : p + 3 * colours])
@@ -130,7 +146,7 @@ class TightDecoder(Decoder):
         elif filter_id in (COPY_FILTER, GRADIENT_FILTER):
             expected = width * height * 3
         else:
-            raise ProtocolError(f"the server sent {self.name} data with unknown filter {filter_id}")
+            raise self._unknown_filter(filter_id)
 
         if expected < MIN_TO_COMPRESS:
             end = p + expected
@@ -155,18 +171,6 @@ class TightDecoder(Decoder):
             data = self._inflate(method & 3, buf[p:end], expected)
 
         if not expected:
-            return end
-        if self._accel is not None:
-            if filter_id != PALETTE_FILTER:
-                self._accel.tight_rgb(
-                    data, fb.pixels32, rect.x, rect.y, width, height, filter_id == GRADIENT_FILTER
-                )
-                return end
-            error = self._accel.tight_palette(
-                data, palette, colours, fb.pixels32, rect.x, rect.y, width, height
-            )
-            if error is not None:
-                raise self._no_such_colour(error[1], colours)
             return end
         if filter_id == PALETTE_FILTER:
             self._paint_palette(data, palette, colours, rect, fb)
@@ -220,14 +224,42 @@ class TightDecoder(Decoder):
             # marker too), and too much data shows as a longer output.
             out: bytes = stream.decompress(data, expected + 1)
         except zlib.error as exc:
-            raise ProtocolError(f"the server's {self.name} data is corrupt ({exc})") from None
+            raise self._corrupt(str(exc)) from None
         if len(out) != expected or stream.unconsumed_tail:
-            raise ProtocolError(
-                f"the server's {self.name} data inflated to"
-                f" {'more than ' if len(out) > expected else ''}{len(out)} bytes"
-                f" where {expected} were expected"
-            )
+            raise self._inflated_wrong(len(out), expected)
         return out
+
+    def _compiled_error(self, outcome: int, value: Any, rect: Rect) -> ProtocolError:
+        """The sentence for a fault the compiled path found (the same as this path's)."""
+        accel = self._accel
+        assert accel is not None
+        if outcome == accel.TIGHT_SINGLE_COLOUR:
+            return self._single_colour()
+        if outcome == accel.TIGHT_UNKNOWN_FILTER:
+            return self._unknown_filter(value)
+        if outcome == accel.TIGHT_TOO_LONG:
+            check_payload_length(value, rect, self.name)  # raises
+        if outcome == accel.TIGHT_CORRUPT:
+            return self._corrupt(value)
+        if outcome == accel.TIGHT_WRONG_SIZE:
+            return self._inflated_wrong(*value)
+        return self._no_such_colour(*value)
+
+    def _single_colour(self) -> ProtocolError:
+        return ProtocolError(f"the server sent a {self.name} palette of a single colour")
+
+    def _unknown_filter(self, filter_id: int) -> ProtocolError:
+        return ProtocolError(f"the server sent {self.name} data with unknown filter {filter_id}")
+
+    def _corrupt(self, reason: str) -> ProtocolError:
+        return ProtocolError(f"the server's {self.name} data is corrupt ({reason})")
+
+    def _inflated_wrong(self, inflated: int, expected: int) -> ProtocolError:
+        return ProtocolError(
+            f"the server's {self.name} data inflated to"
+            f" {'more than ' if inflated > expected else ''}{inflated} bytes"
+            f" where {expected} were expected"
+        )
 
     def _unknown_method(self, method: int) -> str:
         if method in (PNG, PNG | EXPLICIT_FILTER) and self.encoding == Encoding.TIGHT:
