@@ -153,7 +153,9 @@ def test_install_start_type_screenshot_quit_and_uninstall(home: Path, guest: Qem
         deadline = time.monotonic() + 60
         while not ready.exists() or not ready.read_text().strip():
             assert window.poll() is None, window.communicate()[1]
-            assert time.monotonic() < deadline, "the window showed no picture of the console"
+            if time.monotonic() > deadline:
+                window.terminate()
+                pytest.fail(f"the window showed no picture of the console:\n{window.communicate()}")
             time.sleep(0.1)
         mark = guest.serial_mark()
         typed = subprocess.run(
