@@ -12,8 +12,8 @@ loader for each system one (so LD_LIBRARY_PATH and the loader's cache count as t
     python -m ovhkvm_desktop.qt_runtime            the message, or nothing; exit status 1 or 0
     python -m ovhkvm_desktop.qt_runtime --packages the Debian packages to install, one a line
 
-It also checks that the display the session names answers (Qt would otherwise abort with a hint
-about xcb-cursor0 whatever the cause).
+It also checks that there is a graphical session and that the display it names answers (Qt would
+otherwise abort with a hint about xcb-cursor0 whatever the cause).
 """
 
 from __future__ import annotations
@@ -108,15 +108,22 @@ class QtRuntimeMissing(ConsoleError):
 
 
 class NoDisplay(ConsoleError):
-    """The session names a display that nothing serves (Qt would abort, and blame a library)."""
+    """No graphical session: none is named (``address`` None), or nothing serves the display
+    the session names (Qt would abort, and blame a library)."""
 
-    def __init__(self, platform: str, address: str) -> None:
+    def __init__(self, platform: str, address: str | None) -> None:
         self.platform = platform
         self.address = address
-        super().__init__(
-            f"the app needs a graphical session: nothing answers at {address}"
-            " (is the desktop session running, or the SSH connection forwarding X?)"
-        )
+        if address is None:
+            super().__init__(
+                "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set);"
+                " the headless commands work without one: see 'ovhkvm-desktop --help'"
+            )
+        else:
+            super().__init__(
+                f"the app needs a graphical session: nothing answers at {address}"
+                " (is the desktop session running, or the SSH connection forwarding X?)"
+            )
 
 
 @dataclass(frozen=True)
@@ -315,6 +322,9 @@ def _problems(environ: Mapping[str, str] | None, *, displays: bool) -> list[Cons
     """One problem per platform Qt would try, in order; [] when one of them works."""
     environ = os.environ if environ is None else environ
     candidates = platform_candidates(environ)
+    named = any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if candidates and displays and not named:
+        return [NoDisplay(candidates[0], None)]
     files = qt_files() if candidates else None
     if files is None:
         return []

@@ -147,6 +147,18 @@ def test_a_display_that_nothing_serves_is_one_line_not_qts_xcb_cursor_hint(
     )
 
 
+def test_open_without_a_graphical_session_says_so_in_one_line(tmp_path: Path) -> None:
+    env = hidden(tmp_path)
+    for name in ("DISPLAY", "LD_LIBRARY_PATH", "XDG_SESSION_TYPE"):
+        env.pop(name)
+    run = run_app(env, "open", "vnc://127.0.0.1:1")
+    assert run.returncode == 1
+    assert run.stderr == (
+        "ovhkvm-desktop: the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY"
+        " is set); the headless commands work without one: see 'ovhkvm-desktop --help'\n"
+    )
+
+
 def test_a_running_x_server_is_found(tmp_path: Path) -> None:
     xvfb = shutil.which("Xvfb")
     assert xvfb, "Xvfb is missing: run tools/testbed/install-deps.sh"
