@@ -11,8 +11,6 @@ import argparse
 import asyncio
 import importlib.util
 import inspect
-import os
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,22 +38,16 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Any]] = {
 
 def start_app(args: argparse.Namespace) -> int:
     """The app: its main window and tray icon, Qt's event loop until it quits."""
-    if sys.platform.startswith("linux") and not any(
-        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
-    ):
-        # Qt would abort the process with a message of its own.
-        raise UsageError(
-            "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set);"
-            " the headless commands work without one: see 'ovhkvm-desktop --help'"
-        )
+    from ovhkvm_desktop.qt_runtime import require_qt_runtime
+
+    # Before Qt loads: no graphical session, an unserved display or a missing library in words,
+    # not Qt's abort.
+    require_qt_runtime()
     if importlib.util.find_spec("PySide6") is None:
         raise UsageError(
             "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
             " without it: see 'ovhkvm-desktop --help'"
         )
-    from ovhkvm_desktop.qt_runtime import require_qt_runtime
-
-    require_qt_runtime()  # before Qt loads: a missing library in words, not Qt's abort
     from ovhkvm_desktop.ui.app import run_app
 
     return run_app(progress=say)
