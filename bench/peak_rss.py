@@ -36,7 +36,7 @@ def main() -> int:
                 "max_rss_mib": usage.ru_maxrss / 1024,
                 "returncode": os.waitstatus_to_exitcode(status),
                 "stdout_tail": lines[-1] if lines else "",
-                "parent_rss_mib": _own_rss_mib(),
+                "parent_rss_mib": _own_rss_mib(),  # what it can have carried into the child
             }
         )
     )
@@ -44,10 +44,13 @@ def main() -> int:
 
 
 def _own_rss_mib() -> float:
-    """This parent's own peak, the most it can have carried into the child."""
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This parent's resident size now (as when it spawned the child): its own ``ru_maxrss``
+    would show what its own parent carried into it, not what it carries."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ ZRLE_PAST_END: int
 ZRLE_RUN_PAST_TILE: int
 ZRLE_NO_SUCH_COLOUR: int
 ZRLE_SUBENCODING: int
-TIGHT_DONE: int
 TIGHT_INCOMPLETE: int
 TIGHT_NOT_BASIC: int
 TIGHT_SINGLE_COLOUR: int
@@ -21,6 +20,7 @@ TIGHT_TOO_LONG: int
 TIGHT_CORRUPT: int
 TIGHT_WRONG_SIZE: int
 TIGHT_NO_SUCH_COLOUR: int
+TIGHT_IMAGE_TOO_LONG: int
 
 def fill(screen: np.ndarray, x: int, y: int, w: int, h: int, colour: int) -> None: ...
 def put(screen: np.ndarray, x: int, y: int, w: int, h: int, data: Buffer, p: int) -> None: ...
@@ -53,5 +53,6 @@ def tight(
     h: int,
     streams: list[Any],
     slack: int,
-) -> tuple[int, Any]: ...
-def png(data: bytes, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...
+    png_allowed: bool,
+) -> int | tuple[int, Any]: ...
+def png(data: Buffer, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...

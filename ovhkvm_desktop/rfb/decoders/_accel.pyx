@@ -428,24 +428,26 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
 
 
 # Outcomes of ``tight``.
-TIGHT_DONE = 0  # (TIGHT_DONE, end)
 TIGHT_INCOMPLETE = 1  # (TIGHT_INCOMPLETE, position to resume at)
-TIGHT_NOT_BASIC = 2  # (TIGHT_NOT_BASIC, 0): JPEG, PNG or an unknown method, for Python
+TIGHT_NOT_BASIC = 2  # (TIGHT_NOT_BASIC, 0): JPEG, another PNG, an unknown method: for Python
 TIGHT_SINGLE_COLOUR = 10  # (code, 0)
 TIGHT_UNKNOWN_FILTER = 11  # (code, filter)
 TIGHT_TOO_LONG = 12  # (code, length)
 TIGHT_CORRUPT = 13  # (code, zlib's message)
 TIGHT_WRONG_SIZE = 14  # (code, (bytes inflated, bytes expected))
-TIGHT_NO_SUCH_COLOUR = 15  # (code, largest index, colours)
+TIGHT_NO_SUCH_COLOUR = 15  # (code, (largest index, colours))
+TIGHT_IMAGE_TOO_LONG = 16  # (code, length): a PNG's
 
 cdef Py_ssize_t MIN_TO_COMPRESS = 12  # shorter filtered data comes without zlib
 
 
 def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y,
-          Py_ssize_t w, Py_ssize_t h, list streams, Py_ssize_t slack):
-    """Decode a Tight rectangle's fill or basic compression (the control byte at ``pos``),
-    as TightDecoder.decode does, step for step: the same waits for data, stream resets and
-    faults in the same order. ``streams`` are its four zlib streams (reset in place)."""
+          Py_ssize_t w, Py_ssize_t h, list streams, Py_ssize_t slack, bint png_allowed):
+    """Decode a Tight rectangle's fill, basic compression or (``png_allowed``, TightPNG) PNG,
+    the control byte at ``pos``, as TightDecoder.decode does, step for step: the same waits
+    for data, stream resets and faults in the same order. ``streams`` are its four zlib streams
+    (reset in place). Returns the position after the rectangle (an int), or a tuple: an
+    outcome below and its value."""
     _check_rect(screen, x, y, w, h)
     cdef Bytes buf = view
     cdef Py_ssize_t size = buf.shape[0]
@@ -461,7 +463,20 @@ def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y
         _reset(streams, control)
         _fill(screen, x, y, w, h,
               OPAQUE | (<uint32_t>buf[pos + 1] << 16) | (<uint32_t>buf[pos + 2] << 8) | buf[pos + 3])
-        return TIGHT_DONE, pos + 4
+        return pos + 4
+    if method == 10 and png_allowed:
+        p, length = _compact_length(buf, p)
+        if p < 0:
+            return TIGHT_INCOMPLETE, pos
+        if length > 4 * w * h + slack:
+            return TIGHT_IMAGE_TOO_LONG, length
+        end = p + length
+        if end > size:
+            return TIGHT_INCOMPLETE, pos
+        _reset(streams, control)
+        if png(view[p:end], screen, x, y, w, h):
+            return end
+        return TIGHT_NOT_BASIC, 0  # another kind of PNG, or a broken one: Python judges
     if method >= 8:
         return TIGHT_NOT_BASIC, 0
     if method & 4:
@@ -492,21 +507,9 @@ def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y
         _reset(streams, control)
         data = bytes(view[p:end])
     else:
-        # The compact length: 1 to 3 bytes, 7 bits each (8 in the third).
-        if p >= size:
+        p, length = _compact_length(buf, p)
+        if p < 0:
             return TIGHT_INCOMPLETE, pos
-        length = buf[p] & 0x7F
-        if buf[p] & 0x80:
-            if p + 1 >= size:
-                return TIGHT_INCOMPLETE, pos
-            length |= <Py_ssize_t>(buf[p + 1] & 0x7F) << 7
-            if buf[p + 1] & 0x80:
-                if p + 2 >= size:
-                    return TIGHT_INCOMPLETE, pos
-                length |= <Py_ssize_t>buf[p + 2] << 14
-                p += 1
-            p += 1
-        p += 1
         if length > 4 * w * h + slack:
             return TIGHT_TOO_LONG, length
         end = p + length
@@ -523,14 +526,33 @@ def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y
         if len(data) != expected or stream.unconsumed_tail:
             return TIGHT_WRONG_SIZE, (len(data), expected)
     if not expected:
-        return TIGHT_DONE, end
+        return end
     if filter_id == 1:
         largest = _tight_palette(data, buf, palette_at, colours, screen, x, y, w, h)
         if largest:
             return TIGHT_NO_SUCH_COLOUR, (largest, colours)
-        return TIGHT_DONE, end
+        return end
     _tight_rgb(data, screen, x, y, w, h, filter_id == 2)
-    return TIGHT_DONE, end
+    return end
+
+
+cdef (Py_ssize_t, Py_ssize_t) _compact_length(Bytes buf, Py_ssize_t p):
+    """Tight's compact length at ``p`` (1 to 3 bytes, 7 bits each, 8 in the third): the
+    position after it and the length, or (-1, 0) when ``buf`` ends first."""
+    cdef Py_ssize_t size = buf.shape[0], length
+    if p >= size:
+        return -1, 0
+    length = buf[p] & 0x7F
+    if not buf[p] & 0x80:
+        return p + 1, length
+    if p + 1 >= size:
+        return -1, 0
+    length |= <Py_ssize_t>(buf[p + 1] & 0x7F) << 7
+    if not buf[p + 1] & 0x80:
+        return p + 2, length
+    if p + 2 >= size:
+        return -1, 0
+    return p + 3, length | (<Py_ssize_t>buf[p + 2] << 14)
 
 
 cdef inline void _reset(list streams, uint8_t control) except *:
@@ -546,14 +568,18 @@ cdef inline void _reset(list streams, uint8_t control) except *:
 cdef bytes _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def png(bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
+def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
     """Paint the kind of PNG QEMU makes (8-bit RGB or palette, not interlaced), any row filter;
     return False, having painted nothing or not all, for any other PNG and for a palette index
     past the palette: the Python path then decides (it hands such images to Pillow)."""
     _check_rect(screen, x, y, w, h)
-    if not data.startswith(_PNG_SIGNATURE):
-        return False
     cdef const uint8_t[::1] d = data
+    cdef Py_ssize_t i
+    if d.shape[0] < 8:
+        return False
+    for i in range(8):
+        if d[i] != _PNG_SIGNATURE[i]:
+            return False
     cdef Py_ssize_t pos = 8, size = d.shape[0], length, body, header = -1, header_length = 0
     cdef Py_ssize_t plte = -1, plte_length = 0
     idat = []
@@ -585,7 +611,7 @@ def png(bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_
             or d[header + 12] or not width or not height):
         return False
     cdef uint32_t table[256]
-    cdef Py_ssize_t colours = 0, bpp, i
+    cdef Py_ssize_t colours = 0, bpp
     if d[header + 9] == 3 and plte_length and plte_length % 3 == 0:
         bpp = 1
         colours = min(256, plte_length // 3)

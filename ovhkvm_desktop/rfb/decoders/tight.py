@@ -64,8 +64,8 @@ class TightDecoder(Decoder):
         width, height = rect.width, rect.height
         accel = self._accel
         if accel is not None:
-            # Fill and basic compression, compiled; JPEG, PNG and the unknown come back here.
-            outcome, value = accel.tight(
+            # Fill, basic compression and QEMU's PNGs compiled; JPEG and the rest come back here.
+            result = accel.tight(
                 buf,
                 pos,
                 fb.pixels32,
@@ -75,9 +75,11 @@ class TightDecoder(Decoder):
                 height,
                 self._streams,
                 COMPRESSED_SLACK,
+                self.encoding == Encoding.TIGHT_PNG,
             )
-            if outcome == accel.TIGHT_DONE:
-                return int(value)
+            if isinstance(result, int):
+                return result
+            outcome, value = result
             if outcome == accel.TIGHT_INCOMPLETE:
                 raise Incomplete(int(value))
             if outcome != accel.TIGHT_NOT_BASIC:
@@ -114,10 +116,6 @@ class TightDecoder(Decoder):
                         out = fb.pixels[rect.y : rect.y + height, rect.x : rect.x + width]
                         _paint_rgb(out, np.frombuffer(rgb, np.uint8).reshape(height, width, 3))
                     return end
-            elif accel is not None and accel.png(
-                bytes(buf[p:end]), fb.pixels32, rect.x, rect.y, width, height
-            ):
-                return end
             _paint_image(buf[p:end], kind, rect, fb)
             return end
         if method >= 8:
@@ -239,6 +237,8 @@ class TightDecoder(Decoder):
             return self._unknown_filter(value)
         if outcome == accel.TIGHT_TOO_LONG:
             check_payload_length(value, rect, self.name)  # raises
+        if outcome == accel.TIGHT_IMAGE_TOO_LONG:
+            check_payload_length(value, rect, f"{self.name} PNG")  # raises
         if outcome == accel.TIGHT_CORRUPT:
             return self._corrupt(value)
         if outcome == accel.TIGHT_WRONG_SIZE:
