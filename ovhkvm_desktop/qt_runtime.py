@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import importlib.util
+import mmap
 import os
 import socket
 import struct
@@ -154,12 +155,17 @@ def qt_files() -> QtFiles | None:
 
 def needed_libraries(path: Path) -> list[str]:
     """The libraries an ELF file names as needed (its DT_NEEDED entries), in order; [] for a
-    file that is not a readable ELF shared object."""
+    file that is not a readable ELF shared object. The file is mapped, not read: only the
+    headers and the dynamic section are touched (Qt's ICU data alone is 30 MB)."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    if data[:4] != b"\x7fELF" or len(data) < 64:
+        with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _dt_needed(data)
+    except (OSError, ValueError, struct.error):
+        return []  # unreadable, empty (mmap refuses), or cut short
+
+
+def _dt_needed(data: mmap.mmap) -> list[str]:
+    if len(data) < 64 or data[:4] != b"\x7fELF":
         return []
     wide = data[4] == 2
     end = "<" if data[5] == 1 else ">"
@@ -170,19 +176,12 @@ def needed_libraries(path: Path) -> list[str]:
     else:
         (shoff,) = struct.unpack_from(end + "I", data, 0x20)
         shentsize, shnum = struct.unpack_from(end + "HH", data, 0x2E)
+    header = end + ("IIQQQQIIQQ" if wide else "IIIIIIIIII")
     sections = []
     for i in range(shnum):
-        at = shoff + i * shentsize
-        if at + shentsize > len(data):
-            return []
-        if wide:
-            _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack_from(
-                end + "IIQQQQIIQQ", data, at
-            )
-        else:
-            _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack_from(
-                end + "IIIIIIIIII", data, at
-            )
+        _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack_from(
+            header, data, shoff + i * shentsize
+        )
         sections.append((kind, offset, size, link, entsize))
     dynamic_kind = 6
     needed: list[str] = []
@@ -197,7 +196,10 @@ def needed_libraries(path: Path) -> list[str]:
                 break
             if tag == 1:  # DT_NEEDED
                 start = strings + value
-                needed.append(data[start : data.index(b"\0", start)].decode("ascii", "replace"))
+                stop = data.find(b"\0", start)
+                if stop < 0:
+                    return []
+                needed.append(data[start:stop].decode("ascii", "replace"))
     return needed
 
 

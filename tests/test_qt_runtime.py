@@ -58,6 +58,20 @@ def test_the_plugin_and_qt_modules_need_libraries_that_readelf_also_lists() -> N
     assert qt_runtime.needed_libraries(ROOT / "README.md") == []
 
 
+def test_a_broken_or_cut_short_library_has_no_needed_libraries(tmp_path: Path) -> None:
+    files = qt_runtime.qt_files()
+    assert files is not None
+    whole = (files.plugins / "platforms" / "libqxcb.so").read_bytes()
+    for size in (0, 4, 64, 100, len(whole) // 2):
+        cut = tmp_path / f"cut-{size}.so"
+        cut.write_bytes(whole[:size])
+        # The section headers sit at the file's end: any cut loses them.
+        assert qt_runtime.needed_libraries(cut) == [], size
+    broken = tmp_path / "broken.so"
+    broken.write_bytes(whole[:64] + b"\xff" * 4096)
+    assert qt_runtime.needed_libraries(broken) == []
+
+
 def test_on_this_test_machine_no_library_is_missing() -> None:
     # The test bed installs the libraries of Qt's xcb plugin (tools/testbed/install-deps.sh).
     assert qt_runtime.missing_libraries({"DISPLAY": ":0"}) is None
