@@ -47,11 +47,18 @@ def extensions() -> list[Extension]:
             raise
         print("warning: Cython is missing: the compiled decoders are not built")
         return []
-    return cythonize(
-        [Extension(ACCELERATOR, [SOURCE], extra_compile_args=["-O2"])],
-        language_level=3,
-        quiet=True,
-    )
+    try:
+        return cythonize(
+            [Extension(ACCELERATOR, [SOURCE], extra_compile_args=["-O2"])],
+            language_level=3,
+            quiet=True,
+            build_dir="build/cython",  # the generated C stays out of the package (and wheels)
+        )
+    except Exception as exc:  # Cython's CompileError: the source does not translate
+        if REQUIRED:
+            raise
+        print(f"warning: the compiled decoders were not translated ({exc}); Python decodes")
+        return []
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
