@@ -56,3 +56,40 @@ def tight(
     png_allowed: bool,
 ) -> int | tuple[int, Any]: ...
 def png(data: Buffer, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...
+
+ZLIB_INCOMPLETE: int
+ZLIB_TOO_LONG: int
+ZLIB_CORRUPT: int
+ZLIB_WRONG_SIZE: int
+ZLIB_TOO_MUCH: int
+
+def zlib_rect(
+    view: Buffer,
+    pos: int,
+    screen: np.ndarray,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    stream: Any,
+    slack: int,
+) -> int | tuple[int, Any]: ...
+
+ZRLE_INCOMPLETE: int
+ZRLE_TOO_LONG: int
+ZRLE_CORRUPT: int
+ZRLE_TOO_MUCH: int
+ZRLE_LEFT_OVER: int
+
+def zrle_rect(
+    view: Buffer,
+    pos: int,
+    screen: np.ndarray,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    stream: Any,
+    slack: int,
+    tile_slack: int,
+) -> int | tuple[Any, ...]: ...

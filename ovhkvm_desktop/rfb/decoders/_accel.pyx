@@ -699,3 +699,112 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
         prev = cur
         cur = swap
     return True
+
+
+# --- zlib ---------------------------------------------------------------------------------------
+
+# Outcomes of ``zlib_rect`` (besides the position after the rectangle, an int).
+ZLIB_INCOMPLETE = 1  # (code, position to resume at)
+ZLIB_TOO_LONG = 2  # (code, length announced)
+ZLIB_CORRUPT = 3  # (code, zlib's message)
+ZLIB_WRONG_SIZE = 4  # (code, (bytes inflated, bytes expected))
+ZLIB_TOO_MUCH = 5  # (code, 0): more data than the rectangle's pixels
+
+
+def zlib_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y,
+              Py_ssize_t w, Py_ssize_t h, object stream, Py_ssize_t slack):
+    """Decode a zlib rectangle at ``pos`` with the connection's ``stream``, as ZlibDecoder
+    does, step for step. Returns the position after it, or a tuple: an outcome above and its
+    value."""
+    _check_rect(screen, x, y, w, h)
+    cdef Bytes buf = view
+    cdef Py_ssize_t size = buf.shape[0], length, end, expected = 4 * w * h
+    if pos + 4 > size:
+        return ZLIB_INCOMPLETE, pos
+    length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
+              | (<Py_ssize_t>buf[pos + 2] << 8) | buf[pos + 3])
+    if length > expected + slack:
+        return ZLIB_TOO_LONG, length
+    end = pos + 4 + length
+    if end > size:
+        return ZLIB_INCOMPLETE, pos
+    data = view[pos + 4 : end]
+    if not expected:
+        # Nothing to paint, but any bytes still belong to the stream.
+        if length:
+            outcome = _inflate_nothing(stream, data)
+            if outcome is not None:
+                return outcome
+        return end
+    try:
+        pixels = stream.decompress(data, expected)
+    except _zlib.error as exc:
+        return ZLIB_CORRUPT, str(exc)
+    if len(pixels) != expected:
+        return ZLIB_WRONG_SIZE, (len(pixels), expected)
+    tail = stream.unconsumed_tail
+    if tail:
+        # Output stopped at ``expected`` bytes; what is left may only be a flush marker.
+        outcome = _inflate_nothing(stream, tail)
+        if outcome is not None:
+            return outcome
+    cdef Bytes p = pixels
+    cdef Py_ssize_t row
+    for row in range(h):
+        _copy_row(screen, x, y + row, p, 4 * w * row, w)
+    return end
+
+
+cdef object _inflate_nothing(object stream, object data):
+    """Feed bytes that must not produce pixels: None, or the outcome that they did."""
+    try:
+        extra = stream.decompress(data, 1)
+    except _zlib.error as exc:
+        return ZLIB_CORRUPT, str(exc)
+    if extra:
+        return ZLIB_TOO_MUCH, 0
+    return None
+
+
+# --- ZRLE, the whole rectangle --------------------------------------------------------------------
+
+# Outcomes of ``zrle_rect`` (besides the position after the rectangle, an int), with the
+# ZRLE_* tile faults above, whose tuple it returns as it is.
+ZRLE_INCOMPLETE = 20  # (code, position to resume at)
+ZRLE_TOO_LONG = 21  # (code, length announced)
+ZRLE_CORRUPT = 22  # (code, zlib's message)
+ZRLE_TOO_MUCH = 23  # (code, 0): inflates to more than the rectangle can hold
+ZRLE_LEFT_OVER = 24  # (code, bytes left after the last tile)
+
+
+def zrle_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y,
+              Py_ssize_t w, Py_ssize_t h, object stream, Py_ssize_t slack, Py_ssize_t tile_slack):
+    """Decode a ZRLE rectangle at ``pos`` with the connection's ``stream``, as ZRLEDecoder does,
+    step for step. Returns the position after it, or a tuple: an outcome and its value."""
+    _check_rect(screen, x, y, w, h)
+    cdef Bytes buf = view
+    cdef Py_ssize_t size = buf.shape[0], length, end, limit
+    if pos + 4 > size:
+        return ZRLE_INCOMPLETE, pos
+    length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
+              | (<Py_ssize_t>buf[pos + 2] << 8) | buf[pos + 3])
+    if length > 4 * w * h + slack:
+        return ZRLE_TOO_LONG, length
+    end = pos + 4 + length
+    if end > size:
+        return ZRLE_INCOMPLETE, pos
+    limit = 4 * w * h + tile_slack * (-(-w // 64)) * (-(-h // 64))
+    try:
+        # One byte more than the limit: more output means the data is too long, and zlib,
+        # never short of room, consumes all the input (the flush marker included).
+        data = stream.decompress(view[pos + 4 : end], limit + 1)
+    except _zlib.error as exc:
+        return ZRLE_CORRUPT, str(exc)
+    if len(data) > limit or stream.unconsumed_tail:
+        return ZRLE_TOO_MUCH, 0
+    used, error = zrle(data, screen, x, y, w, h)
+    if error is not None:
+        return error
+    if used != len(data):
+        return ZRLE_LEFT_OVER, len(data) - used
+    return end

@@ -59,9 +59,17 @@ def inflate(stream: Any, data: memoryview | bytes, expected: int, what: str) -> 
     try:
         out = stream.decompress(data, expected)
     except _zlib.error as exc:
-        raise ProtocolError(f"the server's {what} data is corrupt ({exc})") from None
+        raise corrupt(what, str(exc)) from None
     if len(out) != expected:
-        raise ProtocolError(
-            f"the server's {what} data inflated to {len(out)} bytes where {expected} were expected"
-        )
+        raise inflated_wrong(what, len(out), expected)
     return out
+
+
+def corrupt(what: str, reason: str) -> ProtocolError:
+    return ProtocolError(f"the server's {what} data is corrupt ({reason})")
+
+
+def inflated_wrong(what: str, inflated: int, expected: int) -> ProtocolError:
+    return ProtocolError(
+        f"the server's {what} data inflated to {inflated} bytes where {expected} were expected"
+    )

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import struct
 import zlib as _zlib
+from typing import Any
 
 from ovhkvm_desktop.rfb.decoders import compiled
-from ovhkvm_desktop.rfb.decoders.base import Decoder, check_payload_length, inflate, need
+from ovhkvm_desktop.rfb.decoders.base import (
+    COMPRESSED_SLACK,
+    Decoder,
+    check_payload_length,
+    corrupt,
+    inflate,
+    inflated_wrong,
+    need,
+)
 from ovhkvm_desktop.rfb.encodings import Encoding
-from ovhkvm_desktop.rfb.errors import ProtocolError
+from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 
 _LENGTH = struct.Struct(">I")
@@ -28,6 +37,23 @@ class ZlibDecoder(Decoder):
         self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
+        accel = self._accel
+        if accel is not None:
+            result = accel.zlib_rect(
+                buf,
+                pos,
+                fb.pixels32,
+                rect.x,
+                rect.y,
+                rect.width,
+                rect.height,
+                self._stream,
+                COMPRESSED_SLACK,
+            )
+            if isinstance(result, int):
+                return result
+            outcome, value = result
+            raise self._compiled_fault(outcome, value, rect)
         need(buf, pos, 4, pos)
         (length,) = _LENGTH.unpack_from(buf, pos)
         check_payload_length(length, rect, "zlib")
@@ -44,19 +70,32 @@ class ZlibDecoder(Decoder):
         if self._stream.unconsumed_tail:
             # Output stopped at ``expected`` bytes; what is left may only be a flush marker.
             self._inflate_nothing(self._stream.unconsumed_tail)
-        if self._accel is not None:
-            self._accel.put(fb.pixels32, rect.x, rect.y, rect.width, rect.height, pixels, 0)
-        else:
-            fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
+        fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
         return end
+
+    def _compiled_fault(self, outcome: int, value: Any, rect: Rect) -> Exception:
+        """What the compiled path's outcome means: more data to wait for, or a fault."""
+        accel = self._accel
+        assert accel is not None
+        if outcome == accel.ZLIB_INCOMPLETE:
+            return Incomplete(value)
+        if outcome == accel.ZLIB_TOO_LONG:
+            check_payload_length(value, rect, "zlib")  # raises
+        if outcome == accel.ZLIB_CORRUPT:
+            return corrupt("zlib", value)
+        if outcome == accel.ZLIB_WRONG_SIZE:
+            return inflated_wrong("zlib", *value)
+        return _too_much()
 
     def _inflate_nothing(self, data: bytes | memoryview) -> None:
         """Feed bytes that must not produce pixels (an empty block, a flush marker)."""
         try:
             extra = self._stream.decompress(data, 1)
         except _zlib.error as exc:
-            raise ProtocolError(f"the server's zlib data is corrupt ({exc})") from None
+            raise corrupt("zlib", str(exc)) from None
         if extra:
-            raise ProtocolError(
-                "the server's zlib data inflated to more pixels than its rectangle holds"
-            )
+            raise _too_much()
+
+
+def _too_much() -> ProtocolError:
+    return ProtocolError("the server's zlib data inflated to more pixels than its rectangle holds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -65,11 +66,28 @@ class ZRLEDecoder(Decoder):
         self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
+        width = rect.width
+        height = rect.height
+        accel = self._accel
+        if accel is not None:
+            result = accel.zrle_rect(
+                buf,
+                pos,
+                fb.pixels32,
+                rect.x,
+                rect.y,
+                width,
+                height,
+                self._zlib,
+                COMPRESSED_SLACK,
+                _TILE_SLACK,
+            )
+            if isinstance(result, int):
+                return result
+            raise _compiled_fault(accel, result, rect)
         if pos + 4 > len(buf):
             raise Incomplete(pos)
         length = int.from_bytes(buf[pos : pos + 4], "big")
-        width = rect.width
-        height = rect.height
         if length > 4 * width * height + COMPRESSED_SLACK:
             check_payload_length(length, rect, "ZRLE")
         end = pos + 4 + length
@@ -82,27 +100,17 @@ class ZRLEDecoder(Decoder):
             # never short of room, consumes all the input (the flush marker included).
             data = self._zlib.decompress(buf[pos + 4 : end], limit + 1)
         except zlib.error as exc:
-            raise ProtocolError(f"the server's ZRLE data is corrupt ({exc})") from None
+            raise _corrupt(str(exc)) from None
         if len(data) > limit or self._zlib.unconsumed_tail:
-            raise ProtocolError(
-                f"the server's ZRLE data inflates to more than"
-                f" a {width}x{height} rectangle can hold"
-            )
-        if self._accel is not None:
-            used, error = self._accel.zrle(data, fb.pixels32, rect.x, rect.y, width, height)
-            if error is not None:
-                raise _compiled_error(self._accel, error)
-        elif tiles == 1:
+            raise _too_much(rect)
+        if tiles == 1:
             used = self._paint_tile(
                 data, data + b"\0", 0, fb.pixels32, rect.x, rect.y, width, height
             )
         else:
             used = self._paint_tiles(data, rect, fb)
         if used != len(data):
-            raise ProtocolError(
-                f"the server's ZRLE data for a {width}x{height} rectangle has"
-                f" {len(data) - used} bytes left over after the last tile"
-            )
+            raise _left_over(len(data) - used, rect)
         return end
 
     def _paint_tiles(self, data: bytes, rect: Rect, fb: Framebuffer) -> int:
@@ -252,16 +260,44 @@ class ZRLEDecoder(Decoder):
         return p
 
 
-def _compiled_error(accel: ModuleType, error: tuple[int, ...]) -> ProtocolError:
-    """The sentence for an error the compiled path reported."""
-    code = error[0]
+def _compiled_fault(accel: ModuleType, outcome: tuple[Any, ...], rect: Rect) -> Exception:
+    """What the compiled path's outcome means: more data to wait for, or a fault."""
+    code = outcome[0]
+    if code == accel.ZRLE_INCOMPLETE:
+        return Incomplete(outcome[1])
+    if code == accel.ZRLE_TOO_LONG:
+        check_payload_length(outcome[1], rect, "ZRLE")  # raises
+    if code == accel.ZRLE_CORRUPT:
+        return _corrupt(outcome[1])
+    if code == accel.ZRLE_TOO_MUCH:
+        return _too_much(rect)
+    if code == accel.ZRLE_LEFT_OVER:
+        return _left_over(outcome[1], rect)
     if code == accel.ZRLE_PAST_END:
         return _past_end()
     if code == accel.ZRLE_RUN_PAST_TILE:
-        return _run_past_tile(error[1], error[2])
+        return _run_past_tile(outcome[1], outcome[2])
     if code == accel.ZRLE_NO_SUCH_COLOUR:
-        return _no_such_colour(error[1])
-    return _unknown_subencoding(error[1])
+        return _no_such_colour(outcome[1])
+    return _unknown_subencoding(outcome[1])
+
+
+def _corrupt(reason: str) -> ProtocolError:
+    return ProtocolError(f"the server's ZRLE data is corrupt ({reason})")
+
+
+def _too_much(rect: Rect) -> ProtocolError:
+    return ProtocolError(
+        f"the server's ZRLE data inflates to more than"
+        f" a {rect.width}x{rect.height} rectangle can hold"
+    )
+
+
+def _left_over(extra: int, rect: Rect) -> ProtocolError:
+    return ProtocolError(
+        f"the server's ZRLE data for a {rect.width}x{rect.height} rectangle has"
+        f" {extra} bytes left over after the last tile"
+    )
 
 
 def _unknown_subencoding(sub: int) -> ProtocolError:
