@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ovhkvm_desktop.rfb.decoders import compiled
-from ovhkvm_desktop.rfb.decoders.base import Decoder, need
+from ovhkvm_desktop.rfb.decoders.base import Decoder
 from ovhkvm_desktop.rfb.encodings import Encoding
+from ovhkvm_desktop.rfb.errors import Incomplete
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 
 
@@ -12,13 +13,19 @@ class RawDecoder(Decoder):
     encoding = Encoding.RAW
 
     def __init__(self) -> None:
-        self._accel = compiled.accelerator()
+        accel = compiled.accelerator()
+        self._put = accel.put if accel is not None else None
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
-        length = rect.area * 4
-        need(buf, pos, length, pos)
-        if length and self._accel is not None:
-            self._accel.put(fb.pixels32, rect.x, rect.y, rect.width, rect.height, buf, pos)
-        elif length:
-            fb.put(rect.x, rect.y, rect.width, rect.height, buf[pos : pos + length])
-        return pos + length
+        # QEMU sends a thousand small Raw rectangles an update: this is kept to a few steps.
+        x, y, width, height = rect
+        end = pos + width * height * 4
+        if end > len(buf):
+            raise Incomplete(pos)
+        if end == pos:
+            return end
+        if self._put is not None:
+            self._put(fb.pixels32, x, y, width, height, buf, pos)
+        else:
+            fb.put(x, y, width, height, buf[pos:end])
+        return end
