@@ -3,6 +3,7 @@ tray icon), and the one console window of `ovhkvm-desktop open`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -102,6 +103,13 @@ def run_console_window(
         progress(f"{exc}; the window's choices will not be remembered")
         settings = None
     config = console_config(opening, view, settings.preferences() if settings else None)
+    if settings is not None:
+        from ovhkvm_desktop.ui.server_list import recent_of
+
+        recent = recent_of(opening.request, opening.title, settings.default_profile_name())
+        if recent is not None:
+            with contextlib.suppress(ConfigError):  # said above when the file is damaged
+                settings.remember_recent(recent)  # the app's tray lists it
     app = application()
     app.setWindowIcon(app_icon())
     window = ConsoleWindow(opening.source, config, opening.request.options, settings)

@@ -7,13 +7,14 @@ the screen's text (screen_selection.py). It never speaks the protocol itself (DE
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -125,6 +126,7 @@ class ConsoleConfig:
     #: The clipboard's ways for a server never chosen for (the Settings dialog's defaults).
     clipboard_send: bool = False
     clipboard_take: bool = False
+    remember_geometry: bool = True  # the window comes back where it was left, per server
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def console_config(
         key_delay_ms=prefs.key_delay_ms if prefs.key_delay_ms is not None else DEFAULT_KEY_DELAY_MS,
         clipboard_send=prefs.clipboard_send,
         clipboard_take=prefs.clipboard_take,
+        remember_geometry=prefs.remember_geometry,
     )
 
 
@@ -276,6 +279,7 @@ class ConsoleWindow(QMainWindow):
         self._altgr_timer.setSingleShot(True)
         self._altgr_timer.timeout.connect(self._expire_altgr)
         self.resize(self._initial_size())
+        self._restore_geometry()
         self._update_keyboard_labels()
         self._show_state(self.bridge.state)
 
@@ -656,7 +660,25 @@ class ConsoleWindow(QMainWindow):
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.view.rect())
 
+    def _restore_geometry(self) -> None:
+        """Where the window of this server was left, and its size (then the remote screen's
+        size no longer decides it)."""
+        if not self.config.remember_geometry:
+            return
+        saved = self._choices(self.config.server_key).get("geometry")
+        if saved:
+            with contextlib.suppress(ValueError, UnicodeEncodeError):
+                if self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+                    self._sized_once = True
+
+    def _save_geometry(self) -> None:
+        if self.config.remember_geometry and not self.isFullScreen() and self._ever_connected:
+            value = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+            if self._choices(self.config.server_key).get("geometry") != value:
+                self._remember(geometry=value)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_geometry()
         self.clipboard.close()
         self._stats_timer.stop()
         if self._dialog is not None:

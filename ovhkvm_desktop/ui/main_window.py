@@ -85,6 +85,7 @@ from ovhkvm_desktop.ui.server_list import (
     ServerEntry,
     column_titles,
     fetch_listing,
+    recent_of,
     server_row,
 )
 from ovhkvm_desktop.ui.text import PlainLabel
@@ -748,13 +749,11 @@ class MainWindow(QMainWindow):
                 existing.activateWindow()
                 return
             label = next((e.label for e in self.entries() if e.key == key), service)
-            recent = Recent.server(profile, service, label) if profile else None
+            recent = recent_of(request, label, profile)
             self._open(key, request, what=label, view=options, recent=recent)
             return
         shown = parse_target(request.target).display
-        self._open(
-            None, request, what=shown, view=options, recent=Recent.of_address(request.target)
-        )
+        self._open(None, request, what=shown, view=options, recent=recent_of(request, shown, None))
 
     def console_of(self, key: tuple[str, str]) -> ConsoleWindow | None:
         for known, window in self.consoles:

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QWidget
 
 from ovhkvm_desktop.cloud.client import ApiError, OvhApi
 from ovhkvm_desktop.cloud.inventory import Inventory, Listing, Server
-from ovhkvm_desktop.config import Profile
+from ovhkvm_desktop.config import Profile, Recent
+from ovhkvm_desktop.opening import ConsoleRequest, is_ovh_target, ovh_service
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.ui.action_icons import drawn_icon
 from ovhkvm_desktop.ui.text import PlainLabel, plain_tooltip
@@ -85,6 +86,16 @@ class ProfileListing:
     error: BaseException | None = None
     loading: bool = False
     loaded: bool = False
+
+
+def recent_of(request: ConsoleRequest, title: str, default_profile: str | None) -> Recent | None:
+    """How a console opened on ``request`` is remembered among the recents: an OVHcloud
+    server by its profile and service, an address without its secrets (None: an ``ovh:``
+    target with no profile to name)."""
+    if is_ovh_target(request.target):
+        profile = request.profile or default_profile
+        return Recent.server(profile, ovh_service(request.target), title) if profile else None
+    return Recent.of_address(request.target)
 
 
 def fetch_listing(

@@ -25,6 +25,7 @@ from ovhkvm_desktop.ui.instance import AppRequest
 from ovhkvm_desktop.ui.main_window import MainWindow
 from ovhkvm_desktop.ui.settings_dialog import SettingsDialog
 from ovhkvm_desktop.ui.tray import ServerTray
+from tests.ui.conftest import target_of
 from tests.ui.rfb_server import DesktopSize, RfbServer
 from tests.ui.test_main_window import FAST, connected_console, visible_consoles
 
@@ -171,7 +172,20 @@ def test_without_a_tray_start_hidden_still_shows_the_window(qtbot) -> None:
         desktop.restore()
 
 
-def open_in_a_new_process(tmp_path: Path, server: RfbServer) -> list[DesktopSize]:
+def test_a_console_window_comes_back_where_it_was_left(make_window, server, qtbot) -> None:
+    first = make_window(target_of(server), scale=ScaleMode.FIT)
+    first.resize(500, 400)
+    qtbot.waitUntil(lambda: first.size().width() == 500)
+    first.close()
+    again = make_window(target_of(server), scale=ScaleMode.FIT)
+    qtbot.wait(100)  # its first frames: they do not resize it
+    assert (again.width(), again.height()) == (500, 400)
+    again.close()
+    other = make_window(target_of(server), scale=ScaleMode.FIT, remember_geometry=False)
+    assert (other.width(), other.height()) != (500, 400)
+
+
+def open_in_a_new_process(qtbot, tmp_path: Path, server: RfbServer) -> list[DesktopSize]:
     """`ovhkvm-desktop open` in a process of its own, until its window shows the screen and a
     moment more; the screen sizes it asked the server for."""
     ready = tmp_path / f"ready-{server.port}"
@@ -188,18 +202,26 @@ def open_in_a_new_process(tmp_path: Path, server: RfbServer) -> list[DesktopSize
         while not ready.exists():
             assert process.poll() is None, process.communicate()[1]
             assert time.monotonic() < deadline, "the window never showed the screen"
-            time.sleep(0.1)
-        time.sleep(1.0)  # a resize asked for would have reached the server by now
+            qtbot.wait(100)
+        qtbot.wait(1000)  # a resize asked for would have reached the server by now
         return server.messages(DesktopSize)
     finally:
         process.terminate()
         process.communicate(timeout=15)
 
 
-def test_a_new_process_reads_the_settings(tmp_path: Path) -> None:
+def test_a_new_process_reads_the_settings(qtbot, tmp_path: Path) -> None:
     with RfbServer(320, 200) as server:
-        assert open_in_a_new_process(tmp_path, server) == []  # fit: the screen stays its size
+        assert (
+            open_in_a_new_process(qtbot, tmp_path, server) == []
+        )  # fit: the screen stays its size
+        first = server.port
     Settings().save_preferences(Preferences(scale="remote"))
     with RfbServer(320, 200) as server:
-        asked = open_in_a_new_process(tmp_path, server)
+        asked = open_in_a_new_process(qtbot, tmp_path, server)
+        second = server.port
     assert asked, "the window never asked the server to follow its size"
+    # The consoles it opened are the app's recent ones too, the latest first.
+    assert [r.address for r in Settings().recents()] == [
+        f"vnc://127.0.0.1:{port}" for port in (second, first)
+    ]
