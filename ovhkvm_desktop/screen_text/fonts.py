@@ -37,6 +37,10 @@ FONT_ORDER = [
     "Lat15-Terminus32x16",
 ]  # fmt: skip
 
+#: Glyphs that differ in this many pixels or fewer are told apart on a lossy screen only when
+#: those pixels are seen clearly (GlyphTable.telling_pixels).
+CLOSE_GLYPHS = 3
+
 #: QEMU's VGA text mode repeats the 8th column into the 9th for these codes (line graphics).
 LINE_GRAPHICS = range(0xB0, 0xE0)
 
@@ -118,6 +122,22 @@ class GlyphTable:
 
     def __repr__(self) -> str:
         return f"GlyphTable({self.name!r}, {self.width}x{self.height})"
+
+    @functools.cached_property
+    def telling_pixels(self) -> np.ndarray:
+        """For each entry, the pixels that tell it from the glyphs within CLOSE_GLYPHS pixels
+        of it ('l' and 'I', '!' and '|'): (entries, height, width) bool. A lossy screen may
+        blur exactly those away, so a lossy reading must see them clearly."""
+        flat = self.bitmaps.reshape(len(self.bitmaps), -1)
+        telling = np.zeros_like(flat)
+        counts = flat.sum(axis=1)
+        for i in range(len(flat)):
+            # Glyphs whose pixel counts are too far apart cannot be within CLOSE_GLYPHS.
+            near = np.flatnonzero(np.abs(counts - counts[i]) <= CLOSE_GLYPHS)
+            differ = flat[near] != flat[i]
+            close = differ.sum(axis=1) <= CLOSE_GLYPHS
+            telling[i] = differ[close].any(axis=0)
+        return telling.reshape(self.bitmaps.shape)
 
     def find(self, words: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
         """The entry whose bitmap is exactly each packed cell's (`pack_cells`), or -1; `keys`:

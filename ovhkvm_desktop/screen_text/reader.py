@@ -28,9 +28,17 @@ read only if one character fits what remains, else it is unreadable (a space and
 there). A blinking cursor caught in its hidden phase, or a block cursor on a blank cell (one
 colour), is not seen.
 
-Lossy (JPEG) screens are not read yet: their cells are not exactly two colours, so a JPEG screen
-yields no text rather than wrong letters (and no tolerance is safe without care: the VGA fonts'
-'l' and 'I' differ by one pixel).
+Lossy screens (Tight's JPEG) are read through the console's palette: a text console paints with
+the 16 colours of the Linux console's default palette (vgacon and fbcon alike), so when the exact
+reading leaves cells unread, each pixel is taken for the palette colour it lies within
+`LOSSY_TOLERANCE` of, on every channel, and a pixel near none makes its cell unreadable; the
+exact reading then runs on those colours. The palette's colours are at least 85 apart on some
+channel, so a pixel is never near two of them, and a wrong letter would need JPEG to move a pixel
+of the glyph by more than 85 - 28 = 57 towards the other colour while every pixel of the cell
+stays within 28 of its own: the fonts' closest pairs ('l'/'I' differ by one pixel, '-'/'─',
+'║'/'╟') are drawn, compressed and read at every quality QEMU uses in
+tests/screen_text/test_lossy.py, which finds no wrong letter (bench/screen_text.py --lossy prints
+how much of each quality reads).
 """
 
 from __future__ import annotations
@@ -61,8 +69,23 @@ MIN_READ_SHARE = 0.6
 MIN_READ_CELLS = 2
 #: Non-blank cells sampled to choose the grid and the font.
 SAMPLE_CELLS = 256
+#: What a sampled cell of two colours that a font leaves unread costs it, in cells read.
+UNREAD_WEIGHT = 4
 #: Cells tried as the cursor at most (a screen with more unreadable cells has no cursor found).
 MAX_CURSOR_CANDIDATES = 64
+#: The Linux console's default palette (drivers/tty/vt/vt.c's default_red/grn/blu; QEMU's VGA
+#: shows vgacon's 6-bit DAC values as the same 8-bit ones), the colours a lossy screen is read in.
+CONSOLE_PALETTE = (
+    0x000000, 0xAA0000, 0x00AA00, 0xAA5500, 0x0000AA, 0xAA00AA, 0x00AAAA, 0xAAAAAA,
+    0x555555, 0xFF5555, 0x55FF55, 0xFFFF55, 0x5555FF, 0xFF55FF, 0x55FFFF, 0xFFFFFF,
+)  # fmt: skip
+#: How far (on any channel) a lossy pixel may lie from the palette colour it is read as: under a
+#: third of the 85 that separate the palette's colours, so that misreading a pixel takes an
+#: error twice as large as any the cell is allowed.
+LOSSY_TOLERANCE = 28
+#: Pixels that are no palette colour become unique values above 24 bits: their cells are never
+#: two colours (see `_cells`), so they stay unreadable.
+_UNSURE = np.uint32(1 << 24)
 
 
 @dataclass(frozen=True)
@@ -169,6 +192,7 @@ def _cells(index: np.ndarray, pixels: np.ndarray) -> _Cells:
     low, high = pixels.min(axis=1), pixels.max(axis=1)
     bits = pixels == high[:, None]
     two_colours = (bits | (pixels == low[:, None])).all(axis=1) & (low != high)
+    two_colours &= high < _UNSURE  # a pixel of no palette colour (a lossy screen)
     high_words, low_words = pack_cells(bits), pack_cells(~bits)
     return _Cells(
         index, low, high, bits, two_colours, high_words, fold(high_words), low_words,
@@ -190,14 +214,231 @@ def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = 
     """The text on the screen (see the module's docstring for the rules)."""
     tables = glyph_tables() if tables is None else tables
     pixels = framebuffer.pixels32 & np.uint32(0xFFFFFF)
+    screen = _read_pixels(pixels, tables)
+    if screen.font is None:
+        # Maybe a lossy screen (on one, hardly a cell is exactly two colours): read it in the
+        # console's palette.
+        in_palette = _in_palette(pixels)
+        choice = _choose_grid(in_palette, tables, pixels)
+        if choice is not None:
+            candidates, origin = choice
+            size = (candidates[0].width, candidates[0].height)
+            cleaned = _cleaned(pixels, in_palette, size, origin)
+            lossy = _read_grid(cleaned, candidates, origin)
+            table = next(t for t in candidates if t.name == lossy.font)
+            screen = _text_only(_seen_clearly(lossy, table, pixels, cleaned))
+            # Too blurred to read most of it, it may also be blurred into a wrong grid (halves
+            # of 16-pixel glyphs read as 8-pixel ones): no text rather than a doubtful one.
+            shown = sum(len(row) - row.count(" ") for row in screen.rows)
+            if _read_cells(screen) < LOSSY_MIN_SHARE * shown:
+                screen = ScreenText()
+    return screen
+
+
+def _read_cells(screen: ScreenText) -> int:
+    """How many cells a reading read (neither blank nor unreadable)."""
+    return sum(len(row) - row.count(" ") - row.count(UNREADABLE) for row in screen.rows)
+
+
+def _seen_clearly(
+    screen: ScreenText, table: GlyphTable, original: np.ndarray, cleaned: np.ndarray
+) -> ScreenText:
+    """A lossy screen's reading, less what JPEG may have changed: a letter whose telling
+    pixels (those that tell it from the font's glyphs a few pixels away: 'l' and 'I', '!' and
+    '|') are not all clearly of their colour, and a blank whose pixels stray from its colour
+    (JPEG can blur a thin glyph away, or make one of a colour as bright as its background
+    vanish)."""
+    rows, columns = len(screen.rows), screen.columns
+    text = np.array([list(row) for row in screen.rows], dtype="<U1").ravel()
+    before = np.ascontiguousarray(_grid(original, screen.cell, screen.origin))
+    after = np.ascontiguousarray(_grid(cleaned, screen.cell, screen.origin))
+    before = before.reshape(rows * columns, -1)
+    after = after.reshape(rows * columns, -1)
+
+    # A blank cell is blank when its pixels keep close to one another and their mean to its
+    # colour: a small glyph blurred away leaves a trace of either.
+    blank = np.flatnonzero(text == " ")
+    stray = np.zeros(len(blank), dtype=bool)
+    for shift in (16, 8, 0):
+        a = ((before[blank] >> np.uint32(shift)) & np.uint32(0xFF)).astype(np.float32)
+        b = ((after[blank, 0] >> np.uint32(shift)) & np.uint32(0xFF)).astype(np.float32)
+        stray |= np.abs(a - np.median(a, axis=1)[:, None]).max(axis=1) > LOSSY_BLANK_NOISE
+        stray |= np.abs(a.mean(axis=1) - b) > LOSSY_BLANK_SHIFT
+    text[blank[stray]] = UNREADABLE
+
+    entry_of = {char: i for i, char in enumerate(table.chars)}
+    read = np.flatnonzero((text != " ") & (text != UNREADABLE))
+    if len(read):
+        entries = np.array([entry_of.get(char, -1) for char in text[read].tolist()])
+        known = entries >= 0
+        text[read[~known]] = UNREADABLE
+        read, entries = read[known], entries[known]
+        bits = table.bitmaps[entries].reshape(len(read), -1)
+        telling = table.telling_pixels[entries].reshape(len(read), -1)
+        # The brightness of the glyph and of its background as the cell itself shows them
+        # (JPEG may have kept a colour's brightness better than which palette colour it was).
+        y = _luma(before[read])
+        both = bits.any(axis=1) & (~bits).any(axis=1)
+        with np.errstate(all="ignore"):
+            fg = np.nanmedian(np.where(bits, y, np.nan), axis=1)
+            bg = np.nanmedian(np.where(bits, np.nan, y), axis=1)
+        both &= np.abs(np.nan_to_num(fg - bg)) >= LOSSY_MIN_CONTRAST / 2
+        t = (y - np.nan_to_num(bg)[:, None]) / np.where(both, fg - bg, 1)[:, None]
+        clear = np.where(bits, t >= 1 - LOSSY_CLEAR, t <= LOSSY_CLEAR)
+        clean = np.where(bits, t >= 1 - LOSSY_CLEAN, t <= LOSSY_CLEAN)
+        ok = both & (clear | ~telling).all(axis=1) & clean.all(axis=1)
+        text[read[~ok]] = UNREADABLE
+
+    grid = text.reshape(rows, columns)
+    unreadable = [(int(c), int(r)) for r, c in zip(*np.nonzero(grid == UNREADABLE), strict=True)]
+    return ScreenText(
+        ["".join(row) for row in grid.tolist()],
+        screen.cursor,
+        screen.font,
+        unreadable,
+        screen.cell,
+        screen.origin,
+    )
+
+
+def _read_pixels(pixels: np.ndarray, tables: Sequence[GlyphTable]) -> ScreenText:
     choice = _choose_grid(pixels, tables)
-    if choice is None:
-        return ScreenText()
-    candidates, origin = choice
-    screen = _read_grid(pixels, candidates, origin)
+    return ScreenText() if choice is None else _text_only(_read_grid(pixels, *choice))
+
+
+def _text_only(screen: ScreenText) -> ScreenText:
     if not any(char.isalnum() for row in screen.rows for char in row):
         return ScreenText()  # lines and blocks that happen to be glyphs, but no text
     return screen
+
+
+def _palette_lookup() -> np.ndarray:
+    """For each (red, green, blue) level triple (levels 0, 85, 170, 255 as 0..3), the palette
+    colour, or _UNSURE where the palette has none."""
+    table = np.full(64, _UNSURE, dtype=np.uint32)
+    for colour in CONSOLE_PALETTE:
+        levels = [(colour >> shift & 0xFF) // 85 for shift in (16, 8, 0)]
+        table[levels[0] * 16 + levels[1] * 4 + levels[2]] = colour
+    return table
+
+
+_PALETTE_LOOKUP = _palette_lookup()
+
+
+def _in_palette(pixels: np.ndarray) -> np.ndarray:
+    """The screen in the console's palette: each pixel within LOSSY_TOLERANCE of a palette
+    colour on every channel becomes that colour, any other a value of its own above 24 bits."""
+    index = np.zeros(pixels.shape, dtype=np.intp)
+    near = np.ones(pixels.shape, dtype=bool)
+    for shift in (16, 8, 0):
+        channel = ((pixels >> np.uint32(shift)) & np.uint32(0xFF)).astype(np.int16)
+        level = (channel + 42) // 85
+        near &= np.abs(channel - level * 85) <= LOSSY_TOLERANCE
+        index = index * 4 + level
+    out = _PALETTE_LOOKUP[index]
+    unsure = ~near | (out == _UNSURE)
+    out[unsure] = _UNSURE + np.flatnonzero(unsure).astype(np.uint32)
+    return out
+
+
+#: A lossy cell's pixel is taken for one of the cell's two colours when its brightness lies
+#: within this share of the way from that colour's towards the other's; the two colours must
+#: differ in brightness by LOSSY_MIN_CONTRAST at least (on 0..255), or the cell stays unreadable.
+LOSSY_SIDE = 0.3
+LOSSY_MIN_CONTRAST = 64.0
+#: How clearly the pixels that tell a letter from its close neighbours must side with their
+#: colour on a lossy screen (share of the way towards the other colour, in brightness).
+LOSSY_CLEAR = 0.1
+#: How clearly every pixel of a letter read on a lossy screen must side with its colour: JPEG
+#: at a low quality smears glyphs, and a smear may happen to look like another glyph.
+LOSSY_CLEAN = 0.2
+#: How far (on any channel) a lossy blank cell's pixels may stray from their median, and
+#: their mean from its colour.
+LOSSY_BLANK_NOISE = 12
+LOSSY_BLANK_SHIFT = 4
+#: A lossy screen is read when this share of its cells that are not blank read at least.
+LOSSY_MIN_SHARE = 0.25
+
+
+def _cleaned(
+    pixels: np.ndarray, in_palette: np.ndarray, size: tuple[int, int], origin: tuple[int, int]
+) -> np.ndarray:
+    """The screen in the console's palette, its cells cleaned (`_clean_cells`)."""
+    out = in_palette.copy()
+    rows, columns = _grid_shape(out, size, origin)
+    (x0, y0), (width, height) = origin, size
+    cells = np.ascontiguousarray(_grid(out, size, origin)).reshape(rows * columns, -1)
+    original = np.ascontiguousarray(_grid(pixels, size, origin)).reshape(rows * columns, -1)
+    cells = _clean_cells(original, cells)
+    out[y0 : y0 + rows * height, x0 : x0 + columns * width] = (
+        cells.reshape(rows, columns, height, width).transpose(0, 2, 1, 3)
+    ).reshape(rows * height, columns * width)
+    return out
+
+
+def _luma(values: np.ndarray) -> np.ndarray:
+    """Brightness as JPEG codes it (its Y), of 0xRRGGBB values."""
+    red, green, blue = (((values >> np.uint32(k)) & np.uint32(0xFF)) for k in (16, 8, 0))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def _clean_cells(original: np.ndarray, in_palette: np.ndarray) -> np.ndarray:
+    """Cells ((n, pixels) 0xRRGGBB) in the console's palette, each cell that holds pixels of no
+    palette colour drawn again in its two colours when every pixel clearly sides with one.
+
+    JPEG keeps brightness sharp and blurs colour (4:2:0 halves it both ways), so coloured text
+    seldom stays within LOSSY_TOLERANCE of the palette, but its brightness still tells glyph
+    from background. A cell's first colour is the palette colour most of its sure pixels have;
+    its second, the palette colour whose brightness leaves the fewest of its pixels in between
+    (the nearest in colour to those pixels among equals). Siding with the wrong colour would take
+    a brightness error of 1 - LOSSY_SIDE of theirs apart (45 of 255 at least).
+    """
+    out = in_palette.copy()
+    todo = np.flatnonzero((in_palette >= _UNSURE).any(axis=1))
+    if len(todo) == 0:
+        return out
+    palette = np.array(CONSOLE_PALETTE, dtype=np.uint32)
+    order = np.argsort(palette)
+    cells = in_palette[todo]
+    sure = cells < _UNSURE
+    position = np.minimum(np.searchsorted(palette[order], cells), len(palette) - 1)
+    counts = np.zeros((len(todo), len(palette)), dtype=np.int64)
+    cell_of = np.broadcast_to(np.arange(len(todo))[:, None], cells.shape)
+    np.add.at(counts, (cell_of[sure], order[position[sure]]), 1)
+    first = counts.argmax(axis=1)
+    has_first = counts[np.arange(len(todo)), first] > 0
+    todo, first = todo[has_first], first[has_first]
+    if len(todo) == 0:
+        return out
+
+    luma = _luma(palette).astype(np.float32)
+    pixels = original[todo]
+    y = _luma(pixels).astype(np.float32)  # (n, pixels)
+    rgb = np.stack([(pixels >> np.uint32(k)) & np.uint32(0xFF) for k in (16, 8, 0)], -1)
+    rgb = rgb.astype(np.float32)
+    palette_rgb = np.stack([(palette >> np.uint32(k)) & np.uint32(0xFF) for k in (16, 8, 0)], -1)
+    best_unclear = np.full(len(todo), np.iinfo(np.int64).max)
+    best_distance = np.full(len(todo), np.inf, dtype=np.float32)
+    second = np.full(len(todo), -1)
+    for candidate in range(len(palette)):
+        apart = luma[candidate] - luma[first]
+        usable = (candidate != first) & (np.abs(apart) >= LOSSY_MIN_CONTRAST)
+        t = (y - luma[first][:, None]) / np.where(usable, apart, 1)[:, None]
+        on_b = (t >= 1 - LOSSY_SIDE) & (t <= 1 + LOSSY_SIDE)
+        clear = (np.abs(t) <= LOSSY_SIDE) | on_b
+        unclear = np.where(usable, (~clear).sum(axis=1), np.iinfo(np.int64).max)
+        mean_b = (rgb * on_b[:, :, None]).sum(axis=1) / np.maximum(on_b.sum(axis=1), 1)[:, None]
+        distance = np.linalg.norm(mean_b - palette_rgb[candidate], axis=1)
+        better = (unclear < best_unclear) | ((unclear == best_unclear) & (distance < best_distance))
+        better &= usable & on_b.any(axis=1)
+        best_unclear = np.where(better, unclear, best_unclear)
+        best_distance = np.where(better, distance, best_distance)
+        second = np.where(better, candidate, second)
+    clean = (best_unclear == 0) & (second >= 0)
+    todo, first, second, y = todo[clean], first[clean], second[clean], y[clean]
+    t = (y - luma[first][:, None]) / (luma[second] - luma[first])[:, None]
+    out[todo] = np.where(t >= 1 - LOSSY_SIDE, palette[second][:, None], palette[first][:, None])
+    return out
 
 
 # -- choosing the grid and the font --
@@ -228,11 +469,18 @@ def _grid(pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int]) ->
 
 
 def _gather(
-    pixels: np.ndarray, size: tuple[int, int], origin: tuple[int, int], index: np.ndarray
+    pixels: np.ndarray,
+    size: tuple[int, int],
+    origin: tuple[int, int],
+    index: np.ndarray,
+    original: np.ndarray | None = None,
 ) -> _Cells:
     rows, columns = np.divmod(index, _grid_shape(pixels, size, origin)[1])
-    cells = _grid(pixels, size, origin)[rows, columns]
-    return _cells(index, cells.reshape(len(index), size[0] * size[1]))
+    cells = _grid(pixels, size, origin)[rows, columns].reshape(len(index), size[0] * size[1])
+    if original is not None:  # a lossy screen in the palette: clean the cells
+        before = _grid(original, size, origin)[rows, columns].reshape(cells.shape)
+        cells = _clean_cells(before, cells)
+    return _cells(index, cells)
 
 
 def _sample(
@@ -240,6 +488,7 @@ def _sample(
     points: tuple[np.ndarray, np.ndarray],
     size: tuple[int, int],
     origin: tuple[int, int],
+    original: np.ndarray | None = None,
 ) -> _Cells | None:
     rows, columns = _grid_shape(pixels, size, origin)
     if rows <= 0 or columns <= 0:
@@ -251,7 +500,7 @@ def _sample(
     index = np.unique(row[inside] * columns + column[inside])
     if len(index) > SAMPLE_CELLS:
         index = index[np.linspace(0, len(index) - 1, SAMPLE_CELLS).astype(np.intp)]
-    return _gather(pixels, size, origin, index)
+    return _gather(pixels, size, origin, index, original)
 
 
 def _scores(index: SizeIndex, cells: _Cells) -> list[int]:
@@ -266,10 +515,11 @@ def _scores(index: SizeIndex, cells: _Cells) -> list[int]:
 
 
 def _choose_grid(
-    pixels: np.ndarray, tables: Sequence[GlyphTable]
+    pixels: np.ndarray, tables: Sequence[GlyphTable], original: np.ndarray | None = None
 ) -> tuple[list[GlyphTable], tuple[int, int]] | None:
     """The grid's origin, and the fonts that read the most of a sample of cells there (often
-    several: plain ASCII looks alike in Uni2 and Lat15 fonts), in `FONT_ORDER`."""
+    several: plain ASCII looks alike in Uni2 and Lat15 fonts), in `FONT_ORDER`. With
+    ``original``, ``pixels`` are a lossy screen's in the palette, whose cells are cleaned."""
     points = _sample_points(pixels)
     if len(points[0]) == 0:
         return None  # one colour: nothing to read, and no way to tell the grid
@@ -280,11 +530,11 @@ def _choose_grid(
 
     def best_of(origins_of) -> tuple[list[GlyphTable], tuple[int, int]] | None:
         nonlocal two_colour_share
-        best: tuple[int, list[GlyphTable], tuple[int, int]] | None = None
+        best: tuple[int, list[GlyphTable], tuple[tuple[int, int], tuple[int, int]]] | None = None
         for index in indexes:
             size = index.size
             for origin in origins_of(size):
-                cells = _sample(pixels, points, size, origin)
+                cells = _sample(pixels, points, size, origin, original)
                 if cells is None:
                     continue
                 non_blank = int((cells.low != cells.high).sum())
@@ -292,16 +542,22 @@ def _choose_grid(
                     continue
                 two_colours = int(cells.two_colours.sum())
                 two_colour_share = max(two_colour_share, two_colours / non_blank)
-                for table, score in zip(index.tables, _scores(index, cells), strict=True):
-                    if score < max(MIN_READ_SHARE * two_colours, MIN_READ_CELLS):
+                for table, read in zip(index.tables, _scores(index, cells), strict=True):
+                    if read < max(MIN_READ_SHARE * two_colours, MIN_READ_CELLS):
                         continue
+                    # The pixels the font explains, not its cells (half a 16-pixel glyph is
+                    # often an 8-pixel one: line drawing), less those of the cells it leaves
+                    # unread though they are two colours: a wrong grid cuts glyphs into pieces
+                    # that seldom all read (on a lossy screen, where few cells are clean, the
+                    # half cells of a wrong grid may outnumber the right grid's whole ones).
+                    score = (read - UNREAD_WEIGHT * (two_colours - read)) * size[0] * size[1]
                     if best and score < best[0]:
                         continue
-                    if best and score == best[0] and origin == best[2]:
+                    if best and score == best[0] and (size, origin) == best[2]:
                         best[1].append(table)
                     elif best is None or score > best[0]:
-                        best = (score, [table], origin)
-        return None if best is None else (best[1], best[2])
+                        best = (score, [table], (size, origin))
+        return None if best is None else (best[1], best[2][1])
 
     # The kernel starts its console at the top left corner; some screens centre the grid.
     found = best_of(lambda s: dict.fromkeys([(0, 0), ((width % s[0]) // 2, (height % s[1]) // 2)]))
@@ -311,7 +567,7 @@ def _choose_grid(
     if found is None and two_colour_share >= MIN_READ_SHARE / 2:
         voted = {index.size: _voted_origins(pixels, points, index) for index in indexes}
         found = best_of(lambda size: voted[size])
-        if found is None:
+        if found is None and original is None:  # too slow with the cleaning of lossy cells
             found = best_of(lambda s: [(x, y) for y in range(s[1]) for x in range(s[0])])
     return found
 
