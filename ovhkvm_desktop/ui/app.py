@@ -7,10 +7,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from ovhkvm_desktop.opening import Opening
 from ovhkvm_desktop.ui.icon import APP_ID, app_icon
@@ -127,6 +128,25 @@ def run_console_window(
     return int(app.exec())
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` once, just after ``widget`` first painted."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then: Callable[[], None] | None = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() is QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            QTimer.singleShot(0, then)  # once this paint is done
+        return False
+
+
+def _write_ready(path: str, window: QWidget) -> None:
+    with open(path, "w") as f:
+        f.write(f"{int(window.winId())}\n")
+
+
 def run_app(progress: Callable[[str], None] | None = None) -> int:
     """Start the app and run Qt until it quits; the exit status. When the app already runs
     (for these settings), it is asked to show its window and this start ends."""
@@ -145,6 +165,12 @@ def run_app(progress: Callable[[str], None] | None = None) -> int:
     app.setWindowIcon(app_icon())
     desktop = DesktopApp(app)
     instance.requested.connect(desktop.handle)
+    ready_file = os.environ.get("OVHKVM_WINDOW_READY_FILE")
+    if ready_file:
+        # For tests and benchmarks (bench/app_start.py): the window id once the main window
+        # painted for the first time.
+        painted = _FirstPaint(desktop.window, partial(_write_ready, ready_file, desktop.window))
+        desktop.window.installEventFilter(painted)
     desktop.start()
     try:
         return int(app.exec())
