@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
         self.open_action = self._action(
             self.tr("Open console"), self.open_selected, icon="utilities-terminal"
         )
-        self.open_action.setToolTip("Open the console of the selected server (Enter)")
+        self.open_action.setToolTip(self.tr("Open the console of the selected server (Enter)"))
         self.fullscreen_action = self._action(
             self.tr("Open full screen"), self.open_selected_fullscreen, icon="view-fullscreen"
         )
@@ -218,52 +218,61 @@ class MainWindow(QMainWindow):
             icon="preferences-system",
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.rescue_action = self._action("Rescue…", self.rescue_selected, icon="system-reboot")
+        self.rescue_action = self._action(
+            self.tr("Rescue…"), self.rescue_selected, icon="system-reboot"
+        )
         self.rescue_action.setToolTip(
-            "Reboot the selected VPS into OVHcloud's rescue system and open its console"
+            self.tr("Reboot the selected VPS into OVHcloud's rescue system and open its console")
         )
         self.address_action = self._action(
-            "Connect to address…", self.connect_to_address, "Ctrl+L", icon="network-connect"
+            self.tr("Connect to address…"), self.connect_to_address, "Ctrl+L", "network-connect"
         )
-        self.address_action.setToolTip("Open a console by its vnc://, ws://, wss:// or noVNC URL")
+        self.address_action.setToolTip(
+            self.tr("Open a console by its vnc://, ws://, wss:// or noVNC URL")
+        )
         self.refresh_action = self._action(
-            "Refresh",
+            self.tr("Refresh"),
             lambda: self.refresh(force=True),
             QKeySequence.StandardKey.Refresh,
             icon="view-refresh",
         )
-        self.add_account_action = self._action("Add account…", self.add_account, icon="list-add")
-        self.add_account_action.setToolTip("Log an OVHcloud account in (a new profile)")
-        self.copy_action = self._action("Copy service name", self.copy_selected)
+        self.add_account_action = self._action(
+            self.tr("Add account…"), self.add_account, icon="list-add"
+        )
+        self.add_account_action.setToolTip(self.tr("Log an OVHcloud account in (a new profile)"))
+        self.copy_action = self._action(self.tr("Copy service name"), self.copy_selected)
         self.quit_action = self._action(
-            "Quit", self.quit_requested.emit, QKeySequence.StandardKey.Quit, "application-exit"
+            self.tr("Quit"),
+            self.quit_requested.emit,
+            QKeySequence.StandardKey.Quit,
+            "application-exit",
         )
         self.filter_action = self._action(
-            "Filter", lambda: self.filter.setFocus(), QKeySequence.StandardKey.Find
+            self.tr("Filter"), lambda: self.filter.setFocus(), QKeySequence.StandardKey.Find
         )
         self.addAction(self.filter_action)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        app = bar.addMenu("&File")
+        app = bar.addMenu(self.tr("&File"))
         app.addAction(self.add_account_action)
         app.addAction(self.address_action)
         app.addSeparator()
         app.addAction(self.settings_action)
         app.addSeparator()
         app.addAction(self.quit_action)
-        server = bar.addMenu("&Server")
+        server = bar.addMenu(self.tr("&Server"))
         server.addAction(self.open_action)
         server.addAction(self.fullscreen_action)
         server.addAction(self.rescue_action)
         server.addSeparator()
         server.addAction(self.favourite_action)
         server.addAction(self.copy_action)
-        view = bar.addMenu("&View")
+        view = bar.addMenu(self.tr("&View"))
         view.addAction(self.refresh_action)
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Servers")
+        toolbar = QToolBar(self.tr("Servers"))
         toolbar.setObjectName("serversToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -286,7 +295,9 @@ class MainWindow(QMainWindow):
         self.message_bar = MessageBar()
         layout.addWidget(self.message_bar)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter servers by name, state, model, zone, profile…")
+        self.filter.setPlaceholderText(
+            self.tr("Filter servers by name, state, model, zone, profile…")
+        )
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._apply_filter)
         layout.addWidget(self.filter)
@@ -378,7 +389,7 @@ class MainWindow(QMainWindow):
                 name=f"servers-{profile.name}",
             )
         if profiles:
-            self._say("Loading the servers…")
+            self._say(self.tr("Loading the servers…"))
         self._update_view()
 
     def _on_listing(self, generation: int, profile: str, result: Listing) -> None:
@@ -473,12 +484,13 @@ class MainWindow(QMainWindow):
             and not self.entries()
             and all(listing.error is None for listing in self.listings.values())
         ):
-            accounts = "this account" if len(self.listings) == 1 else "these accounts"
             self._show_empty(
-                "No servers",
-                f"There is no VPS or dedicated server in {accounts}.",
-                ("Refresh", lambda: self.refresh(force=True)),
-                ("Add account…", self.add_account),
+                self.tr("No servers"),
+                self.tr("There is no VPS or dedicated server in this account.")
+                if len(self.listings) == 1
+                else self.tr("There is no VPS or dedicated server in these accounts."),
+                (self.tr("Refresh"), lambda: self.refresh(force=True)),
+                (self.tr("Add account…"), self.add_account),
             )
         else:
             self.stack.setCurrentIndex(0)
@@ -512,7 +524,7 @@ class MainWindow(QMainWindow):
                 lines.append(in_words(listing.error))
                 error = True
                 if action is None and isinstance(listing.error, CredentialRejected):
-                    action = ("Log in again…", partial(self.add_account, listing.profile))
+                    action = (self.tr("Log in again…"), partial(self.add_account, listing.profile))
             lines += [in_words(w) for w in listing.warnings]
         if self._keyring_notice:
             lines.append(in_words(ConsoleError(self._keyring_notice)))
@@ -542,12 +554,18 @@ class MainWindow(QMainWindow):
     def _apply_filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
         nothing = bool(text.strip()) and self.model.rowCount() > 0 and not self.proxy.rowCount()
-        self.no_match.setText(f"No server matches “{text.strip()}”")
+        self.no_match.setText(self.tr("No server matches “{text}”").format(text=text.strip()))
         self.no_match.setVisible(nothing)
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count.setText(
-            f"{shown} of {total} servers" if shown != total else f"{total} servers" if total else ""
-        )
+        # %n: Qt's numerus form, which a translation gives per plural of its language.
+        if not total:
+            self.count.setText("")
+        elif shown != total:
+            self.count.setText(self.tr("{shown} of %n servers", "", total).format(shown=shown))
+        else:
+            self.count.setText(
+                self.tr("%n servers", "", total) if total != 1 else self.tr("1 server")
+            )
         self._update_actions()
 
     # -- selection --------------------------------------------------------------------------------
@@ -595,7 +613,9 @@ class MainWindow(QMainWindow):
         self.fullscreen_action.setEnabled(entry is not None and entry.is_vps)
         self.details.show_entry(entry)
         dedicated = entry is not None and not entry.is_vps
-        self.open_action.setText("Open KVM in browser" if dedicated else "Open console")
+        self.open_action.setText(
+            self.tr("Open KVM in browser") if dedicated else self.tr("Open console")
+        )
         self.rescue_action.setEnabled(
             entry is not None and entry.is_vps and entry.server.state != "expired"
         )
@@ -709,7 +729,7 @@ class MainWindow(QMainWindow):
         entry = self.selected_entry()
         if entry is not None:
             QGuiApplication.clipboard().setText(entry.server.name)
-            self._say(f"Copied {entry.server.name}")
+            self._say(self.tr("Copied {service}").format(service=entry.server.name))
 
     # -- consoles ---------------------------------------------------------------------------------
 
@@ -774,7 +794,7 @@ class MainWindow(QMainWindow):
             if key in self._opening:
                 return
             self._opening.add(key)
-        self._say(f"Opening {what}…")
+        self._say(self.tr("Opening {server}…").format(server=what))
         started = time.monotonic()
         self.background.run(
             partial(prepare_opening, request, self.background.reporter(self._say)),
@@ -797,13 +817,17 @@ class MainWindow(QMainWindow):
         self._remember_recent(recent)
         if isinstance(result, KvmPage):
             if result.opened:
-                self._say(f"The KVM of {what} is open in your browser")
+                self._say(
+                    self.tr("The KVM of {server} is open in your browser").format(server=what)
+                )
             else:
                 import html
 
                 self.show_message(
-                    f'No browser could be started: open <a href="{html.escape(result.url)}">'
-                    f"the KVM page of {html.escape(what)}</a> yourself (link valid for 15 min).",
+                    self.tr(
+                        'No browser could be started: open <a href="{url}">the KVM page of'
+                        " {server}</a> yourself (link valid for 15 min)."
+                    ).format(url=html.escape(result.url), server=html.escape(what)),
                     error=False,
                     rich=True,
                 )
@@ -821,7 +845,7 @@ class MainWindow(QMainWindow):
         window.destroyed.connect(partial(self._forget_console, window))
         self._watch_console(window, what, started)
         window.show()
-        self._say(f"Opened {what}")
+        self._say(self.tr("Opened {server}").format(server=what))
 
     def _watch_console(self, window: ConsoleWindow, what: str, started: float) -> None:
         """Notices about a console: ready after a long wait, dropped while its window was
@@ -863,7 +887,9 @@ class MainWindow(QMainWindow):
         if key is not None:
             self._opening.discard(key)
         self._say("")
-        self.show_message(f"Cannot open {what}: {in_words(exc)}")
+        self.show_message(
+            self.tr("Cannot open {server}: {reason}").format(server=what, reason=in_words(exc))
+        )
 
     def _forget_console(self, window: ConsoleWindow, *_args: object) -> None:
         self.consoles = [(k, w) for k, w in self.consoles if w is not window]
@@ -918,7 +944,7 @@ class MainWindow(QMainWindow):
         if entry.key in self._opening:
             return
         self._opening.add(entry.key)
-        self._say(f"Reading {entry.label}…")
+        self._say(self.tr("Reading {server}…").format(server=entry.label))
         self.background.run(
             partial(plan_rescue, entry.profile, entry.server.name),
             partial(self._confirm_rescue, entry),
@@ -936,14 +962,16 @@ class MainWindow(QMainWindow):
         self.show_and_raise()
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Rescue — ovhkvm-desktop")
+        box.setWindowTitle(self.tr("Rescue — ovhkvm-desktop"))
         box.setTextFormat(Qt.TextFormat.PlainText)  # it names the server as the API does
         box.setText(chosen.question)
         box.setInformativeText(
-            "This takes a few minutes; the console then opens full screen on the rescue"
-            " system. Its progress shows at the bottom of this window."
+            self.tr(
+                "This takes a few minutes; the console then opens full screen on the rescue"
+                " system. Its progress shows at the bottom of this window."
+            )
         )
-        go = box.addButton("Reboot into rescue", QMessageBox.ButtonRole.AcceptRole)
+        go = box.addButton(self.tr("Reboot into rescue"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.rescue_question = box
@@ -955,7 +983,11 @@ class MainWindow(QMainWindow):
                 self._switch_to_rescue(entry, api, chosen)
             else:
                 self._opening.discard(entry.key)
-                self._say(f"Rescue of {entry.label} cancelled: nothing was changed")
+                self._say(
+                    self.tr("Rescue of {server} cancelled: nothing was changed").format(
+                        server=entry.label
+                    )
+                )
 
         box.finished.connect(answered)
         box.open()
@@ -964,7 +996,7 @@ class MainWindow(QMainWindow):
         self, entry: ServerEntry, api: OvhApi, chosen: rescue_flow.RescuePlan
     ) -> None:
         t = self.timings
-        self._say(f"Rebooting {entry.label} into rescue mode…")
+        self._say(self.tr("Rebooting {server} into rescue mode…").format(server=entry.label))
         self.background.run(
             partial(
                 rescue_flow.switch,
@@ -992,8 +1024,10 @@ class MainWindow(QMainWindow):
                 )
             )
         self.show_message(
-            f"{entry.label} is in rescue mode: its root password is sent to the account's"
-            " e-mail address.",
+            self.tr(
+                "{server} is in rescue mode: its root password is sent to the account's"
+                " e-mail address."
+            ).format(server=entry.label),
             error=False,
         )
         self.inventory.forget(entry.profile)
@@ -1003,7 +1037,7 @@ class MainWindow(QMainWindow):
         self._open(
             entry.key,
             ConsoleRequest(entry.target, entry.profile, guest=GuestSystem.CONSOLE),
-            what=f"the rescue console of {entry.label}",
+            what=self.tr("the rescue console of {server}").format(server=entry.label),
             view=WindowOptions(fullscreen=True),
             recent=Recent.server(entry.profile, entry.server.name, entry.label),
         )
@@ -1011,7 +1045,11 @@ class MainWindow(QMainWindow):
     def _rescue_failed(self, entry: ServerEntry, exc: BaseException) -> None:
         self._opening.discard(entry.key)
         self._say("")
-        self.show_message(f"Rescue of {entry.label} failed: {in_words(exc)}")
+        self.show_message(
+            self.tr("Rescue of {server} failed: {reason}").format(
+                server=entry.label, reason=in_words(exc)
+            )
+        )
 
     # -- accounts ---------------------------------------------------------------------------------
 
@@ -1149,8 +1187,8 @@ class MainWindow(QMainWindow):
                 return
             settings.set(TRAY_HINT_SETTING, True)
         tray.showMessage(
-            "ovhkvm-desktop is still running",
-            "Your servers are in the tray icon's menu. Quit from that menu.",
+            self.tr("ovhkvm-desktop is still running"),
+            self.tr("Your servers are in the tray icon's menu. Quit from that menu."),
             QSystemTrayIcon.MessageIcon.Information,
             6000,
         )

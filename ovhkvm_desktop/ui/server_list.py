@@ -151,7 +151,7 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
     """The table's cells for one server (the first carries the entry and, for a favourite, a
     star; each sorts by its text)."""
     s = entry.server
-    kind = "VPS" if s.kind == "vps" else "Dedicated"
+    kind = _tr("VPS") if s.kind == "vps" else _tr("Dedicated")
     texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
     items = []
     for text in texts:
@@ -164,13 +164,16 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
     if favourite:
         items[NAME].setIcon(star_icon())
     items[STATE].setIcon(state_icon(s.state))
-    tip = [f"{entry.label} — {kind}, {s.state}", f"profile {entry.profile}"]
+    tip = [
+        _tr("{server} — {kind}, {state}").format(server=entry.label, kind=kind, state=s.state),
+        _tr("profile {profile}").format(profile=entry.profile),
+    ]
     if favourite:
         tip.append(_tr("favourite"))
     if s.keymap:
-        tip.append(f"keyboard: {s.keymap}")
+        tip.append(_tr("keyboard: {keymap}").format(keymap=s.keymap))
     if s.kind == "dedicated":
-        tip.append("its KVM opens in the browser")
+        tip.append(_tr("its KVM opens in the browser"))
     for item in items:
         item.setToolTip(plain_tooltip("\n".join(tip)))
     return items

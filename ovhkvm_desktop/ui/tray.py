@@ -25,18 +25,21 @@ if TYPE_CHECKING:
 MAX_SERVERS_PER_PROFILE = 25
 
 
+def _tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
+    return QCoreApplication.translate("ServerTray", text, disambiguation, n)
+
+
 def menu_text(text: str) -> str:
     """``text`` as a menu shows it as it is ("&" would underline the next letter)."""
     return text.replace("&", "&&")
 
 
 def server_label(entry: ServerEntry) -> str:
-    kind = "VPS" if entry.is_vps else "dedicated, KVM in browser"
-    return f"{entry.label} — {kind}, {entry.server.state}"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ServerTray", text)
+    if entry.is_vps:
+        text = _tr("{server} — VPS, {state}")
+    else:
+        text = _tr("{server} — dedicated, KVM in browser, {state}")
+    return text.format(server=entry.label, state=entry.server.state)
 
 
 def _heading(menu: QMenu, text: str) -> None:
@@ -77,19 +80,19 @@ def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], objec
         _add_servers(servers, window, groups)
     else:
         if window.loading:
-            note = "Loading the servers…"
+            note = _tr("Loading the servers…")
         elif not window.listings:
-            note = "No account yet"
+            note = _tr("No account yet")
         else:
-            note = "No servers"
+            note = _tr("No servers")
         menu.addAction(note).setEnabled(False)
     menu.addSeparator()
-    show = menu.addAction("Show window")
+    show = menu.addAction(_tr("Show window"))
     show.triggered.connect(lambda _checked=False: window.show_and_raise())
-    address = menu.addAction("Connect to address…")
+    address = menu.addAction(_tr("Connect to address…"))
     address.triggered.connect(lambda _checked=False: window.connect_to_address())
     menu.addSeparator()
-    quit_action = menu.addAction("Quit")
+    quit_action = menu.addAction(_tr("Quit"))
     quit_action.triggered.connect(lambda _checked=False: on_quit())
 
 
@@ -145,7 +148,10 @@ class ServerTray(QSystemTrayIcon):
 
     def _update_tooltip(self) -> None:
         count = sum(len(entries) for _, entries in self.window.server_groups())
-        self.setToolTip(f"ovhkvm-desktop — {count} server{'s' if count != 1 else ''}")
+        if count == 1:
+            self.setToolTip(_tr("ovhkvm-desktop — 1 server"))
+        else:
+            self.setToolTip(_tr("ovhkvm-desktop — %n servers", "", count))
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason is QSystemTrayIcon.ActivationReason.Trigger:
