@@ -345,13 +345,13 @@ class ConsoleWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.send_keys_menu = QMenu("Send keys", self)
+        self.send_keys_menu = QMenu(_tr("Send keys"), self)
         for combo in (send_keys.CTRL_ALT_DEL, send_keys.CTRL_ALT_BACKSPACE):
             self.send_keys_menu.addAction(self._combo_action(combo))
-        fkeys = self.send_keys_menu.addMenu("Ctrl+Alt+F1…F12")
+        fkeys = self.send_keys_menu.addMenu(_tr("Ctrl+Alt+F1…F12"))
         for combo in send_keys.CTRL_ALT_F:
             fkeys.addAction(self._combo_action(combo))
-        sysrq = self.send_keys_menu.addMenu("Alt+SysRq (magic SysRq)")
+        sysrq = self.send_keys_menu.addMenu(_tr("Alt+SysRq (magic SysRq)"))
         for combo in send_keys.SYSRQ:
             sysrq.addAction(self._combo_action(combo))
         self.send_keys_menu.addSeparator()
@@ -360,50 +360,58 @@ class ConsoleWindow(QMainWindow):
         self.send_keys_menu.addSeparator()
         self.sticky_actions: dict[str, QAction] = {}
         for name in send_keys.STICKY:
-            action = self._action(f"Hold {name}", checkable=True)
+            action = self._action(_tr("Hold {key}").format(key=name), checkable=True)
             action.toggled.connect(lambda on, name=name: self._sticky(name, on))
             self.send_keys_menu.addAction(action)
             self.sticky_actions[name] = action
 
-        self.type_text_action = self._action("Type text…", self.open_type_text)
-        self.paste_action = self._action("Paste as keystrokes…", self.paste_as_keystrokes)
-        self.fullscreen_action = self._action("Full screen", self.set_fullscreen, True)
+        self.type_text_action = self._action(_tr("Type text…"), self.open_type_text)
+        self.paste_action = self._action(_tr("Paste as keystrokes…"), self.paste_as_keystrokes)
+        self.fullscreen_action = self._action(_tr("Full screen"), self.set_fullscreen, True)
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         self.fullscreen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.view_only_action = self._action("View only", self.set_view_only, True)
+        self.view_only_action = self._action(_tr("View only"), self.set_view_only, True)
         self.view_only_action.setChecked(self.config.view_only)
         self.clipboard_out_action = self._action(
-            "Send my clipboard to this server", lambda on: self._clipboard_choice("send", on), True
+            _tr("Send my clipboard to this server"),
+            lambda on: self._clipboard_choice("send", on),
+            True,
         )
         self.clipboard_out_action.setToolTip(
-            "While this window is active, what you copy goes to the server's clipboard"
+            _tr("While this window is active, what you copy goes to the server's clipboard")
         )
         self.clipboard_in_action = self._action(
-            "Take this server's clipboard automatically",
+            _tr("Take this server's clipboard automatically"),
             lambda on: self._clipboard_choice("take", on),
             True,
         )
         self.clipboard_in_action.setToolTip(
-            "While this window is active, what the server copies replaces your clipboard"
+            _tr("While this window is active, what the server copies replaces your clipboard")
         )
         self.clipboard_copy_action = self._action(
-            "Copy the server's clipboard", self.copy_server_clipboard
+            _tr("Copy the server's clipboard"), self.copy_server_clipboard
         )
         self.clipboard_copy_action.setEnabled(False)
-        self.copy_text_action = self._action("Copy screen text", self.screen_text.copy_screen)
-        self.copy_text_action.setToolTip("Put the text on the console's screen on your clipboard")
-        self.select_text_action = self._action("Select text to copy", self.view.begin_selection)
+        self.copy_text_action = self._action(_tr("Copy screen text"), self.screen_text.copy_screen)
+        self.copy_text_action.setToolTip(
+            _tr("Put the text on the console's screen on your clipboard")
+        )
+        self.select_text_action = self._action(
+            _tr("Select text to copy"), self.view.begin_selection
+        )
         self.select_text_action.setToolTip(
             "Drag a rectangle over the console: its text goes to your clipboard (Escape cancels;"
             " Ctrl+Shift+drag does it at any time)"
         )
-        self.screenshot_action = self._action("Save screenshot…", self.save_screenshot)
+        self.screenshot_action = self._action(_tr("Save screenshot…"), self.save_screenshot)
         self.screenshot_clip_action = self._action(
-            "Copy screenshot to clipboard", self.copy_screenshot
+            _tr("Copy screenshot to clipboard"), self.copy_screenshot
         )
-        self.release_pointer_action = self._action("Release pointer", self.view.release_pointer)
-        self.reconnect_action = self._action("Reconnect", self.bridge_reconnect)
-        self.close_action = self._action("Close", self.close)
+        self.release_pointer_action = self._action(
+            _tr("Release pointer"), self.view.release_pointer
+        )
+        self.reconnect_action = self._action(_tr("Reconnect"), self.bridge_reconnect)
+        self.close_action = self._action(_tr("Close"), self.close)
 
         self.scale_group, self.scale_actions = self._radio_actions(
             scale_labels(),
@@ -443,23 +451,25 @@ class ConsoleWindow(QMainWindow):
         return self._action(combo.label, lambda: self.send_combo(combo))
 
     def _build_menu(self) -> None:
-        menu = self.console_menu = QMenu("Console", self)
+        menu = self.console_menu = QMenu(_tr("Console"), self)
         menu.addMenu(self.send_keys_menu)
         menu.addAction(self.type_text_action)
         menu.addAction(self.paste_action)
         menu.addSeparator()
-        layouts = menu.addMenu("Guest keyboard layout")
+        layouts = menu.addMenu(_tr("Guest keyboard layout"))
         for action in self.layout_actions.values():
             layouts.addAction(action)
-        systems = menu.addMenu("Guest system")
+        systems = menu.addMenu(_tr("Guest system"))
         systems.setToolTipsVisible(True)
         for action in self.guest_actions.values():
-            action.setToolTip("How accented letters are typed: a text console and a desktop differ")
+            action.setToolTip(
+                _tr("How accented letters are typed: a text console and a desktop differ")
+            )
             systems.addAction(action)
-        modes = menu.addMenu("Keyboard mode")
+        modes = menu.addMenu(_tr("Keyboard mode"))
         for action in self.mode_actions.values():
             modes.addAction(action)
-        scale = menu.addMenu("Scaling")
+        scale = menu.addMenu(_tr("Scaling"))
         for action in self.scale_actions.values():
             scale.addAction(action)
         menu.addAction(self.fullscreen_action)
@@ -485,7 +495,7 @@ class ConsoleWindow(QMainWindow):
 
     def _layout_combo(self) -> QComboBox:
         combo = QComboBox()
-        combo.setToolTip("The guest's keyboard layout (what the server's system uses)")
+        combo.setToolTip(_tr("The guest's keyboard layout (what the server's system uses)"))
         descriptions = layout_descriptions()
         for name in guest_layout_names():
             combo.addItem(f"{name} — {descriptions.get(name, name)}", name)
@@ -504,10 +514,10 @@ class ConsoleWindow(QMainWindow):
         return button
 
     def _build_toolbar(self) -> None:
-        bar = self.toolbar = QToolBar("Console")
+        bar = self.toolbar = QToolBar(_tr("Console"))
         bar.setMovable(False)
         bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        bar.addWidget(PlainLabel(" Guest layout "))
+        bar.addWidget(PlainLabel(_tr(" Guest layout ")))
         self.layout_combo = self._layout_combo()
         bar.addWidget(self.layout_combo)
         self.mode_combo = QComboBox()
@@ -521,7 +531,7 @@ class ConsoleWindow(QMainWindow):
         )
         bar.addWidget(self.mode_combo)
         bar.addSeparator()
-        bar.addWidget(self._menu_button("Send keys", self.send_keys_menu))
+        bar.addWidget(self._menu_button(_tr("Send keys"), self.send_keys_menu))
         bar.addAction(self.type_text_action)
         bar.addAction(self.paste_action)
         bar.addSeparator()
@@ -538,7 +548,8 @@ class ConsoleWindow(QMainWindow):
         bar.addAction(self.view_only_action)
         bar.addAction(self.screenshot_action)
         bar.addAction(self.fullscreen_action)
-        bar.addWidget(self._menu_button(f"Menu ({self.config.menu_key})", self.console_menu))
+        menu_text = _tr("Menu ({key})").format(key=self.config.menu_key)
+        bar.addWidget(self._menu_button(menu_text, self.console_menu))
         # Room for the whole texts of the choices: these three show their picture only (their
         # names are their tooltips, and the Console menu's entries).
         for action, icon in (
@@ -558,18 +569,20 @@ class ConsoleWindow(QMainWindow):
         status = self.status_bar = FittingStatusBar()
         self.setStatusBar(status)
         self.state_label = PlainLabel()
-        self.size_label = PlainLabel("–")
-        self.encoding_label = PlainLabel("–")
-        self.fps_label = PlainLabel("0 fps")
-        self.rate_label = PlainLabel("0 kB/s")
-        self.rtt_label = PlainLabel("RTT –")
-        self.caps_label = PlainLabel("Caps")
-        self.num_label = PlainLabel("Num")
+        self.size_label = PlainLabel(_tr("–"))
+        self.encoding_label = PlainLabel(_tr("–"))
+        self.fps_label = PlainLabel(_tr("0 fps"))
+        self.rate_label = PlainLabel(_tr("0 kB/s"))
+        self.rtt_label = PlainLabel(_tr("RTT –"))
+        self.caps_label = PlainLabel(_tr("Caps"))
+        self.num_label = PlainLabel(_tr("Num"))
         self.keyboard_label = PlainLabel()
-        self.security_label = PlainLabel("Unencrypted")
+        self.security_label = PlainLabel(_tr("Unencrypted"))
         self.security_label.setToolTip(
-            "This console is plain VNC, without TLS: what you type (passwords too) crosses the"
-            " network unencrypted"
+            _tr(
+                "This console is plain VNC, without TLS: what you type (passwords too) crosses"
+                " the network unencrypted"
+            )
         )
         self.security_label.setStyleSheet(
             "color: white; background: #b3261e; padding: 0 4px; border-radius: 2px;"
@@ -598,13 +611,13 @@ class ConsoleWindow(QMainWindow):
         bar.title.setText(self.config.title)
         self.bar_layout_combo = self._layout_combo()
         bar.add(self.bar_layout_combo)
-        bar.add(self._menu_button("Send keys", self.send_keys_menu))
+        bar.add(self._menu_button(_tr("Send keys"), self.send_keys_menu))
         type_button = QToolButton()
         type_button.setDefaultAction(self.type_text_action)
         bar.add(type_button)
-        bar.add(self._menu_button("Menu", self.console_menu))
+        bar.add(self._menu_button(_tr("Menu"), self.console_menu))
         leave = QToolButton()
-        leave.setText("Leave full screen")
+        leave.setText(_tr("Leave full screen"))
         leave.clicked.connect(lambda: self.set_fullscreen(False))
         bar.add(leave)
         for button in bar.findChildren(QToolButton):
@@ -736,12 +749,12 @@ class ConsoleWindow(QMainWindow):
         self.clipboard_copy_action.setEnabled(waiting)
         if waiting:
             self.statusBar().showMessage(
-                "The server copied a text: Console ▸ Copy the server's clipboard", 8000
+                _tr("The server copied a text: Console ▸ Copy the server's clipboard"), 8000
             )
 
     def copy_server_clipboard(self) -> None:
         if self.clipboard.copy_server_text():
-            self.statusBar().showMessage("The server's clipboard is on your clipboard", 3000)
+            self.statusBar().showMessage(_tr("The server's clipboard is on your clipboard"), 3000)
 
     def _clipboard_choice(self, which: str, on: bool) -> None:
         if which == "send":
@@ -772,7 +785,9 @@ class ConsoleWindow(QMainWindow):
                 self._request_remote_size(size.width(), size.height())
 
     def _on_resize_refused(self, reason: str) -> None:
-        self.statusBar().showMessage(f"The server kept its screen size ({reason})", 5000)
+        self.statusBar().showMessage(
+            _tr("The server kept its screen size ({reason})").format(reason=reason), 5000
+        )
 
     def _on_progress(self, message: str) -> None:
         self.statusBar().showMessage(message[:1].upper() + message[1:], 10000)
@@ -786,14 +801,14 @@ class ConsoleWindow(QMainWindow):
             self._uncheck_sticky()
         self.overlay.show_state(state, self._ever_connected)
         words = {
-            Phase.CONNECTING: "Connecting…",
-            Phase.CONNECTED: "Connected",
-            Phase.WAITING: "Disconnected",
-            Phase.STOPPED: "Closed",
+            Phase.CONNECTING: _tr("Connecting…"),
+            Phase.CONNECTED: _tr("Connected"),
+            Phase.WAITING: _tr("Disconnected"),
+            Phase.STOPPED: _tr("Closed"),
         }
         text = words[state.phase]
         if state.phase is Phase.WAITING and state.reason:
-            text += f": {state.reason}"
+            text = _tr("Disconnected: {reason}").format(reason=state.reason)
         self.state_label.setText(text)
 
     # -- keyboard ---------------------------------------------------------------------------
@@ -818,9 +833,14 @@ class ConsoleWindow(QMainWindow):
 
     def _say_untypable(self, chars: list[str]) -> None:
         listed = " ".join(repr(c) for c in dict.fromkeys(chars))
-        text = f"Cannot type {listed} with the {self.config.layout} layout"
         if self.config.guest is GuestSystem.AUTO:
-            text += " on an unknown guest system: choose it in Console ▸ Guest system"
+            text = _tr(
+                "Cannot type {characters} with the {layout} layout on an unknown guest system:"
+                " choose it in Console ▸ Guest system"
+            )
+        else:
+            text = _tr("Cannot type {characters} with the {layout} layout")
+        text = text.format(characters=listed, layout=self.config.layout)
         self.statusBar().showMessage(text, 8000)
 
     def _expire_altgr(self) -> None:
@@ -888,7 +908,9 @@ class ConsoleWindow(QMainWindow):
             try:
                 self.settings.remember_server_choices(self.config.server_key, **values)
             except ConfigError as exc:
-                self.statusBar().showMessage(f"Not remembered: {exc}", 8000)
+                self.statusBar().showMessage(
+                    _tr("Not remembered: {reason}").format(reason=exc), 8000
+                )
 
     def _update_keyboard_labels(self) -> None:
         layout, mode = self.config.layout, self.config.mode
@@ -903,8 +925,9 @@ class ConsoleWindow(QMainWindow):
         self.keyboard_label.setText(f"{layout} · {mode.value}{guest}")
         self.status_bar.fit()
         self.keyboard_label.setToolTip(
-            f"Guest layout {layout}, keyboard mode {mode.value}, guest system:"
-            f" {self.config.guest.description}"
+            _tr("Guest layout {layout}, keyboard mode {mode}, guest system: {guest}").format(
+                layout=layout, mode=mode.value, guest=self.config.guest.description
+            )
         )
         if self._dialog is not None:
             self._dialog.set_layout_name(layout, self._untypeable)
@@ -1071,19 +1094,19 @@ class ConsoleWindow(QMainWindow):
         name = (self._info.name if self._info else "") or "console"
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path, _ = QFileDialog.getSaveFileName(
-            self, "Save screenshot", f"{_safe(name)}-{stamp}.png", "PNG images (*.png)"
+            self, _tr("Save screenshot"), f"{_safe(name)}-{stamp}.png", _tr("PNG images (*.png)")
         )
         if path:
             if not image.save(path, b"PNG"):
-                self.statusBar().showMessage(f"Could not write {path}", 5000)
+                self.statusBar().showMessage(_tr("Could not write {path}").format(path=path), 5000)
             else:
-                self.statusBar().showMessage(f"Saved {path}", 3000)
+                self.statusBar().showMessage(_tr("Saved {path}").format(path=path), 3000)
 
     def copy_screenshot(self) -> None:
         image = self.screenshot()
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
-            self.statusBar().showMessage("Screenshot copied to the clipboard", 3000)
+            self.statusBar().showMessage(_tr("Screenshot copied to the clipboard"), 3000)
 
     def _put_screen_text(self, text: str) -> None:
         """Text read off the screen goes to the clipboard, known as a server's: it came from the
@@ -1123,7 +1146,9 @@ class ConsoleWindow(QMainWindow):
         self.fps_label.setText(f"{fps:.0f} fps")
         self.rate_label.setText(f"{rate:.0f} kB/s")
         rtt = traffic.rtt_ms
-        self.rtt_label.setText(f"RTT {rtt:.1f} ms" if rtt is not None else "RTT –")
+        self.rtt_label.setText(
+            _tr("RTT {ms} ms").format(ms=f"{rtt:.1f}") if rtt is not None else _tr("RTT –")
+        )
         self.status_bar.fit()
         if traffic.encoding is not None:
             self.encoding_label.setText(traffic.encoding)
