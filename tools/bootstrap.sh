@@ -28,6 +28,9 @@ stamp="$venv/.installed-$extra-$(cat "$repo/pyproject.toml" "$repo/setup.py" \
     "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" | sha256sum | cut -c1-16)"
 if [ "$extra" = test ]; then
     export OVHKVM_REQUIRE_COMPILED=1
+    if ! compgen -G "$repo/ovhkvm_desktop/rfb/decoders/_accel*.so" >/dev/null; then
+        rm -f "$stamp"  # built before, then cleaned away (git clean): build it again
+    fi
 fi
 if [ ! -e "$stamp" ]; then
     "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
