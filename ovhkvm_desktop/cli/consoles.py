@@ -383,7 +383,12 @@ def _handed_to_the_app(request: ConsoleRequest, args: argparse.Namespace) -> boo
     vnc:// link clicked while it runs too): no second app, no second tray icon."""
     if importlib.util.find_spec("PySide6") is None:
         return False
+    from ovhkvm_desktop.opening import is_ovh_target
+    from ovhkvm_desktop.targets import parse_target
     from ovhkvm_desktop.ui.instance import OPEN, AppRequest, hand_off
+
+    if not is_ovh_target(request.target):
+        parse_target(request.target)  # a mistake is said here, in one line, not in the app
 
     view = {
         "fullscreen": args.fullscreen,

@@ -772,7 +772,12 @@ class MainWindow(QMainWindow):
             recent = recent_of(request, label, profile)
             self._open(key, request, what=label, view=options, recent=recent)
             return
-        shown = parse_target(request.target).display
+        try:
+            shown = parse_target(request.target).display
+        except ConsoleError as exc:  # the command line checked it; another sender may not
+            self.show_and_raise()
+            self.show_message(in_words(exc))
+            return
         self._open(None, request, what=shown, view=options, recent=recent_of(request, shown, None))
 
     def console_of(self, key: tuple[str, str]) -> ConsoleWindow | None:

@@ -227,3 +227,32 @@ def test_the_running_app_answers_a_bad_message_and_carries_on(runtime: Path, qtb
         assert received == [AppRequest()]
     finally:
         server.close()
+
+
+def test_open_with_a_bad_target_while_the_app_runs_says_so_in_one_line(runtime: Path) -> None:
+    name = socket_name()
+    first = start()
+    try:
+        wait_listening(first, name)
+        opener = start("open", "ftp://127.0.0.1")
+        _, err = opener.communicate(timeout=HAND_OFF_S)
+        assert opener.returncode == 1
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert err.startswith("ovhkvm-desktop: ") and "ftp" in err
+        assert first.poll() is None
+    finally:
+        stop(first)
+
+
+def test_a_bad_target_from_another_sender_is_said_in_the_window(qtbot) -> None:
+    from ovhkvm_desktop.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_request(ConsoleRequest("ftp://127.0.0.1"))
+    assert window.isVisible()
+    assert window.message_bar.text() == (
+        "Unknown kind of target 'ftp://127.0.0.1': use vnc://, ws://, wss:// or a noVNC URL"
+    )
+    window.quitting = True
+    window.close()
