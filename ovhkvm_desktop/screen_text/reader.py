@@ -680,6 +680,7 @@ def _read_grid(
     known = reading.entry >= 0
     text[index[known]] = chars[reading.entry[known]]
     text[index[~known]] = UNREADABLE
+    _full_blocks(text, table, every, index, reading, columns)
 
     cursor = None
     tried = np.flatnonzero(reading.candidates)
@@ -701,6 +702,34 @@ def _read_grid(
         for r, c in zip(*np.nonzero(text.reshape(rows, columns) == UNREADABLE), strict=True)
     ]
     return ScreenText(lines, cursor, table.name, unreadable, size, origin)
+
+
+def _full_blocks(
+    text: np.ndarray,
+    table: GlyphTable,
+    every: np.ndarray,
+    index: np.ndarray,
+    reading: _Reading,
+    columns: int,
+) -> None:
+    """Cells of one colour are blank, unless their colour is a foreground of their row and a
+    background nowhere on the screen: then they are the font's full block ('█' in a progress
+    bar). A full block in a colour that is some text's background looks like a blank (an
+    inverse-video menu bar ends in cells of the screen's background): it reads as one."""
+    full = table.by_bitmap.get(pack_cells(np.ones((1, table.width * table.height), bool)).tobytes())
+    known = reading.entry >= 0
+    if full is None or not known.any():
+        return
+    row_of = index[known] // columns
+    fg_keys = np.unique(row_of.astype(np.int64) << 32 | reading.foreground[known])
+    uniform = np.flatnonzero(text == " ")
+    colour = every[uniform, 0]
+    keys = (uniform // columns).astype(np.int64) << 32 | colour.astype(np.int64)
+    block = np.isin(keys, fg_keys) & ~np.isin(colour, reading.background[known])
+    # The screen's own background (its cells of one colour) counts as a background too.
+    values, counts = np.unique(colour, return_counts=True)
+    block &= colour != values[counts.argmax()]
+    text[uniform[block]] = table.chars[full]
 
 
 def _under_cursor(table: GlyphTable, bits: np.ndarray) -> set[str] | None:

@@ -31,18 +31,23 @@ PSF_FONTS = [
 ]  # fmt: skip
 
 
-def expected_reading(font: TestFont, cell_width: int | None = None) -> dict[str, str]:
+def expected_reading(
+    font: TestFont, cell_width: int | None = None, full_block: bool = False
+) -> dict[str, str]:
     """What each character reads as: the lowest character with the same bitmap (a screen cannot
-    tell them apart), a space for a cell of one colour."""
+    tell them apart), a space for a blank glyph; a full block is a space too unless full_block
+    (its colour is text and no background on the screen), then the lowest full block."""
     classes: dict[bytes, list[str]] = {}
     for char in font.glyph_of:
         bitmap = cell_bitmap(font, char, cell_width)
-        key = b"flat" if bitmap.all() or not bitmap.any() else np.packbits(bitmap).tobytes()
+        key = b"blank" if not bitmap.any() else np.packbits(bitmap).tobytes()
+        if bitmap.all():
+            key = b"full" if full_block else b"blank"
         classes.setdefault(key, []).append(char)
     reading = {}
     for key, chars in classes.items():
         for char in chars:
-            reading[char] = " " if key == b"flat" else min(chars)
+            reading[char] = " " if key == b"blank" else min(chars)
     return reading
 
 
@@ -57,10 +62,11 @@ def screen_of_every_character(
     columns = width // (cell_width or font.width)
     chars = printable(font)
     lines = [chars[i : i + columns] for i in range(0, len(chars), columns)]
-    reading = expected_reading(font, cell_width)
+    backgrounds = {bg for _, bg in COLOURS[: len(lines)]} | {0x000000}
     expected = []
     for row, line in enumerate(lines):
         fg, bg = COLOURS[row % len(COLOURS)]
+        reading = expected_reading(font, cell_width, full_block=fg not in backgrounds)
         fb.pixels32[row * font.height : (row + 1) * font.height] = rgb(bg)
         draw(fb, font, 0, row, "".join(line), fg, bg, cell_width=cell_width)
         expected.append("".join(reading[c] for c in line))
@@ -151,6 +157,23 @@ def test_inverse_video_is_told_by_the_colours_the_screen_uses() -> None:
     screen = read_screen(alone)
     assert screen.rows[0][0] == UNREADABLE  # no other cell says which colour is the text's
     assert screen.unreadable == [(0, 0)]
+
+
+def test_a_progress_bar_reads_its_full_blocks_and_a_menu_bar_its_blanks() -> None:
+    """A cell of one colour is a full block when that colour is text, never background, on the
+    screen ('█' in a progress bar); a highlighted menu line (black on grey) leaves the rest of
+    its row blank, though black is that row's only text colour."""
+    font = vga_bios(16, kernel_map=True)
+    fb = Framebuffer(720, 400)
+    fb.pixels32[:] = rgb(0x000000)
+    draw(fb, font, 0, 0, "apt upgrade", 0xAAAAAA, 0x000000, cell_width=9)
+    draw(fb, font, 0, 1, "[████████      ] 57%", 0x55FF55, 0x000000, cell_width=9)
+    draw(fb, font, 2, 3, " Advanced options ", 0x000000, 0xAAAAAA, cell_width=9)
+    screen = read_screen(fb)
+    assert screen.rows[1].rstrip() == "[████████      ] 57%"
+    assert screen.rows[3].rstrip() == "   Advanced options"
+    assert screen.rows[0].rstrip() == "apt upgrade"
+    assert screen.unreadable == []
 
 
 def test_a_damaged_cell_is_unreadable_not_guessed() -> None:
