@@ -1,6 +1,7 @@
 """Every test here runs twice: against the pure-Python decoders (the reference) and against the
 compiled accelerator (``rfb/decoders/_accel.pyx``), which the project's set-up builds. A module
-that compares the two paths itself says so with ``COMPARES_PATHS = True`` and runs once."""
+that compares the two paths itself (or checks which one an install gets) says so with
+``COMPARES_PATHS = True`` and runs once."""
 
 from __future__ import annotations
 
