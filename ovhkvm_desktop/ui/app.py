@@ -17,6 +17,7 @@ from ovhkvm_desktop.opening import Opening
 from ovhkvm_desktop.ui.icon import APP_ID, app_icon
 
 if TYPE_CHECKING:
+    from ovhkvm_desktop.config import Settings
     from ovhkvm_desktop.ui.console_window import WindowOptions
     from ovhkvm_desktop.ui.instance import AppRequest
 
@@ -112,6 +113,7 @@ def run_console_window(
             with contextlib.suppress(ConfigError):  # said above when the file is damaged
                 settings.remember_recent(recent)  # the app's tray lists it
     app = application()
+    _speak(settings)
     app.setWindowIcon(app_icon())
     window = ConsoleWindow(opening.source, config, opening.request.options, settings)
     window.bridge.progress.connect(progress)
@@ -126,6 +128,13 @@ def run_console_window(
         window.first_frame.connect(ready)
     window.show()
     return int(app.exec())
+
+
+def _speak(settings: Settings | None) -> None:
+    """The language chosen in the Settings, else the system's (Qt's dialogs too)."""
+    from ovhkvm_desktop.ui.language import install_language
+
+    install_language(settings.preferences().language if settings is not None else "")
 
 
 class _FirstPaint(QObject):
@@ -162,6 +171,12 @@ def run_app(progress: Callable[[str], None] | None = None) -> int:
     instance = claim(AppRequest())  # again, now under the lock: a start at the same moment
     if instance is None:
         return 0
+    from ovhkvm_desktop.config import ConfigError, Settings
+
+    settings: Settings | None = None
+    with contextlib.suppress(ConfigError):  # the main window says what is wrong with the file
+        settings = Settings()
+    _speak(settings)
     app.setWindowIcon(app_icon())
     desktop = DesktopApp(app)
     instance.requested.connect(desktop.handle)

@@ -55,6 +55,9 @@ class SettingsDialog(QDialog):
         for code, name in LANGUAGE_NAMES.items():
             self.language.addItem(name, code)
         form.addRow(self.tr("Language:"), self.language)
+        when = PlainLabel(self.tr("A new language shows when the app starts again."))
+        when.setEnabled(False)
+        form.addRow("", when)
         self.start_hidden = QCheckBox(self.tr("Start hidden in the tray"))
         self.close_to_tray = QCheckBox(self.tr("Closing the window keeps the app in the tray"))
         for box in (self.start_hidden, self.close_to_tray):

@@ -225,3 +225,21 @@ def test_a_new_process_reads_the_settings(qtbot, tmp_path: Path) -> None:
     assert [r.address for r in Settings().recents()] == [
         f"vnc://127.0.0.1:{port}" for port in (second, first)
     ]
+
+
+def test_the_chosen_language_reaches_qts_own_words(qtbot) -> None:
+    from ovhkvm_desktop.ui.language import install_language
+
+    try:
+        assert install_language("fr").name() == "fr_FR"
+        dialog = SettingsDialog(Preferences(language="fr"), has_tray=False)
+        qtbot.addWidget(dialog)
+        cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        assert cancel.text().replace("&", "") == "Annuler"
+        install_language("en")
+        english = SettingsDialog(Preferences(language="en"), has_tray=False)
+        qtbot.addWidget(english)
+        cancel = english.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        assert cancel.text().replace("&", "") == "Cancel"
+    finally:
+        install_language("")  # the system's, as the other tests expect
