@@ -241,7 +241,11 @@ class ServerDetails(QFrame):
         self.values["state"].setText(s.state)
         self.values["model"].setText(s.model or unknown)
         self.values["zone"].setText(s.zone or unknown)
-        self.values["keymap"].setText(s.keymap or _tr("none (the server forwards key codes)"))
+        if s.kind != "vps":
+            keymap = _tr("not used (its KVM opens in the browser)")
+        else:
+            keymap = s.keymap or _tr("none (the server forwards key codes)")
+        self.values["keymap"].setText(keymap)
         self.values["netboot"].setText(netboot_words(s.netbootMode))
         self.show()
 

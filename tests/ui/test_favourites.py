@@ -15,6 +15,7 @@ from ovhkvm_desktop.ui.server_list import NAME
 from ovhkvm_desktop.ui.tray import build_tray_menu, menu_actions
 from tests.ui.rfb_server import RfbServer
 from tests.ui.test_main_window import (  # noqa: F401 (fixtures used below)
+    NS1,
     OLD,
     PARIS,
     Fake,
@@ -131,6 +132,11 @@ def test_the_details_of_the_selected_server_at_a_glance(api: Fake, new_window, q
         "netboot": "its own disk (local)",
     }
     assert window.details.isVisible()
+    select(qtbot, window, entry_of(window, NS1))
+    assert window.details.values["keymap"].text() == "not used (its KVM opens in the browser)"
+    select(qtbot, window, entry_of(window, OLD))
+    assert window.details.values["keymap"].text() == "none (the server forwards key codes)"
+    assert window.details.values["model"].text() == "VPS Cloud 1"
 
 
 def test_the_toolbar_shows_an_icon_and_a_text_for_every_action(api: Fake, new_window) -> None:
