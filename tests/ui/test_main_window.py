@@ -634,8 +634,17 @@ def test_cli_without_arguments_starts_the_app_and_closing_its_window_quits(
         window.close()  # no system tray offscreen: closing the window quits
 
     QTimer.singleShot(0, look_then_close)
-    QTimer.singleShot(15000, lambda: app.exit(99))  # never hang the suite
-    assert cli.main([]) == 0
+    # Never hang the suite; and stopped once the app is done: left pending, it fired 15 s later
+    # in another test, and Qt's event loops started after an exit() return at once (every later
+    # window test then timed out).
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(lambda: app.exit(99))
+    guard.start(15000)
+    try:
+        assert cli.main([]) == 0
+    finally:
+        guard.stop()
     assert seen == {
         "title": "ovhkvm-desktop",
         "empty": "No account yet",
