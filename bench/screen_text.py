@@ -13,6 +13,12 @@ of issue 14 (1920x1080 under 50 ms, 720x400 under 5 ms). The peer is what one wr
 Python loop over the cells that already knows the grid and the font, takes each cell's colours
 with ``np.unique`` and looks its bitmap up in a dict.
 
+``--lossy`` adds a second table: lossy (JPEG) screens, read with the reader's tolerance. For
+each font, the font's closest glyph pairs drawn in every colour pair of the console's palette
+(tests/screen_text/lossy_pages.py, the enumeration tests/screen_text/test_lossy.py proves
+letter-safe) and a grey-on-black console log, through libjpeg at each quality VNC servers use:
+how many cells read right, how many wrong (must be none), and the time to read a page.
+
 The report (markdown) goes to stdout.
 """
 
@@ -132,6 +138,7 @@ def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--lossy", action="store_true", help="also read JPEG screens")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -170,6 +177,48 @@ def main() -> None:
             peer = f"{timed(lambda fb=fb, r=reader: r(fb), 3)[0]:.1f}"
         verdict = "-" if target is None else f"{target:g} {'ok' if best < target else 'MISSED'}"
         print(f"| {title} | {screen.font} | {best:.1f} | {median:.1f} | {verdict} | {peer} |")
+    if args.lossy:
+        lossy_table(terminus)
+
+
+def lossy_table(terminus: TestFont) -> None:
+    from tests.screen_text.lossy_pages import QUALITIES, close_pairs, pair_page, through_jpeg
+    from tests.screen_text.test_lossy import FONTS, same_glyph
+
+    print("\nLossy screens: cells read right / wrong (of those drawn), and ms to read a page.\n")
+    print("| screen | " + " | ".join(f"JPEG {q}" for q in QUALITIES) + " |")
+    print("|---|" + "---:|" * len(QUALITIES))
+    log = log_screen(terminus, 1920, 1080)
+    rows: list[tuple[str, list[str]]] = []
+    cells_of_log = [
+        [c if c != " " else None for c in line] for line in read_screen(log).rows
+    ]  # the exact reading is the truth here
+    cases = [("grey-on-black log, fbcon 1920x1080", None, 8, log, cells_of_log)]
+    for name, (make, cell_width) in FONTS.items():
+        font = make()
+        page = pair_page(font, cell_width, close_pairs(font, cell_width), 0)
+        cases.append((f"close pairs, {name}", font, cell_width, page.framebuffer, page.text))
+    for title, font, cell_width, fb, text in cases:
+        cells = []
+        for quality in QUALITIES:
+            blurred = through_jpeg(fb, quality)
+            start = time.perf_counter()
+            screen = read_screen(blurred)
+            ms = (time.perf_counter() - start) * 1000
+            right = wrong = drawn = 0
+            for r, line in enumerate(text):
+                for c, want in enumerate(line):
+                    if want is None:
+                        continue
+                    drawn += 1
+                    got = screen.rows[r][c] if r < len(screen.rows) else "\ufffd"
+                    if got == "\ufffd":
+                        continue
+                    ok = got == want if font is None else same_glyph(font, cell_width, got, want)
+                    right, wrong = right + ok, wrong + (not ok)
+            cells.append(f"{100 * right / drawn:.0f}% / {wrong} ({ms:.0f})")
+        rows.append((title, cells))
+        print(f"| {title} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

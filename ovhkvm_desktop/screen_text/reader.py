@@ -6,7 +6,8 @@ VGA text mode with the VGA BIOS font or a loaded one, the kernel's framebuffer c
 built-in font or console-setup's). So a cell is read by splitting its pixels into its two colours
 and looking the resulting bitmap up, exactly, among the font's glyphs:
 
-- A cell of one colour is blank: a space.
+- A cell of one colour is blank: a space; or the font's full block when that colour is text on its
+  row and no background anywhere on the screen (a progress bar: '█' is a cell of one colour).
 - A cell of more than two colours, or whose bitmap is no glyph of the font, is unreadable.
 - The two colours are not labelled: the bitmap is looked up with either one as the foreground.
   When both readings are glyphs of different characters (inverse video: upper half block in
@@ -28,21 +29,35 @@ read only if one character fits what remains, else it is unreadable (a space and
 there). A blinking cursor caught in its hidden phase, or a block cursor on a blank cell (one
 colour), is not seen.
 
-Lossy screens (Tight's JPEG) are read through the console's palette: a text console paints with
-the 16 colours of the Linux console's default palette (vgacon and fbcon alike), so when the exact
-reading leaves cells unread, each pixel is taken for the palette colour it lies within
-`LOSSY_TOLERANCE` of, on every channel, and a pixel near none makes its cell unreadable; the
-exact reading then runs on those colours. The palette's colours are at least 85 apart on some
-channel, so a pixel is never near two of them, and a wrong letter would need JPEG to move a pixel
-of the glyph by more than 85 - 28 = 57 towards the other colour while every pixel of the cell
-stays within 28 of its own: the fonts' closest pairs ('l'/'I' differ by one pixel, '-'/'─',
-'║'/'╟') are drawn, compressed and read at every quality QEMU uses in
-tests/screen_text/test_lossy.py, which finds no wrong letter (bench/screen_text.py --lossy prints
-how much of each quality reads).
+Lossy screens (Tight's JPEG), on which hardly a cell is exactly two colours, are read through
+the console's palette (the 16 colours of the Linux console's default palette, which vgacon and
+fbcon paint with), never guessing either:
+
+- A pixel within `LOSSY_TOLERANCE` (28) of a palette colour on every channel is that colour (the
+  palette's colours are 85 apart at least, so it is never near two). The grid and font are
+  chosen as on an exact screen, on cells cleaned as below.
+- A cell with other pixels is redrawn in its two colours by brightness alone (JPEG keeps it
+  sharp and halves colour both ways): its first colour is the one most of its sure pixels have,
+  the second the palette colour whose brightness leaves none of its pixels in between; a pixel
+  must lie within 30% of one colour's brightness, or the cell stays unreadable.
+- A letter then stands only if every pixel lies within 20% of its colour's brightness (as the
+  cell shows them), and the pixels that tell it from the font's glyphs a few pixels away
+  ('l'/'I', '!'/'|', '-'/'─', '║'/'╟') within 10%: JPEG blurs away exactly those pixels first. A
+  blank stands only if its pixels are flat and their mean true to its colour (a small glyph
+  blurred away leaves a trace of either). A screen is read when a quarter of its non-blank cells
+  read (more blurred, it may be cut into a wrong grid) and half its pixels are palette colours
+  (a photo's are not).
+
+That no wrong letter comes out is shown by enumeration (tests/screen_text/test_lossy.py): every
+pair of glyphs of every font that differ by one or two pixels, and every small glyph against a
+blank, in every foreground of the palette over each background, through libjpeg (as QEMU's
+Tight) at the qualities VNC servers use, read whole: no cell reads as another character; with the
+checks turned off, wrong letters appear. bench/screen_text.py --lossy prints how much reads.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -218,6 +233,8 @@ def read_screen(framebuffer: Framebuffer, tables: Sequence[GlyphTable] | None = 
     if screen.font is None:
         # Maybe a lossy screen (on one, hardly a cell is exactly two colours): read it in the
         # console's palette.
+        if (_in_palette(pixels[::4, ::4]) < _UNSURE).mean() < LOSSY_MIN_PALETTE:
+            return screen  # a photo, a desktop: not a console's colours
         in_palette = _in_palette(pixels)
         choice = _choose_grid(in_palette, tables, pixels)
         if choice is not None:
@@ -279,7 +296,8 @@ def _seen_clearly(
         # (JPEG may have kept a colour's brightness better than which palette colour it was).
         y = _luma(before[read])
         both = bits.any(axis=1) & (~bits).any(axis=1)
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # a cell of one colour has no median of the other
+            warnings.simplefilter("ignore", RuntimeWarning)
             fg = np.nanmedian(np.where(bits, y, np.nan), axis=1)
             bg = np.nanmedian(np.where(bits, np.nan, y), axis=1)
         both &= np.abs(np.nan_to_num(fg - bg)) >= LOSSY_MIN_CONTRAST / 2
@@ -358,6 +376,9 @@ LOSSY_BLANK_NOISE = 12
 LOSSY_BLANK_SHIFT = 4
 #: A lossy screen is read when this share of its cells that are not blank read at least.
 LOSSY_MIN_SHARE = 0.25
+#: ... and looked at only when this share of its pixels are the palette's colours (a console's
+#: background and most of its text are; a photo's or a desktop's pixels are not).
+LOSSY_MIN_PALETTE = 0.5
 
 
 def _cleaned(
