@@ -40,7 +40,10 @@ async def serve(layout: str, qemu_keys: bool, port: int) -> int:
             f"cannot serve the demo console on port {port}: {exc.strerror or exc}"
         ) from None
     print(server.address, flush=True)
-    say("serving the demo console on loopback only; Ctrl+C stops it")
+    say(
+        f"serving the demo console on loopback only, its guest layout {layout}"
+        f" (type into it with --layout {layout}); Ctrl+C stops it"
+    )
     try:
         await server.serve_forever()
     finally:
