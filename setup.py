@@ -1,4 +1,5 @@
-"""Builds the decoders' optional compiled accelerator (ovhkvm_desktop/rfb/decoders/_accel.pyx).
+"""Builds the decoders' optional compiled accelerator (ovhkvm_desktop/rfb/decoders/_accel.pyx)
+and compiles the app's translations (resources/translations/*.ts -> .qm, Qt's lrelease).
 
 Everything else about the package is in pyproject.toml. Without Cython or a C compiler the build
 goes on without the extension: the pure-Python decoders are the reference and the fallback, so
@@ -9,13 +10,48 @@ into an error, for CI and the Linux bundle, which must ship the compiled path.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 ACCELERATOR = "ovhkvm_desktop.rfb.decoders._accel"
 SOURCE = "ovhkvm_desktop/rfb/decoders/_accel.pyx"
 REQUIRED = os.environ.get("OVHKVM_REQUIRE_COMPILED") == "1"
+#: The translations' sources (Qt Linguist .ts, made by tools/update-translations); they ship
+#: compiled (.qm) as the package's ovhkvm_desktop/resources/translations.
+TRANSLATIONS = Path(__file__).resolve().parent / "resources" / "translations"
+#: Runs PySide6's own lrelease (PySide6 is a build requirement: pyproject's build-system).
+LRELEASE = (
+    "import sys; from PySide6.scripts.pyside_tool import qt_tool_wrapper; "
+    "qt_tool_wrapper('lrelease', sys.argv[1:])"
+)
+
+
+class BuildPyWithTranslations(build_py):
+    """Copies the package as usual, then compiles each .ts into the package's translations (in
+    the source tree for an editable install: there is no build tree to ship it from). Not
+    optional: an app that should speak French and silently does not is a broken build."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            target = TRANSLATIONS
+        else:
+            target = Path(self.build_lib) / "ovhkvm_desktop" / "resources" / "translations"
+        target.mkdir(parents=True, exist_ok=True)
+        for source in sorted(TRANSLATIONS.glob("*.ts")):
+            compiled = target / f"{source.stem}.qm"
+            command = [sys.executable, "-c", LRELEASE, "-silent", str(source), "-qm", str(compiled)]
+            try:
+                subprocess.run(command, check=True)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise SystemExit(
+                    f"error: {source.name} was not compiled by lrelease ({exc})"
+                ) from None
 
 
 class OptionalBuildExt(build_ext):
@@ -61,4 +97,7 @@ def extensions() -> list[Extension]:
         return []
 
 
-setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(
+    ext_modules=extensions(),
+    cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithTranslations},
+)

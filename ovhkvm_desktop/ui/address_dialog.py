@@ -19,11 +19,13 @@ class AddressDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect to address — ovhkvm-desktop")
+        self.setWindowTitle(self.tr("Connect to address — ovhkvm-desktop"))
         layout = QVBoxLayout(self)
-        layout.addWidget(PlainLabel("The address of a VNC console:"))
+        layout.addWidget(PlainLabel(self.tr("The address of a VNC console:")))
         self.address = QLineEdit()
-        self.address.setPlaceholderText("vnc://host:5900, wss://host/path or a noVNC page URL")
+        self.address.setPlaceholderText(
+            self.tr("vnc://host:5900, wss://host/path or a noVNC page URL")
+        )
         self.address.setMinimumWidth(420)
         layout.addWidget(self.address)
         self.problem = PlainLabel()
@@ -33,7 +35,7 @@ class AddressDialog(QDialog):
         self.problem.hide()
         layout.addWidget(self.problem)
         hint = PlainLabel(
-            "A password goes in the address (vnc://:PASSWORD@host); it is not remembered."
+            self.tr("A password goes in the address (vnc://:PASSWORD@host); it is not remembered.")
         )
         hint.setEnabled(False)
         hint.setWordWrap(True)
@@ -41,7 +43,7 @@ class AddressDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Connect"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -49,7 +51,7 @@ class AddressDialog(QDialog):
     def accept(self) -> None:
         text = self.address.text().strip()
         if not text:
-            self._say("Type the address of a console, e.g. vnc://192.0.2.1:5900")
+            self._say(self.tr("Type the address of a console, e.g. vnc://192.0.2.1:5900"))
             return
         try:
             parse_target(text)

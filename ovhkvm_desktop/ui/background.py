@@ -10,10 +10,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ovhkvm_desktop.cloud.client import ApiError
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.ui.text import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +22,27 @@ T = TypeVar("T")
 
 
 #: What the app says to do when logging a profile in again fixes an error (a dialog does it).
-LOGIN_AGAIN = "log in again (Add account…, with the same profile name)"
+LOGIN_AGAIN = QT_TRANSLATE_NOOP(
+    "Background", "log in again (Add account…, with the same profile name)"
+)
 
 
-def in_words(exc: BaseException, login_again: str = LOGIN_AGAIN) -> str:
+def in_words(exc: BaseException, login_again: str | None = None) -> str:
     """What went wrong, in one line for the user: our errors are sentences already; when a new
-    login fixes it, ``login_again`` says how in the app (nothing when it is "")."""
+    login fixes it, ``login_again`` (by default ``LOGIN_AGAIN``) says how in the app (nothing
+    when it is "")."""
+    if login_again is None:
+        login_again = QCoreApplication.translate("Background", LOGIN_AGAIN)
     if isinstance(exc, ConsoleError):
         text = str(exc).strip()
         if isinstance(exc, ApiError) and exc.login is not None and login_again:
-            text += f": {login_again}"
+            text = QCoreApplication.translate("Background", "{error}: {remedy}").format(
+                error=text, remedy=login_again
+            )
         return text[:1].upper() + text[1:] if text else type(exc).__name__
-    return f"Unexpected error ({type(exc).__name__}: {exc})"
+    return QCoreApplication.translate("Background", "Unexpected error ({kind}: {error})").format(
+        kind=type(exc).__name__, error=exc
+    )
 
 
 class Background(QObject):

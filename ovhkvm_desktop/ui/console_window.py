@@ -82,25 +82,25 @@ K = TypeVar("K")  # the value an exclusive menu choice stands for
 _STATUS_TEXT_ROOM = 120
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConsoleWindow", text)
-
-
 def mode_labels() -> dict[KeyboardMode, str]:
     """The keyboard modes as the user reads them (the window and the Settings dialog)."""
     return {
-        KeyboardMode.TRANSLATE: _tr("Translate (type what you mean)"),
-        KeyboardMode.PHYSICAL: _tr("Physical (key positions)"),
-        KeyboardMode.KEYSYM: _tr("Keysym (Xvnc, x11vnc)"),
+        KeyboardMode.TRANSLATE: QCoreApplication.translate(
+            "ConsoleWindow", "Translate (type what you mean)"
+        ),
+        KeyboardMode.PHYSICAL: QCoreApplication.translate(
+            "ConsoleWindow", "Physical (key positions)"
+        ),
+        KeyboardMode.KEYSYM: QCoreApplication.translate("ConsoleWindow", "Keysym (Xvnc, x11vnc)"),
     }
 
 
 def scale_labels() -> dict[ScaleMode, str]:
     """The ways of scaling the remote screen, as the user reads them."""
     return {
-        ScaleMode.FIT: _tr("Fit to window"),
-        ScaleMode.ACTUAL: _tr("Actual size"),
-        ScaleMode.REMOTE: _tr("Resize the remote screen"),
+        ScaleMode.FIT: QCoreApplication.translate("ConsoleWindow", "Fit to window"),
+        ScaleMode.ACTUAL: QCoreApplication.translate("ConsoleWindow", "Actual size"),
+        ScaleMode.REMOTE: QCoreApplication.translate("ConsoleWindow", "Resize the remote screen"),
     }
 
 
@@ -345,13 +345,17 @@ class ConsoleWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.send_keys_menu = QMenu(_tr("Send keys"), self)
+        self.send_keys_menu = QMenu(QCoreApplication.translate("ConsoleWindow", "Send keys"), self)
         for combo in (send_keys.CTRL_ALT_DEL, send_keys.CTRL_ALT_BACKSPACE):
             self.send_keys_menu.addAction(self._combo_action(combo))
-        fkeys = self.send_keys_menu.addMenu(_tr("Ctrl+Alt+F1…F12"))
+        fkeys = self.send_keys_menu.addMenu(
+            QCoreApplication.translate("ConsoleWindow", "Ctrl+Alt+F1…F12")
+        )
         for combo in send_keys.CTRL_ALT_F:
             fkeys.addAction(self._combo_action(combo))
-        sysrq = self.send_keys_menu.addMenu(_tr("Alt+SysRq (magic SysRq)"))
+        sysrq = self.send_keys_menu.addMenu(
+            QCoreApplication.translate("ConsoleWindow", "Alt+SysRq (magic SysRq)")
+        )
         for combo in send_keys.SYSRQ:
             sysrq.addAction(self._combo_action(combo))
         self.send_keys_menu.addSeparator()
@@ -360,58 +364,93 @@ class ConsoleWindow(QMainWindow):
         self.send_keys_menu.addSeparator()
         self.sticky_actions: dict[str, QAction] = {}
         for name in send_keys.STICKY:
-            action = self._action(_tr("Hold {key}").format(key=name), checkable=True)
+            action = self._action(
+                QCoreApplication.translate("ConsoleWindow", "Hold {key}").format(key=name),
+                checkable=True,
+            )
             action.toggled.connect(lambda on, name=name: self._sticky(name, on))
             self.send_keys_menu.addAction(action)
             self.sticky_actions[name] = action
 
-        self.type_text_action = self._action(_tr("Type text…"), self.open_type_text)
-        self.paste_action = self._action(_tr("Paste as keystrokes…"), self.paste_as_keystrokes)
-        self.fullscreen_action = self._action(_tr("Full screen"), self.set_fullscreen, True)
+        self.type_text_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Type text…"), self.open_type_text
+        )
+        self.paste_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Paste as keystrokes…"),
+            self.paste_as_keystrokes,
+        )
+        self.fullscreen_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Full screen"), self.set_fullscreen, True
+        )
         self.fullscreen_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         self.fullscreen_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.view_only_action = self._action(_tr("View only"), self.set_view_only, True)
+        self.view_only_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "View only"), self.set_view_only, True
+        )
         self.view_only_action.setChecked(self.config.view_only)
         self.clipboard_out_action = self._action(
-            _tr("Send my clipboard to this server"),
+            QCoreApplication.translate("ConsoleWindow", "Send my clipboard to this server"),
             lambda on: self._clipboard_choice("send", on),
             True,
         )
         self.clipboard_out_action.setToolTip(
-            _tr("While this window is active, what you copy goes to the server's clipboard")
+            QCoreApplication.translate(
+                "ConsoleWindow",
+                "While this window is active, what you copy goes to the server's clipboard",
+            )
         )
         self.clipboard_in_action = self._action(
-            _tr("Take this server's clipboard automatically"),
+            QCoreApplication.translate(
+                "ConsoleWindow", "Take this server's clipboard automatically"
+            ),
             lambda on: self._clipboard_choice("take", on),
             True,
         )
         self.clipboard_in_action.setToolTip(
-            _tr("While this window is active, what the server copies replaces your clipboard")
+            QCoreApplication.translate(
+                "ConsoleWindow",
+                "While this window is active, what the server copies replaces your clipboard",
+            )
         )
         self.clipboard_copy_action = self._action(
-            _tr("Copy the server's clipboard"), self.copy_server_clipboard
+            QCoreApplication.translate("ConsoleWindow", "Copy the server's clipboard"),
+            self.copy_server_clipboard,
         )
         self.clipboard_copy_action.setEnabled(False)
-        self.copy_text_action = self._action(_tr("Copy screen text"), self.screen_text.copy_screen)
+        self.copy_text_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Copy screen text"),
+            self.screen_text.copy_screen,
+        )
         self.copy_text_action.setToolTip(
-            _tr("Put the text on the console's screen on your clipboard")
+            QCoreApplication.translate(
+                "ConsoleWindow", "Put the text on the console's screen on your clipboard"
+            )
         )
         self.select_text_action = self._action(
-            _tr("Select text to copy"), self.view.begin_selection
+            QCoreApplication.translate("ConsoleWindow", "Select text to copy"),
+            self.view.begin_selection,
         )
         self.select_text_action.setToolTip(
             "Drag a rectangle over the console: its text goes to your clipboard (Escape cancels;"
             " Ctrl+Shift+drag does it at any time)"
         )
-        self.screenshot_action = self._action(_tr("Save screenshot…"), self.save_screenshot)
+        self.screenshot_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Save screenshot…"), self.save_screenshot
+        )
         self.screenshot_clip_action = self._action(
-            _tr("Copy screenshot to clipboard"), self.copy_screenshot
+            QCoreApplication.translate("ConsoleWindow", "Copy screenshot to clipboard"),
+            self.copy_screenshot,
         )
         self.release_pointer_action = self._action(
-            _tr("Release pointer"), self.view.release_pointer
+            QCoreApplication.translate("ConsoleWindow", "Release pointer"),
+            self.view.release_pointer,
         )
-        self.reconnect_action = self._action(_tr("Reconnect"), self.bridge_reconnect)
-        self.close_action = self._action(_tr("Close"), self.close)
+        self.reconnect_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Reconnect"), self.bridge_reconnect
+        )
+        self.close_action = self._action(
+            QCoreApplication.translate("ConsoleWindow", "Close"), self.close
+        )
 
         self.scale_group, self.scale_actions = self._radio_actions(
             scale_labels(),
@@ -448,28 +487,33 @@ class ConsoleWindow(QMainWindow):
         return group, actions
 
     def _combo_action(self, combo: send_keys.KeyCombo) -> QAction:
-        return self._action(combo.label, lambda: self.send_combo(combo))
+        return self._action(combo.title(), lambda: self.send_combo(combo))
 
     def _build_menu(self) -> None:
-        menu = self.console_menu = QMenu(_tr("Console"), self)
+        menu = self.console_menu = QMenu(
+            QCoreApplication.translate("ConsoleWindow", "Console"), self
+        )
         menu.addMenu(self.send_keys_menu)
         menu.addAction(self.type_text_action)
         menu.addAction(self.paste_action)
         menu.addSeparator()
-        layouts = menu.addMenu(_tr("Guest keyboard layout"))
+        layouts = menu.addMenu(QCoreApplication.translate("ConsoleWindow", "Guest keyboard layout"))
         for action in self.layout_actions.values():
             layouts.addAction(action)
-        systems = menu.addMenu(_tr("Guest system"))
+        systems = menu.addMenu(QCoreApplication.translate("ConsoleWindow", "Guest system"))
         systems.setToolTipsVisible(True)
         for action in self.guest_actions.values():
             action.setToolTip(
-                _tr("How accented letters are typed: a text console and a desktop differ")
+                QCoreApplication.translate(
+                    "ConsoleWindow",
+                    "How accented letters are typed: a text console and a desktop differ",
+                )
             )
             systems.addAction(action)
-        modes = menu.addMenu(_tr("Keyboard mode"))
+        modes = menu.addMenu(QCoreApplication.translate("ConsoleWindow", "Keyboard mode"))
         for action in self.mode_actions.values():
             modes.addAction(action)
-        scale = menu.addMenu(_tr("Scaling"))
+        scale = menu.addMenu(QCoreApplication.translate("ConsoleWindow", "Scaling"))
         for action in self.scale_actions.values():
             scale.addAction(action)
         menu.addAction(self.fullscreen_action)
@@ -495,7 +539,11 @@ class ConsoleWindow(QMainWindow):
 
     def _layout_combo(self) -> QComboBox:
         combo = QComboBox()
-        combo.setToolTip(_tr("The guest's keyboard layout (what the server's system uses)"))
+        combo.setToolTip(
+            QCoreApplication.translate(
+                "ConsoleWindow", "The guest's keyboard layout (what the server's system uses)"
+            )
+        )
         descriptions = layout_descriptions()
         for name in guest_layout_names():
             combo.addItem(f"{name} — {descriptions.get(name, name)}", name)
@@ -514,10 +562,10 @@ class ConsoleWindow(QMainWindow):
         return button
 
     def _build_toolbar(self) -> None:
-        bar = self.toolbar = QToolBar(_tr("Console"))
+        bar = self.toolbar = QToolBar(QCoreApplication.translate("ConsoleWindow", "Console"))
         bar.setMovable(False)
         bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        bar.addWidget(PlainLabel(_tr(" Guest layout ")))
+        bar.addWidget(PlainLabel(QCoreApplication.translate("ConsoleWindow", " Guest layout ")))
         self.layout_combo = self._layout_combo()
         bar.addWidget(self.layout_combo)
         self.mode_combo = QComboBox()
@@ -531,7 +579,11 @@ class ConsoleWindow(QMainWindow):
         )
         bar.addWidget(self.mode_combo)
         bar.addSeparator()
-        bar.addWidget(self._menu_button(_tr("Send keys"), self.send_keys_menu))
+        bar.addWidget(
+            self._menu_button(
+                QCoreApplication.translate("ConsoleWindow", "Send keys"), self.send_keys_menu
+            )
+        )
         bar.addAction(self.type_text_action)
         bar.addAction(self.paste_action)
         bar.addSeparator()
@@ -548,7 +600,9 @@ class ConsoleWindow(QMainWindow):
         bar.addAction(self.view_only_action)
         bar.addAction(self.screenshot_action)
         bar.addAction(self.fullscreen_action)
-        menu_text = _tr("Menu ({key})").format(key=self.config.menu_key)
+        menu_text = QCoreApplication.translate("ConsoleWindow", "Menu ({key})").format(
+            key=self.config.menu_key
+        )
         bar.addWidget(self._menu_button(menu_text, self.console_menu))
         # Room for the whole texts of the choices: these three show their picture only (their
         # names are their tooltips, and the Console menu's entries).
@@ -569,19 +623,20 @@ class ConsoleWindow(QMainWindow):
         status = self.status_bar = FittingStatusBar()
         self.setStatusBar(status)
         self.state_label = PlainLabel()
-        self.size_label = PlainLabel(_tr("–"))
-        self.encoding_label = PlainLabel(_tr("–"))
-        self.fps_label = PlainLabel(_tr("0 fps"))
-        self.rate_label = PlainLabel(_tr("0 kB/s"))
-        self.rtt_label = PlainLabel(_tr("RTT –"))
-        self.caps_label = PlainLabel(_tr("Caps"))
-        self.num_label = PlainLabel(_tr("Num"))
+        self.size_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "–"))
+        self.encoding_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "–"))
+        self.fps_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "0 fps"))
+        self.rate_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "0 kB/s"))
+        self.rtt_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "RTT –"))
+        self.caps_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "Caps"))
+        self.num_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "Num"))
         self.keyboard_label = PlainLabel()
-        self.security_label = PlainLabel(_tr("Unencrypted"))
+        self.security_label = PlainLabel(QCoreApplication.translate("ConsoleWindow", "Unencrypted"))
         self.security_label.setToolTip(
-            _tr(
+            QCoreApplication.translate(
+                "ConsoleWindow",
                 "This console is plain VNC, without TLS: what you type (passwords too) crosses"
-                " the network unencrypted"
+                " the network unencrypted",
             )
         )
         self.security_label.setStyleSheet(
@@ -611,13 +666,21 @@ class ConsoleWindow(QMainWindow):
         bar.title.setText(self.config.title)
         self.bar_layout_combo = self._layout_combo()
         bar.add(self.bar_layout_combo)
-        bar.add(self._menu_button(_tr("Send keys"), self.send_keys_menu))
+        bar.add(
+            self._menu_button(
+                QCoreApplication.translate("ConsoleWindow", "Send keys"), self.send_keys_menu
+            )
+        )
         type_button = QToolButton()
         type_button.setDefaultAction(self.type_text_action)
         bar.add(type_button)
-        bar.add(self._menu_button(_tr("Menu"), self.console_menu))
+        bar.add(
+            self._menu_button(
+                QCoreApplication.translate("ConsoleWindow", "Menu"), self.console_menu
+            )
+        )
         leave = QToolButton()
-        leave.setText(_tr("Leave full screen"))
+        leave.setText(QCoreApplication.translate("ConsoleWindow", "Leave full screen"))
         leave.clicked.connect(lambda: self.set_fullscreen(False))
         bar.add(leave)
         for button in bar.findChildren(QToolButton):
@@ -749,12 +812,21 @@ class ConsoleWindow(QMainWindow):
         self.clipboard_copy_action.setEnabled(waiting)
         if waiting:
             self.statusBar().showMessage(
-                _tr("The server copied a text: Console ▸ Copy the server's clipboard"), 8000
+                QCoreApplication.translate(
+                    "ConsoleWindow",
+                    "The server copied a text: Console ▸ Copy the server's clipboard",
+                ),
+                8000,
             )
 
     def copy_server_clipboard(self) -> None:
         if self.clipboard.copy_server_text():
-            self.statusBar().showMessage(_tr("The server's clipboard is on your clipboard"), 3000)
+            self.statusBar().showMessage(
+                QCoreApplication.translate(
+                    "ConsoleWindow", "The server's clipboard is on your clipboard"
+                ),
+                3000,
+            )
 
     def _clipboard_choice(self, which: str, on: bool) -> None:
         if which == "send":
@@ -786,7 +858,10 @@ class ConsoleWindow(QMainWindow):
 
     def _on_resize_refused(self, reason: str) -> None:
         self.statusBar().showMessage(
-            _tr("The server kept its screen size ({reason})").format(reason=reason), 5000
+            QCoreApplication.translate(
+                "ConsoleWindow", "The server kept its screen size ({reason})"
+            ).format(reason=reason),
+            5000,
         )
 
     def _on_progress(self, message: str) -> None:
@@ -801,14 +876,16 @@ class ConsoleWindow(QMainWindow):
             self._uncheck_sticky()
         self.overlay.show_state(state, self._ever_connected)
         words = {
-            Phase.CONNECTING: _tr("Connecting…"),
-            Phase.CONNECTED: _tr("Connected"),
-            Phase.WAITING: _tr("Disconnected"),
-            Phase.STOPPED: _tr("Closed"),
+            Phase.CONNECTING: QCoreApplication.translate("ConsoleWindow", "Connecting…"),
+            Phase.CONNECTED: QCoreApplication.translate("ConsoleWindow", "Connected"),
+            Phase.WAITING: QCoreApplication.translate("ConsoleWindow", "Disconnected"),
+            Phase.STOPPED: QCoreApplication.translate("ConsoleWindow", "Closed"),
         }
         text = words[state.phase]
         if state.phase is Phase.WAITING and state.reason:
-            text = _tr("Disconnected: {reason}").format(reason=state.reason)
+            text = QCoreApplication.translate("ConsoleWindow", "Disconnected: {reason}").format(
+                reason=state.reason
+            )
         self.state_label.setText(text)
 
     # -- keyboard ---------------------------------------------------------------------------
@@ -834,12 +911,15 @@ class ConsoleWindow(QMainWindow):
     def _say_untypable(self, chars: list[str]) -> None:
         listed = " ".join(repr(c) for c in dict.fromkeys(chars))
         if self.config.guest is GuestSystem.AUTO:
-            text = _tr(
+            text = QCoreApplication.translate(
+                "ConsoleWindow",
                 "Cannot type {characters} with the {layout} layout on an unknown guest system:"
-                " choose it in Console ▸ Guest system"
+                " choose it in Console ▸ Guest system",
             )
         else:
-            text = _tr("Cannot type {characters} with the {layout} layout")
+            text = QCoreApplication.translate(
+                "ConsoleWindow", "Cannot type {characters} with the {layout} layout"
+            )
         text = text.format(characters=listed, layout=self.config.layout)
         self.statusBar().showMessage(text, 8000)
 
@@ -909,7 +989,10 @@ class ConsoleWindow(QMainWindow):
                 self.settings.remember_server_choices(self.config.server_key, **values)
             except ConfigError as exc:
                 self.statusBar().showMessage(
-                    _tr("Not remembered: {reason}").format(reason=exc), 8000
+                    QCoreApplication.translate("ConsoleWindow", "Not remembered: {reason}").format(
+                        reason=exc
+                    ),
+                    8000,
                 )
 
     def _update_keyboard_labels(self) -> None:
@@ -925,9 +1008,10 @@ class ConsoleWindow(QMainWindow):
         self.keyboard_label.setText(f"{layout} · {mode.value}{guest}")
         self.status_bar.fit()
         self.keyboard_label.setToolTip(
-            _tr("Guest layout {layout}, keyboard mode {mode}, guest system: {guest}").format(
-                layout=layout, mode=mode.value, guest=self.config.guest.description
-            )
+            QCoreApplication.translate(
+                "ConsoleWindow",
+                "Guest layout {layout}, keyboard mode {mode}, guest system: {guest}",
+            ).format(layout=layout, mode=mode.value, guest=self.config.guest.description)
         )
         if self._dialog is not None:
             self._dialog.set_layout_name(layout, self._untypeable)
@@ -1094,19 +1178,33 @@ class ConsoleWindow(QMainWindow):
         name = (self._info.name if self._info else "") or "console"
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path, _ = QFileDialog.getSaveFileName(
-            self, _tr("Save screenshot"), f"{_safe(name)}-{stamp}.png", _tr("PNG images (*.png)")
+            self,
+            QCoreApplication.translate("ConsoleWindow", "Save screenshot"),
+            f"{_safe(name)}-{stamp}.png",
+            QCoreApplication.translate("ConsoleWindow", "PNG images (*.png)"),
         )
         if path:
             if not image.save(path, b"PNG"):
-                self.statusBar().showMessage(_tr("Could not write {path}").format(path=path), 5000)
+                self.statusBar().showMessage(
+                    QCoreApplication.translate("ConsoleWindow", "Could not write {path}").format(
+                        path=path
+                    ),
+                    5000,
+                )
             else:
-                self.statusBar().showMessage(_tr("Saved {path}").format(path=path), 3000)
+                self.statusBar().showMessage(
+                    QCoreApplication.translate("ConsoleWindow", "Saved {path}").format(path=path),
+                    3000,
+                )
 
     def copy_screenshot(self) -> None:
         image = self.screenshot()
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
-            self.statusBar().showMessage(_tr("Screenshot copied to the clipboard"), 3000)
+            self.statusBar().showMessage(
+                QCoreApplication.translate("ConsoleWindow", "Screenshot copied to the clipboard"),
+                3000,
+            )
 
     def _put_screen_text(self, text: str) -> None:
         """Text read off the screen goes to the clipboard, known as a server's: it came from the
@@ -1147,7 +1245,9 @@ class ConsoleWindow(QMainWindow):
         self.rate_label.setText(f"{rate:.0f} kB/s")
         rtt = traffic.rtt_ms
         self.rtt_label.setText(
-            _tr("RTT {ms} ms").format(ms=f"{rtt:.1f}") if rtt is not None else _tr("RTT –")
+            QCoreApplication.translate("ConsoleWindow", "RTT {ms} ms").format(ms=f"{rtt:.1f}")
+            if rtt is not None
+            else QCoreApplication.translate("ConsoleWindow", "RTT –")
         )
         self.status_bar.fit()
         if traffic.encoding is not None:

@@ -8,9 +8,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-#: Where the app's compiled translations (``ovhkvm_desktop_fr.qm``...) are looked for.
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "translations"
-APP_CATALOGUE = "ovhkvm_desktop"
+
+def _translations() -> Path:
+    """The compiled translations: inside the installed package (setup.py's build_py compiles
+    them there), or in the checkout's resources/ (an editable install compiles them beside their
+    .ts sources; so does tools/update-translations)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "resources" / "translations"
+    return installed if installed.is_dir() else package.parent / "resources" / "translations"
+
+
+#: Where the app's compiled translations (``ovhkvm-desktop_fr.qm``...) are looked for.
+TRANSLATIONS_DIR = _translations()
+#: The catalogue's name: its files are ``ovhkvm-desktop_<language>.qm`` (the name the Linux
+#: bundle and the AppStream metainfo's ``<translation type="qt">`` give).
+APP_CATALOGUE = "ovhkvm-desktop"
 
 _installed: list[QTranslator] = []
 

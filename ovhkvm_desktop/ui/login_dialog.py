@@ -10,7 +10,7 @@ import webbrowser
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,13 +28,13 @@ from ovhkvm_desktop.config import DEFAULT_PROFILE, ENDPOINTS, Profile, Settings,
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.ui.background import Background, in_words
-from ovhkvm_desktop.ui.text import PlainLabel
+from ovhkvm_desktop.ui.text import QT_TRANSLATE_NOOP, PlainLabel
 
 #: How the endpoints read in the list (python-ovh's names after them).
 ENDPOINT_NAMES = {
     "ovh-eu": "OVHcloud Europe",
     "ovh-ca": "OVHcloud Canada",
-    "ovh-us": "OVHcloud US",
+    "ovh-us": QT_TRANSLATE_NOOP("LoginDialog", "OVHcloud US"),
     "kimsufi-eu": "Kimsufi Europe",
     "kimsufi-ca": "Kimsufi Canada",
     "soyoustart-eu": "So you Start Europe",
@@ -66,7 +66,11 @@ def wait_and_store(
     """Open the validation page, wait until the consumer key is granted, store the profile and
     its secrets (blocking); what to tell the user."""
     if open_browser and not webbrowser.open(pending.validation_url):
-        say("No browser could be started: open the link above.")
+        say(
+            QCoreApplication.translate(
+                "LoginDialog", "No browser could be started: open the link above."
+            )
+        )
     credentials = flow.wait_for_validation(
         pending,
         timeout=timeout,
@@ -79,8 +83,15 @@ def wait_and_store(
         raise flow.LoginFailed("login cancelled")
     secrets = Secrets()
     profile = flow.save_profile(Settings(), secrets, name, credentials)
-    where = f"the keyring ({secrets.backend_name})" if secrets.persistent else "memory only"
-    message = f"Logged in: profile {profile.name} on {profile.endpoint}; secrets in {where}."
+    if secrets.persistent:
+        message = QCoreApplication.translate(
+            "LoginDialog",
+            "Logged in: profile {profile} on {endpoint}; secrets in the keyring ({keyring}).",
+        ).format(profile=profile.name, endpoint=profile.endpoint, keyring=secrets.backend_name)
+    else:
+        message = QCoreApplication.translate(
+            "LoginDialog", "Logged in: profile {profile} on {endpoint}; secrets in memory only."
+        ).format(profile=profile.name, endpoint=profile.endpoint)
     if secrets.notice:
         message += f" {secrets.notice[:1].upper()}{secrets.notice[1:]}."
     return message
@@ -102,7 +113,7 @@ class LoginDialog(QDialog):
         timeout: float = flow.VALIDATION_TIMEOUT,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add an OVHcloud account — ovhkvm-desktop")
+        self.setWindowTitle(self.tr("Add an OVHcloud account — ovhkvm-desktop"))
         self.background = background
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -124,9 +135,9 @@ class LoginDialog(QDialog):
         outer.addWidget(self.problem)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.reject)
-        self.login_button = QPushButton("Log in")
+        self.login_button = QPushButton(self.tr("Log in"))
         self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.start_login)
         buttons.addWidget(self.cancel_button)
@@ -141,30 +152,35 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         intro = PlainLabel(
-            "Log in with an application of your OVHcloud account. The app then asks OVHcloud"
-            " for a consumer key that you grant on OVHcloud's page, limited to what the app"
-            " needs (list, read, open consoles and rescue servers). Secrets go to your"
-            " system's keyring only."
+            self.tr(
+                "Log in with an application of your OVHcloud account. The app then asks OVHcloud"
+                " for a consumer key that you grant on OVHcloud's page, limited to what the app"
+                " needs (list, read, open consoles and rescue servers). Secrets go to your"
+                " system's keyring only."
+            )
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.profile_edit = QLineEdit()
-        self.profile_edit.setPlaceholderText("a name for this account, e.g. work")
+        self.profile_edit.setPlaceholderText(self.tr("a name for this account, e.g. work"))
         self.endpoint_combo = QComboBox()
         for endpoint in ENDPOINTS:
             self.endpoint_combo.addItem(
-                f"{ENDPOINT_NAMES.get(endpoint, endpoint)} ({endpoint})", endpoint
+                self.tr("{name} ({endpoint})").format(
+                    name=self.tr(ENDPOINT_NAMES.get(endpoint, endpoint)), endpoint=endpoint
+                ),
+                endpoint,
             )
         self.application_key_edit = QLineEdit()
         self.application_secret_edit = QLineEdit()
         self.application_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         for edit in (self.profile_edit, self.application_key_edit, self.application_secret_edit):
             edit.textChanged.connect(lambda _text: self.problem.hide())
-        form.addRow("Profile name:", self.profile_edit)
-        form.addRow("Endpoint:", self.endpoint_combo)
-        form.addRow("Application key:", self.application_key_edit)
-        form.addRow("Application secret:", self.application_secret_edit)
+        form.addRow(self.tr("Profile name:"), self.profile_edit)
+        form.addRow(self.tr("Endpoint:"), self.endpoint_combo)
+        form.addRow(self.tr("Application key:"), self.application_key_edit)
+        form.addRow(self.tr("Application secret:"), self.application_secret_edit)
         layout.addLayout(form)
         self.create_app_link = PlainLabel()
         self.create_app_link.setTextFormat(Qt.TextFormat.RichText)  # our own link, escaped
@@ -188,8 +204,10 @@ class LoginDialog(QDialog):
         url = create_app_url(self.endpoint)
         if url:
             self.create_app_link.setText(
-                f'No application yet? <a href="{html.escape(url)}">Create one</a> (any name and'
-                " description), then copy its key and secret here."
+                self.tr(
+                    'No application yet? <a href="{url}">Create one</a> (any name and'
+                    " description), then copy its key and secret here."
+                ).format(url=html.escape(url))
             )
         else:
             self.create_app_link.clear()
@@ -198,13 +216,17 @@ class LoginDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = PlainLabel("Grant the access on OVHcloud's page")
+        title = PlainLabel(self.tr("Grant the access on OVHcloud's page"))
         font = title.font()
         font.setBold(True)
         title.setFont(font)
         layout.addWidget(title)
         layout.addWidget(
-            PlainLabel("Log in to OVHcloud there and validate. If no page opened, click this link:")
+            PlainLabel(
+                self.tr(
+                    "Log in to OVHcloud there and validate. If no page opened, click this link:"
+                )
+            )
         )
         self.link = PlainLabel()
         self.link.setTextFormat(Qt.TextFormat.RichText)  # a link the dialog builds, escaped
@@ -242,12 +264,12 @@ class LoginDialog(QDialog):
             self._say(in_words(exc))
             return
         if not key or not secret:
-            self._say("Both the application key and the application secret are needed.")
+            self._say(self.tr("Both the application key and the application secret are needed."))
             return
         self._set_form_enabled(False)
         self.note.clear()
         self.problem.hide()
-        self.login_button.setText("Asking OVHcloud…")
+        self.login_button.setText(self.tr("Asking OVHcloud…"))
         credentials = flow.Credentials(self.endpoint, key, secret)
         self.background.run(
             partial(flow.request_consumer_key, credentials, name),
@@ -290,7 +312,9 @@ class LoginDialog(QDialog):
     @staticmethod
     def _left(seconds: float) -> str:
         whole = int(seconds)
-        return f"Waiting for the validation: {whole // 60}:{whole % 60:02d} left"
+        return QCoreApplication.translate(
+            "LoginDialog", "Waiting for the validation: {minutes}:{seconds:02d} left"
+        ).format(minutes=whole // 60, seconds=whole % 60)
 
     def _stored(self, name: str, message: str) -> None:
         if self._cancelled.is_set():
@@ -303,7 +327,7 @@ class LoginDialog(QDialog):
             return  # the user cancelled: nothing more to say
         self.pages.setCurrentWidget(self.form_page)
         self.login_button.show()
-        self.login_button.setText("Log in")
+        self.login_button.setText(self.tr("Log in"))
         self._set_form_enabled(True)
         self.validation_url = None
         self.link.clear()

@@ -51,9 +51,9 @@ class ConnectionOverlay(QFrame):
         outer.addWidget(self.countdown)
         row = QHBoxLayout()
         row.addStretch(1)
-        self.reconnect_button = QPushButton("Reconnect now")
-        self.cancel_button = QPushButton("Stop trying")
-        self.close_button = QPushButton("Close window")
+        self.reconnect_button = QPushButton(self.tr("Reconnect now"))
+        self.cancel_button = QPushButton(self.tr("Stop trying"))
+        self.close_button = QPushButton(self.tr("Close window"))
         for button in (self.reconnect_button, self.cancel_button, self.close_button):
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             row.addWidget(button)
@@ -77,7 +77,7 @@ class ConnectionOverlay(QFrame):
         if state.phase is Phase.CONNECTING:
             if not self.isVisible():
                 # The first attempt, or a quick one after a loss: no overlay for that alone.
-                self.title.setText("Connecting…")
+                self.title.setText(self.tr("Connecting…"))
                 self.reason.setText("")
                 self.countdown.setText("")
                 self._buttons(reconnect=False, cancel=False)
@@ -85,23 +85,27 @@ class ConnectionOverlay(QFrame):
                 if ever_connected or state.attempt:
                     self._show()
                 return
-            self.countdown.setText("Connecting…")
+            self.countdown.setText(self.tr("Connecting…"))
             self._buttons(reconnect=False, cancel=True)
             self._deadline = None
             return
-        self.title.setText("Connection lost" if ever_connected else "Cannot connect")
-        self.reason.setText(_sentence(state.reason or "the connection ended"))
+        self.title.setText(
+            self.tr("Connection lost") if ever_connected else self.tr("Cannot connect")
+        )
+        self.reason.setText(_sentence(state.reason or self.tr("the connection ended")))
         if state.delay is None:
             self._deadline = None
             self.countdown.setText(
-                "Not reconnecting." if state.attempt else "Press Reconnect to try again."
+                self.tr("Not reconnecting.")
+                if state.attempt
+                else self.tr("Press Reconnect to try again.")
             )
             self._buttons(reconnect=True, cancel=False)
-            self.reconnect_button.setText("Reconnect")
+            self.reconnect_button.setText(self.tr("Reconnect"))
         else:
             self._deadline = time.monotonic() + state.delay
             self._buttons(reconnect=True, cancel=True)
-            self.reconnect_button.setText("Reconnect now")
+            self.reconnect_button.setText(self.tr("Reconnect now"))
             self._tick()
             self._timer.start()
         self._show()
@@ -122,7 +126,10 @@ class ConnectionOverlay(QFrame):
             self._timer.stop()
             return
         left = max(0.0, self._deadline - time.monotonic())
-        self.countdown.setText(f"Reconnecting in {left:.0f} s…" if left >= 1 else "Reconnecting…")
+        if left >= 1:
+            self.countdown.setText(self.tr("Reconnecting in {seconds:.0f} s…").format(seconds=left))
+        else:
+            self.countdown.setText(self.tr("Reconnecting…"))
 
 
 def _sentence(text: str) -> str:

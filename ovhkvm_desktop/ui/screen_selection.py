@@ -11,28 +11,48 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Signal
 
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.screen_text import UNREADABLE, ScreenText, read_screen
 from ovhkvm_desktop.ui.background import Background, in_words
 from ovhkvm_desktop.ui.framebuffer_view import FramebufferView
+from ovhkvm_desktop.ui.text import QT_TRANSLATE_NOOP
 
-#: What the status bar says when the screen has no text to read.
-NOT_A_TEXT_CONSOLE = "This screen is not a text console: nothing copied"
+#: What the status bar says when the screen has no text to read (in English: translate it).
+NOT_A_TEXT_CONSOLE = QT_TRANSLATE_NOOP(
+    "ScreenTextCopier", "This screen is not a text console: nothing copied"
+)
+
+
+def _number(n: int) -> str:
+    """``n`` written as the user's language does (1,234 in English, 1 234 in French)."""
+    locale = QLocale()
+    return (QLocale("en") if locale.language() == QLocale.Language.C else locale).toString(n)
 
 
 def copied_notice(text: str, unreadable: int) -> str:
     """The status bar's notice after a copy: how many characters went to the clipboard (line
     breaks included: that is what a paste gives) and how many cells could not be read."""
     if not text.strip():
-        return "Only blank cells there: nothing copied"
-    count = len(text)
-    notice = f"Copied {count:,} character{'s' if count != 1 else ''}"
-    if unreadable:
-        notice += f" ({unreadable:,} cell{'s' if unreadable != 1 else ''} unreadable,"
-        notice += f" shown as {UNREADABLE})"
-    return notice
+        return QCoreApplication.translate(
+            "ScreenTextCopier", "Only blank cells there: nothing copied"
+        )
+    count, cells = _number(len(text)), _number(unreadable)
+    if not unreadable:
+        if len(text) == 1:
+            return QCoreApplication.translate("ScreenTextCopier", "Copied 1 character")
+        return QCoreApplication.translate("ScreenTextCopier", "Copied {count} characters").format(
+            count=count
+        )
+    if unreadable == 1:
+        return QCoreApplication.translate(
+            "ScreenTextCopier", "Copied {count} characters (1 cell unreadable, shown as {mark})"
+        ).format(count=count, mark=UNREADABLE)
+    return QCoreApplication.translate(
+        "ScreenTextCopier",
+        "Copied {count} characters ({cells} cells unreadable, shown as {mark})",
+    ).format(count=count, cells=cells, mark=UNREADABLE)
 
 
 def snapped(screen: ScreenText, area: Rect) -> Rect | None:
@@ -90,20 +110,22 @@ class ScreenTextCopier(QObject):
     def _read(self, then: Callable[[ScreenText], object]) -> bool:
         fb = self._framebuffer()
         if fb is None:
-            self.notice.emit("No screen yet: nothing copied")
+            self.notice.emit(self.tr("No screen yet: nothing copied"))
             return False
         copy = snapshot(fb)
         self._background.run(
             lambda: read_screen(copy),
             then,
-            lambda exc: self.notice.emit(f"Could not read the screen: {in_words(exc)}"),
+            lambda exc: self.notice.emit(
+                self.tr("Could not read the screen: {reason}").format(reason=in_words(exc))
+            ),
             name="ovhkvm-screen-text",
         )
         return True
 
     def _copy(self, text: str, unreadable: int, screen: ScreenText) -> None:
         if screen.font is None:
-            self.notice.emit(NOT_A_TEXT_CONSOLE)
+            self.notice.emit(self.tr(NOT_A_TEXT_CONSOLE))
             return
         if text.strip():
             self._put_text(text)

@@ -119,20 +119,16 @@ def state_icon(state: str) -> QIcon:
     return QIcon(pixmap)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ServerList", text)
-
-
 def column_titles() -> list[str]:
     """The columns' titles as the user reads them (``COLUMNS`` in the user's language)."""
     return [
-        _tr("Name"),
-        _tr("Service"),
-        _tr("Kind"),
-        _tr("State"),
-        _tr("Model"),
-        _tr("Zone"),
-        _tr("Profile"),
+        QCoreApplication.translate("ServerList", "Name"),
+        QCoreApplication.translate("ServerList", "Service"),
+        QCoreApplication.translate("ServerList", "Kind"),
+        QCoreApplication.translate("ServerList", "State"),
+        QCoreApplication.translate("ServerList", "Model"),
+        QCoreApplication.translate("ServerList", "Zone"),
+        QCoreApplication.translate("ServerList", "Profile"),
     ]
 
 
@@ -151,7 +147,11 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
     """The table's cells for one server (the first carries the entry and, for a favourite, a
     star; each sorts by its text)."""
     s = entry.server
-    kind = _tr("VPS") if s.kind == "vps" else _tr("Dedicated")
+    kind = (
+        QCoreApplication.translate("ServerList", "VPS")
+        if s.kind == "vps"
+        else QCoreApplication.translate("ServerList", "Dedicated")
+    )
     texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
     items = []
     for text in texts:
@@ -165,15 +165,19 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
         items[NAME].setIcon(star_icon())
     items[STATE].setIcon(state_icon(s.state))
     tip = [
-        _tr("{server} — {kind}, {state}").format(server=entry.label, kind=kind, state=s.state),
-        _tr("profile {profile}").format(profile=entry.profile),
+        QCoreApplication.translate("ServerList", "{server} — {kind}, {state}").format(
+            server=entry.label, kind=kind, state=s.state
+        ),
+        QCoreApplication.translate("ServerList", "profile {profile}").format(profile=entry.profile),
     ]
     if favourite:
-        tip.append(_tr("favourite"))
+        tip.append(QCoreApplication.translate("ServerList", "favourite"))
     if s.keymap:
-        tip.append(_tr("keyboard: {keymap}").format(keymap=s.keymap))
+        tip.append(
+            QCoreApplication.translate("ServerList", "keyboard: {keymap}").format(keymap=s.keymap)
+        )
     if s.kind == "dedicated":
-        tip.append(_tr("its KVM opens in the browser"))
+        tip.append(QCoreApplication.translate("ServerList", "its KVM opens in the browser"))
     for item in items:
         item.setToolTip(plain_tooltip("\n".join(tip)))
     return items
@@ -218,11 +222,11 @@ class ServerDetails(QFrame):
         layout.addRow(self.title)
         self.values: dict[str, PlainLabel] = {}
         for name, label in (
-            ("state", _tr("State:")),
-            ("model", _tr("Model:")),
-            ("zone", _tr("Zone:")),
-            ("keymap", _tr("Keyboard (keymap):")),
-            ("netboot", _tr("Boots from (netboot):")),
+            ("state", QCoreApplication.translate("ServerList", "State:")),
+            ("model", QCoreApplication.translate("ServerList", "Model:")),
+            ("zone", QCoreApplication.translate("ServerList", "Zone:")),
+            ("keymap", QCoreApplication.translate("ServerList", "Keyboard (keymap):")),
+            ("netboot", QCoreApplication.translate("ServerList", "Boots from (netboot):")),
         ):
             value = PlainLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -236,15 +240,19 @@ class ServerDetails(QFrame):
             self.hide()
             return
         s = entry.server
-        unknown = _tr("unknown")
+        unknown = QCoreApplication.translate("ServerList", "unknown")
         self.title.setText(entry.label)
         self.values["state"].setText(s.state)
         self.values["model"].setText(s.model or unknown)
         self.values["zone"].setText(s.zone or unknown)
         if s.kind != "vps":
-            keymap = _tr("not used (its KVM opens in the browser)")
+            keymap = QCoreApplication.translate(
+                "ServerList", "not used (its KVM opens in the browser)"
+            )
         else:
-            keymap = s.keymap or _tr("none (the server forwards key codes)")
+            keymap = s.keymap or QCoreApplication.translate(
+                "ServerList", "none (the server forwards key codes)"
+            )
         self.values["keymap"].setText(keymap)
         self.values["netboot"].setText(netboot_words(s.netbootMode))
         self.show()
@@ -253,11 +261,11 @@ class ServerDetails(QFrame):
 def netboot_words(mode: str | None) -> str:
     """What a server's netboot mode means for the user."""
     words = {
-        "local": _tr("its own disk (local)"),
-        "rescue": _tr("the rescue system (rescue)"),
-        "hd": _tr("its own disk (hd)"),
-        "network": _tr("the network (network)"),
+        "local": QCoreApplication.translate("ServerList", "its own disk (local)"),
+        "rescue": QCoreApplication.translate("ServerList", "the rescue system (rescue)"),
+        "hd": QCoreApplication.translate("ServerList", "its own disk (hd)"),
+        "network": QCoreApplication.translate("ServerList", "the network (network)"),
     }
     if not mode:
-        return _tr("unknown")
+        return QCoreApplication.translate("ServerList", "unknown")
     return words.get(mode, mode)

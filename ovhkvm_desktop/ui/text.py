@@ -28,3 +28,10 @@ def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` as it is (Qt takes a tooltip that looks like HTML as
     HTML): escaped, in a rich-text envelope that keeps its line breaks."""
     return f"<qt>{html.escape(text).replace(chr(10), '<br>')}</qt>"
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:
+    """Marks ``source`` for the translations (tools/update-translations finds it by this name)
+    where it is defined, to be translated where it is shown; PySide6's own says it returns an
+    object, this one a str."""
+    return source

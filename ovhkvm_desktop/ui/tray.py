@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 MAX_SERVERS_PER_PROFILE = 25
 
 
-def _tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
-    return QCoreApplication.translate("ServerTray", text, disambiguation, n)
-
-
 def menu_text(text: str) -> str:
     """``text`` as a menu shows it as it is ("&" would underline the next letter)."""
     return text.replace("&", "&&")
@@ -36,9 +32,11 @@ def menu_text(text: str) -> str:
 
 def server_label(entry: ServerEntry) -> str:
     if entry.is_vps:
-        text = _tr("{server} — VPS, {state}")
+        text = QCoreApplication.translate("ServerTray", "{server} — VPS, {state}")
     else:
-        text = _tr("{server} — dedicated, KVM in browser, {state}")
+        text = QCoreApplication.translate(
+            "ServerTray", "{server} — dedicated, KVM in browser, {state}"
+        )
     return text.format(server=entry.label, state=entry.server.state)
 
 
@@ -57,7 +55,7 @@ def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], objec
     menu.clear()
     favourites = window.favourite_entries()
     if favourites:
-        _heading(menu, _tr("Favourites"))
+        _heading(menu, QCoreApplication.translate("ServerTray", "Favourites"))
         for entry in favourites:
             action = menu.addAction(star_icon(), menu_text(server_label(entry)))
             action.setToolTip(plain_tooltip(entry.server.name))
@@ -66,33 +64,37 @@ def build_tray_menu(menu: QMenu, window: MainWindow, on_quit: Callable[[], objec
     if recents:
         if favourites:
             menu.addSeparator()
-        _heading(menu, _tr("Recent consoles"))
+        _heading(menu, QCoreApplication.translate("ServerTray", "Recent consoles"))
         for recent in recents:
             action = menu.addAction(menu_text(window.recent_label(recent)))
             if not recent.complete:
-                action.setToolTip(_tr("Its password or token was not kept: type it again"))
+                action.setToolTip(
+                    QCoreApplication.translate(
+                        "ServerTray", "Its password or token was not kept: type it again"
+                    )
+                )
             action.triggered.connect(partial(_open_recent, window, recent))
     if favourites or recents:
         menu.addSeparator()
     groups = window.server_groups()
     if groups:
-        servers = menu.addMenu(_tr("All servers"))
+        servers = menu.addMenu(QCoreApplication.translate("ServerTray", "All servers"))
         _add_servers(servers, window, groups)
     else:
         if window.loading:
-            note = _tr("Loading the servers…")
+            note = QCoreApplication.translate("ServerTray", "Loading the servers…")
         elif not window.listings:
-            note = _tr("No account yet")
+            note = QCoreApplication.translate("ServerTray", "No account yet")
         else:
-            note = _tr("No servers")
+            note = QCoreApplication.translate("ServerTray", "No servers")
         menu.addAction(note).setEnabled(False)
     menu.addSeparator()
-    show = menu.addAction(_tr("Show window"))
+    show = menu.addAction(QCoreApplication.translate("ServerTray", "Show window"))
     show.triggered.connect(lambda _checked=False: window.show_and_raise())
-    address = menu.addAction(_tr("Connect to address…"))
+    address = menu.addAction(QCoreApplication.translate("ServerTray", "Connect to address…"))
     address.triggered.connect(lambda _checked=False: window.connect_to_address())
     menu.addSeparator()
-    quit_action = menu.addAction(_tr("Quit"))
+    quit_action = menu.addAction(QCoreApplication.translate("ServerTray", "Quit"))
     quit_action.triggered.connect(lambda _checked=False: on_quit())
 
 
@@ -110,7 +112,11 @@ def _add_servers(
             action.triggered.connect(partial(_open, window, entry))
         hidden = len(entries) - MAX_SERVERS_PER_PROFILE
         if hidden > 0:
-            more = menu.addAction(_tr("{count} more in the window…").format(count=hidden))
+            more = menu.addAction(
+                QCoreApplication.translate("ServerTray", "{count} more in the window…").format(
+                    count=hidden
+                )
+            )
             more.triggered.connect(lambda _checked=False: window.show_and_raise())
 
 
@@ -149,9 +155,9 @@ class ServerTray(QSystemTrayIcon):
     def _update_tooltip(self) -> None:
         count = sum(len(entries) for _, entries in self.window.server_groups())
         if count == 1:
-            self.setToolTip(_tr("ovhkvm-desktop — 1 server"))
+            self.setToolTip(QCoreApplication.translate("ServerTray", "ovhkvm-desktop — 1 server"))
         else:
-            self.setToolTip(_tr("ovhkvm-desktop — %n servers", "", count))
+            self.setToolTip(self.tr("ovhkvm-desktop — %n servers", "", count))
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason is QSystemTrayIcon.ActivationReason.Trigger:

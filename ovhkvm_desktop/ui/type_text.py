@@ -6,9 +6,10 @@ left out); the window does the typing and reports progress back here.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -35,7 +36,7 @@ class TypeTextDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Type text")
+        self.setWindowTitle(self.tr("Type text"))
         self._untypeable = untypeable
         self._layout_name = layout_name
         self._typing = False
@@ -44,7 +45,7 @@ class TypeTextDialog(QDialog):
         self.intro.setWordWrap(True)
         box.addWidget(self.intro)
         self.editor = QPlainTextEdit()
-        self.editor.setPlaceholderText("The text to type (new lines are typed as Enter)")
+        self.editor.setPlaceholderText(self.tr("The text to type (new lines are typed as Enter)"))
         self.editor.textChanged.connect(self._check)
         box.addWidget(self.editor)
         self.warning = PlainLabel()
@@ -53,17 +54,17 @@ class TypeTextDialog(QDialog):
         self.warning.hide()
         box.addWidget(self.warning)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m key events")
+        self.progress.setFormat(self.tr("%v of %m key events"))
         self.progress.hide()
         box.addWidget(self.progress)
         self.status = PlainLabel()
         box.addWidget(self.status)
         self.buttons = QDialogButtonBox()
-        self.type_button = QPushButton("Type")
+        self.type_button = QPushButton(self.tr("Type"))
         self.type_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel typing")
+        self.cancel_button = QPushButton(self.tr("Cancel typing"))
         self.cancel_button.hide()
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(self.tr("Close"))
         self.buttons.addButton(self.type_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
@@ -81,8 +82,10 @@ class TypeTextDialog(QDialog):
         if untypeable is not None:
             self._untypeable = untypeable
         self.intro.setText(
-            f"Typed as key presses in the guest's <b>{name}</b> layout, whatever your own"
-            " keyboard is."
+            self.tr(
+                "Typed as key presses in the guest's <b>{layout}</b> layout, whatever your own"
+                " keyboard is."
+            ).format(layout=html.escape(name))
         )
         self._check()
 
@@ -100,8 +103,10 @@ class TypeTextDialog(QDialog):
         if missing:
             chars = " ".join(_show(c) for c in missing)
             self.warning.setText(
-                f"The {self._layout_name} layout cannot type {chars}: these characters will be"
-                " left out."
+                self.tr(
+                    "The {layout} layout cannot type {characters}: these characters will be"
+                    " left out."
+                ).format(layout=self._layout_name, characters=chars)
             )
             self.warning.show()
         else:
@@ -122,7 +127,7 @@ class TypeTextDialog(QDialog):
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.show()
-        self.status.setText("Typing…")
+        self.status.setText(self.tr("Typing…"))
         self.editor.setReadOnly(True)
         self._check()
 
@@ -134,7 +139,7 @@ class TypeTextDialog(QDialog):
         self._typing = False
         self.cancel_button.hide()
         self.editor.setReadOnly(False)
-        self.status.setText("Cancelled." if cancelled else "Typed.")
+        self.status.setText(self.tr("Cancelled.") if cancelled else self.tr("Typed."))
         self._check()
 
     @property
@@ -145,5 +150,5 @@ class TypeTextDialog(QDialog):
 def _show(char: str) -> str:
     """A character as the warning shows it (control and space characters by code)."""
     if char.isprintable() and not char.isspace():
-        return f"“{char}”"
+        return QCoreApplication.translate("TypeTextDialog", "“{character}”").format(character=char)
     return f"U+{ord(char):04X}"

@@ -32,7 +32,7 @@ class MessageBar(QFrame):
         layout.addWidget(self.action_button)
         close = QPushButton("✕")
         close.setFlat(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.setFixedWidth(28)
         close.clicked.connect(self.dismiss)
         layout.addWidget(close)
