@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "tools" / "testbed"
 QEMU_BINARY = "qemu-system-x86_64"
 WEBSOCKIFY_BINARY = "websockify"
-MODES = ("console", "testcard", "scroll", "screen")
+MODES = ("console", "testcard", "scroll", "screen", "grub")
 SCREEN_ROOT_PASSWORD = "ovh-rescue-42"  # the screen mode's root (tools/testbed/build-guest.sh)
 TESTCARD_PASSWORD = "s3cret!x"  # the VNC password of the testcard_guest_password fixture
 # The keymaps that the guest carries (tools/testbed/build-guest.sh), by their xkb name.
@@ -278,7 +278,8 @@ class QemuGuest:
 
     - mode: "console" (keyboard echo), "testcard" (constant test card), "scroll" (busy screen),
       "screen" (a text console driven through a second serial port: `show`, `screen_memory`,
-      `load_font`, `start_login`; pass extra_append="vga=0x392" for fbcon at 1920x1080).
+      `load_font`, `start_login`; pass extra_append="vga=0x392" for fbcon at 1920x1080),
+      "grub" (GRUB's boot menu on its graphical terminal, 1024x768: tools/testbed/grub.cfg).
     - keymap: the guest console's layout, an xkb name (`fr`, `ch(fr)`) or a keymap file name
       (`ch-fr`); see `KEYMAPS`.
     - password: enables VNC authentication (`password=on`) and sets it through QMP.
@@ -329,10 +330,12 @@ class QemuGuest:
             raise BedError(f"{QEMU_BINARY} is not installed: {_HINT_INSTALL}")
         directory = Path(directory) if directory else testbed_dir()
         kernel, initrd = directory / "vmlinuz", directory / "initrd.img"
+        if mode == "grub":
+            kernel = initrd = directory / "grub.iso"
         if not (kernel.is_file() and initrd.is_file()):
             self.close()
             raise BedError(
-                f"no guest in {directory} (vmlinuz, initrd.img): run tools/testbed/build-guest.sh"
+                f"no guest in {directory} ({kernel.name}): run tools/testbed/build-guest.sh"
             )
 
         append = (
@@ -344,6 +347,9 @@ class QemuGuest:
             append += " 8250.nr_uarts=2"  # ttyS1 carries the commands
         if extra_append:
             append += " " + extra_append
+        boot = ["-kernel", str(kernel), "-initrd", str(initrd), "-append", append]
+        if mode == "grub":  # GRUB's own boot menu, from a CD image (grub-mkrescue)
+            boot = ["-cdrom", str(kernel), "-boot", "d"]
 
         display = free_port() - 5900
         vnc = f"{self.host}:{display},to={display + 100}"
@@ -362,9 +368,7 @@ class QemuGuest:
             "-no-user-config",
             "-display", "none",
             "-vga", "std",
-            "-kernel", str(kernel),
-            "-initrd", str(initrd),
-            "-append", append,
+            *boot,
             "-vnc", vnc,
             "-serial", f"file:{self._serial}",
             "-qmp", f"unix:{self._qmp_path},server=on,wait=off",

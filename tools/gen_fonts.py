@@ -27,6 +27,12 @@ kernel image (found by its entries for glyphs 1-8, the smiley to the inverse bul
 256 counts that follow the table), so glyph 0xED draws phi and also o-slash, as on the guest's
 screen. Code points below U+0020 (controls) are left out, and so is U+FFFD (see below).
 
+- GRUB's gfxterm font (/usr/share/grub/unicode.pf2, package grub-common: GNU Unifont converted
+  by grub-mkfont), which Debian's GRUB menu is drawn with on a graphical screen: its narrow
+  (8-pixel) glyphs of the alphabets, punctuation, arrows, box drawing and blocks, each placed in
+  its 8x16 cell as gfxterm does (the glyph's box at its x offset, its bottom at the baseline,
+  ascent pixels down, less its y offset). Characters come from the font's own index.
+
 Each font becomes one JSON file: name, cell size, where it came from, its licence, and its
 glyphs as [index, bitmap (hex, rows top to bottom, ceil(width/8) bytes a row), characters].
 Characters that a PSF maps only through a combining sequence are left out, and so is U+FFFD
@@ -44,6 +50,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "resources" / "screen_text"
@@ -72,6 +80,18 @@ SEABIOS_LICENCE = (
     " seabios). See LICENCES.md."
 )
 KERNEL_LICENCE = "Linux (lib/fonts/font_8x16.c, font_8x8.c): GPL-2.0. See LICENCES.md."
+GRUB_PF2 = Path("/usr/share/grub/unicode.pf2")
+GRUB_LICENCE = (
+    "GRUB's unicode.pf2 (package grub-common, GPL-3.0-or-later per Debian's copyright file),"
+    " built from GNU Unifont's glyphs (GPL-2.0-or-later with the GNU font embedding exception,"
+    " also SIL OFL 1.1). See LICENCES.md."
+)
+#: The characters taken from GRUB's font: what a boot menu shows (Latin, Greek, Cyrillic,
+#: punctuation, currency, letter-like symbols, arrows, maths, box drawing, blocks, shapes).
+GRUB_RANGES = [
+    (0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x2010, 0x205E),
+    (0x20A0, 0x20C0), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x2500, 0x25FF),
+]  # fmt: skip
 
 #: The first 2 glyphs of a CP437 font: an empty one, then the smiley (U+263A).
 SMILEY = {16: bytes(16) + bytes.fromhex("00007e81a58181bd9981817e00000000"),
@@ -87,6 +107,8 @@ class Font:
     licence: str
     bitmaps: list[bytes]
     chars: list[str] = field(default_factory=list)
+    #: Whether VGA text mode may show it (in 9-pixel cells too): not GRUB's graphical font.
+    vga_text: bool = True
 
 
 def read_psf(path: Path) -> tuple[int, int, list[bytes], list[str]]:
@@ -126,6 +148,53 @@ def read_psf(path: Path) -> tuple[int, int, list[bytes], list[str]]:
     # screen holds (and the reader marks unreadable cells with it).
     chars = [c.replace("\ufffd", "") for c in chars]
     return width, height, bitmaps, chars
+
+
+def read_grub_font(path: Path) -> tuple[int, int, list[bytes], list[str]]:
+    """(width, height, cell bitmaps, each cell's characters) of GRUB's PF2 font: the narrow
+    glyphs of GRUB_RANGES drawn in gfxterm's cells (width: the widest printable ASCII glyph's
+    advance; height: the font's maximum height), identical cells merged."""
+    data = path.read_bytes()
+    sections: dict[str, bytes] = {}
+    pos = 0
+    while pos + 8 <= len(data):
+        name, length = (
+            data[pos : pos + 4].decode("ascii"),
+            struct.unpack(">I", data[pos + 4 : pos + 8])[0],
+        )
+        if name == "DATA":
+            break
+        sections[name] = data[pos + 8 : pos + 8 + length]
+        pos += 8 + length
+    if sections.get("FILE") != b"PFF2":
+        raise SystemExit(f"{path}: not a GRUB PF2 font")
+    ascent = struct.unpack(">H", sections["ASCE"])[0]
+    height = struct.unpack(">H", sections["MAXH"])[0]
+    glyphs = {}
+    for k in range(0, len(sections["CHIX"]), 9):
+        code, _, offset = struct.unpack(">IBI", sections["CHIX"][k : k + 9])
+        w, h, x_offset, y_offset, advance = struct.unpack(">HHhhh", data[offset : offset + 10])
+        bits = np.unpackbits(
+            np.frombuffer(data[offset + 10 : offset + 10 + (w * h + 7) // 8], np.uint8)
+        )
+        glyphs[code] = (w, h, x_offset, y_offset, advance, bits[: w * h].reshape(h, w))
+    width = max(glyphs[c][4] for c in range(0x20, 0x7F) if c in glyphs)
+    cells: dict[bytes, str] = {}
+    for first, last in GRUB_RANGES:
+        for code in range(first, last + 1):
+            if code not in glyphs or not chr(code).isprintable():
+                continue
+            w, h, x_offset, y_offset, advance, bitmap = glyphs[code]
+            if advance != width:
+                continue  # wide glyphs take two cells
+            cell = np.zeros((height, width), np.uint8)
+            top, left = ascent - h - y_offset, x_offset
+            if top < 0 or left < 0 or top + h > height or left + w > width:
+                continue  # drawn outside its cell (never seen among these)
+            cell[top : top + h, left : left + w] = bitmap
+            key = np.packbits(cell, axis=1).tobytes()
+            cells[key] = cells.get(key, "") + chr(code)
+    return width, height, list(cells), list(cells.values())
 
 
 def find_cp437_font(blob: bytes, height: int, what: str) -> list[bytes]:
@@ -219,6 +288,12 @@ def main() -> None:
         bitmaps = find_cp437_font(blob, height, source)
         fonts.append(Font(name, 8, height, source, licence, bitmaps, cp437))
 
+    width, height, bitmaps, chars = read_grub_font(GRUB_PF2)
+    grub = f"{GRUB_PF2} (grub-common {package_version('grub-common')})"
+    fonts.append(
+        Font("GRUB-Unifont-8x16", width, height, grub, GRUB_LICENCE, bitmaps, chars, vga_text=False)
+    )
+
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for font in fonts:
         glyphs = [
@@ -233,6 +308,7 @@ def main() -> None:
             "source": font.source,
             "licence": font.licence,
             "generator": "tools/gen_fonts.py",
+            "vga_text": font.vga_text,
             "glyphs": glyphs,
         }
         path = OUT_DIR / f"{font.name}.json"

@@ -34,7 +34,7 @@ FONT_ORDER = [
     "Lat15-Fixed16", "Uni2-Terminus16", "Lat15-Terminus16", "Uni2-TerminusBold16",
     "Lat15-TerminusBold16", "VGA-BIOS-8x8", "Linux-VGA8x8", "Uni2-VGA8", "Lat15-VGA8",
     "Uni2-TerminusBold32x16", "Lat15-TerminusBold32x16", "Uni2-Terminus32x16",
-    "Lat15-Terminus32x16",
+    "Lat15-Terminus32x16", "GRUB-Unifont-8x16",
 ]  # fmt: skip
 
 #: Glyphs that differ in this many pixels or fewer are told apart on a lossy screen only when
@@ -59,6 +59,8 @@ class Font:
     licence: str
     #: (index in the font, bitmap as a (height, width) bool array, the characters it draws).
     glyphs: tuple[tuple[int, np.ndarray, str], ...]
+    #: Whether VGA text mode may show it (in 9-pixel cells too): not GRUB's graphical font.
+    vga_text: bool = True
 
 
 def pack_cells(bits: np.ndarray) -> np.ndarray:
@@ -203,7 +205,13 @@ def _load(path: Path) -> Font:
         bitmap = np.unpackbits(rows, axis=1)[:, :width].astype(bool)
         glyphs.append((index, bitmap, chars))
     return Font(
-        document["name"], width, height, document["source"], document["licence"], tuple(glyphs)
+        document["name"],
+        width,
+        height,
+        document["source"],
+        document["licence"],
+        tuple(glyphs),
+        document.get("vga_text", True),
     )
 
 
@@ -217,5 +225,5 @@ def fonts() -> tuple[Font, ...]:
 def glyph_tables() -> tuple[GlyphTable, ...]:
     """Every font in every cell size it can be seen in (8-pixel-wide fonts also in VGA's 9)."""
     tables = [GlyphTable(font, font.width) for font in fonts()]
-    tables += [GlyphTable(font, 9) for font in fonts() if font.width == 8]
+    tables += [GlyphTable(font, 9) for font in fonts() if font.width == 8 and font.vga_text]
     return tuple(tables)

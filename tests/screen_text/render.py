@@ -16,6 +16,7 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 
 CONSOLEFONTS = Path("/usr/share/consolefonts")
 SEABIOS_VGA = Path("/usr/share/seabios/vgabios-stdvga.bin")
+GRUB_FONT = Path("/usr/share/grub/unicode.pf2")
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "screen_text"
 
 
@@ -89,6 +90,40 @@ def vga_bios(height: int = 16, kernel_map: bool = False) -> TestFont:
         document = json.loads((SHIPPED / f"{name}.json").read_text("utf-8"))
         glyph_of = {char: index for index, _, chars in document["glyphs"] for char in chars}
     return TestFont(name, 8, height, glyphs, glyph_of)
+
+
+def grub_unifont() -> TestFont:
+    """GRUB's graphical terminal font as gfxterm draws it: each glyph of unicode.pf2 (a PF2
+    file: named sections, then glyphs of width, height, x and y offsets, advance and a bitmap
+    packed without row padding) in an 8x16 cell, its bottom row at the baseline (ascent rows
+    down) less its y offset. Only the glyphs one cell wide, of the characters below U+2600."""
+    data = _read(GRUB_FONT)
+    sections = {}
+    at = 0
+    while at < len(data):
+        name, size = data[at : at + 4], struct.unpack(">I", data[at + 4 : at + 8])[0]
+        if name == b"DATA":
+            break
+        sections[name] = data[at + 8 : at + 8 + size]
+        at += 8 + size
+    ascent = struct.unpack(">H", sections[b"ASCE"])[0]
+    height = struct.unpack(">H", sections[b"MAXH"])[0]
+    glyphs: list[np.ndarray] = []
+    glyph_of: dict[str, int] = {}
+    index = sections[b"CHIX"]
+    for k in range(0, len(index), 9):
+        code, _, offset = struct.unpack(">IBI", index[k : k + 9])
+        if code >= 0x2600:
+            break
+        w, h, dx, dy, advance = struct.unpack(">HHhhh", data[offset : offset + 10])
+        if advance != 8:
+            continue
+        bits = np.unpackbits(np.frombuffer(data[offset + 10 :], np.uint8, (w * h + 7) // 8))
+        cell = np.zeros((height, 8), bool)
+        cell[ascent - h - dy : ascent - dy, dx : dx + w] = bits[: w * h].reshape(h, w) > 0
+        glyph_of[chr(code)] = len(glyphs)
+        glyphs.append(cell)
+    return TestFont("GRUB-Unifont-8x16", 8, height, glyphs, glyph_of)
 
 
 def cell_bitmap(font: TestFont, char: str, cell_width: int | None = None) -> np.ndarray:

@@ -11,9 +11,9 @@ import pytest
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import fonts, glyph_tables, read_screen
 from ovhkvm_desktop.screen_text.fonts import RESOURCES
-from tests.screen_text.render import TestFont, draw, psf, vga_bios
+from tests.screen_text.render import TestFont, draw, grub_unifont, psf, vga_bios
 
-PSF_NAMES = [f.name for f in fonts() if not f.name.startswith(("VGA-BIOS", "Linux-"))]
+PSF_NAMES = [f.name for f in fonts() if not f.name.startswith(("VGA-BIOS", "Linux-", "GRUB-"))]
 
 
 def shipped(name: str) -> dict[int, tuple[np.ndarray, str]]:
@@ -33,6 +33,20 @@ def test_each_console_setup_font_is_its_psf_file(name: str) -> None:
     for glyph, (bitmap, chars) in data.items():
         assert np.array_equal(bitmap, source.glyphs[glyph]), glyph
         assert set(chars) >= set(chars_of[glyph])
+
+
+def test_grubs_font_is_its_pf2_file_drawn_in_gfxterms_cells() -> None:
+    """Every shipped GRUB glyph is the cell the tests' own PF2 reader draws for each of its
+    characters; the menu's frame, arrows and accented letters are there."""
+    source = grub_unifont()
+    (font,) = [f for f in fonts() if f.name == "GRUB-Unifont-8x16"]
+    assert (font.width, font.height, font.vga_text) == (8, 16, False)
+    seen = set()
+    for _, bitmap, chars in font.glyphs:
+        for char in chars:
+            assert np.array_equal(bitmap, source.glyphs[source.glyph_of[char]]), repr(char)
+            seen.add(char)
+    assert set("┏━┓┃┗┛↑↓éèàçÉ«»—≥→ΩЖŁß*`'") <= seen
 
 
 @pytest.mark.parametrize("height", [16, 8])
@@ -74,7 +88,8 @@ def test_every_font_is_shipped_with_its_licence() -> None:
     for font in fonts():
         assert font.licence and font.source
         assert "LICENCES.md" in font.licence
-    for family in ("Terminus", "Bolkhovityanov", "SeaBIOS", "GNU General Public License"):
+    families = ("Terminus", "Bolkhovityanov", "SeaBIOS", "GNU General Public License", "Unifont")
+    for family in families:
         assert family in licences
 
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build the ovhkvm test guest from Debian packages: OUTDIR/vmlinuz (the Debian kernel, extracted
-# from the package, never installed) and OUTDIR/initrd.img (busybox, /init, console keymaps made
-# with ckbcomp, the ttyecho helper, the test card and the scroll mode's photo).
+# from the package, never installed), OUTDIR/initrd.img (busybox, /init, console keymaps made
+# with ckbcomp, the ttyecho helper, the test card and the scroll mode's photo) and
+# OUTDIR/grub.iso (GRUB's boot menu, grub-mkrescue with grub.cfg).
 #
 # Usage: tools/testbed/build-guest.sh [OUTDIR]
 #   OUTDIR defaults to $OVHKVM_TESTBED_DIR, else <repo>/.testbed.
@@ -35,7 +36,8 @@ die() {
     exit 1
 }
 
-for cmd in apt-get apt-cache dpkg-deb dpkg-query ckbcomp loadkeys gcc cpio gzip flock sha256sum; do
+for cmd in apt-get apt-cache dpkg-deb dpkg-query ckbcomp loadkeys gcc cpio gzip flock sha256sum \
+    grub-mkrescue xorriso; do
     command -v "$cmd" >/dev/null || die "missing command $cmd: run tools/testbed/install-deps.sh"
 done
 busybox=$(command -v busybox || true)
@@ -72,11 +74,13 @@ stamp=$(
         echo "layouts $LAYOUTS photo ${PHOTO_W}x$PHOTO_H fonts $FONTS"
         "$python" -c 'import numpy, sys; print("numpy", numpy.__version__, sys.version)'
         cat "$here/build-guest.sh" "$here/init.sh" "$here/ttyecho.c" "$repo/tests/e2e/testcard.py"
+        cat "$here/grub.cfg"
+        pkgver grub-common grub-pc-bin xorriso
     } | sha256sum | cut -d' ' -f1
 )
 
 if [ -f "$outdir/stamp" ] && [ "$(cat "$outdir/stamp")" = "$stamp" ] &&
-    [ -f "$outdir/vmlinuz" ] && [ -f "$outdir/initrd.img" ]; then
+    [ -f "$outdir/vmlinuz" ] && [ -f "$outdir/initrd.img" ] && [ -f "$outdir/grub.iso" ]; then
     echo "build-guest: $outdir is up to date ($kpkg $kver)"
     exit 0
 fi
@@ -197,6 +201,14 @@ echo "$PHOTO_W $PHOTO_H" >"$root/photo.size"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -6 -n >"$work/initrd.img"
 
+# --- GRUB's boot menu (the grub mode): a BIOS CD image with tools/testbed/grub.cfg ---------------
+mkdir -p "$work/grub/boot/grub"
+cp "$here/grub.cfg" "$work/grub/boot/grub/grub.cfg"
+grub-mkrescue -o "$work/grub.iso" "$work/grub" >"$work/grub-mkrescue.log" 2>&1 || {
+    cat "$work/grub-mkrescue.log" >&2
+    die "grub-mkrescue failed"
+}
+
 # --- install, atomically (a running QEMU keeps its open files) ---------------------------------
 rm -rf "$outdir/keymaps.new"
 mkdir -p "$outdir/keymaps.new"
@@ -206,6 +218,7 @@ mv "$outdir/keymaps.new" "$outdir/keymaps"
 cp "$kcache" "$outdir/vmlinuz.new"
 mv "$outdir/vmlinuz.new" "$outdir/vmlinuz"
 mv "$work/initrd.img" "$outdir/initrd.img"
+mv "$work/grub.iso" "$outdir/grub.iso"
 echo "$kpkg $kver" >"$outdir/kernel-version"
 echo "$stamp" >"$outdir/stamp"
 echo "build-guest: built $outdir (kernel $kpkg $kver, initrd $(du -h "$outdir/initrd.img" | cut -f1), $(($(date +%s) - start)) s)"

@@ -16,6 +16,10 @@ busybox-static
 websockify
 console-setup
 console-setup-linux
+grub-common
+grub-pc-bin
+xorriso
+mtools
 kbd
 xkb-data
 cpio
