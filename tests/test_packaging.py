@@ -1,5 +1,6 @@
-"""What an installed ovhkvm-desktop gets: a wheel holds every package and the keyboard data, and
-types with it from wherever it is installed (not only from this checkout)."""
+"""What an installed ovhkvm-desktop gets: a wheel holds every package, the keyboard data and the
+compiled translations, and types (and speaks French) with them from wherever it is installed (not
+only from this checkout)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def test_every_package_is_listed_for_the_wheel() -> None:
     }
     data = {
         f"ovhkvm_desktop.resources{sub}"
-        for sub in ("", ".keyboard", ".keyboard.layouts", ".screen_text")
+        for sub in ("", ".keyboard", ".keyboard.layouts", ".screen_text", ".translations")
     }
     assert found | data == listed
 
@@ -36,8 +37,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "ovhkvm_desktop", source / "ovhkvm_desktop")
+    shutil.copy(ROOT / "setup.py", source / "setup.py")
     for data in ("keyboard", "screen_text"):
         shutil.copytree(ROOT / "resources" / data, source / "resources" / data)
+    # The translations' sources only: the build must compile them (a checkout's .qm is ignored).
+    (source / "resources" / "translations").mkdir()
+    for ts in (ROOT / "resources" / "translations").glob("*.ts"):
+        shutil.copy(ts, source / "resources" / "translations" / ts.name)
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
@@ -85,3 +91,36 @@ def test_installed_elsewhere_it_types_with_its_own_data(wheel: Path, tmp_path: P
     where, typed = run.stdout.splitlines()
     assert Path(where).is_relative_to(site)
     assert typed.split()[1] == "ch(fr)" and int(typed.split()[0]) > 14
+
+
+def test_the_wheel_holds_the_translations_compiled_at_build_time(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    sources = sorted((ROOT / "resources" / "translations").glob("ovhkvm-desktop_*.ts"))
+    assert [ts.stem for ts in sources] == ["ovhkvm-desktop_fr"]
+    for ts in sources:
+        assert f"ovhkvm_desktop/resources/translations/{ts.stem}.qm" in names
+    assert not [name for name in names if name.endswith(".ts")]
+
+
+def test_installed_elsewhere_it_speaks_french(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = (
+        "from PySide6.QtCore import QCoreApplication\n"
+        "app = QCoreApplication([])\n"
+        "from ovhkvm_desktop.ui.language import TRANSLATIONS_DIR, install_language\n"
+        "install_language('fr')\n"
+        "print(TRANSLATIONS_DIR)\n"
+        "print(QCoreApplication.translate('MainWindow', 'Open console'))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{probe}"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    where, said = run.stdout.splitlines()
+    assert Path(where).is_relative_to(site)
+    assert said == "Ouvrir la console"
