@@ -489,6 +489,7 @@ def instrument(conn: Connection, work: CWork, breakdown: Breakdown, stats: Stats
     """Time every decoder call by kind; count rectangles and pixels; read Tight's images off
     the wire."""
     clock = TIMER
+    conn.batched = False  # each decoder call is watched: no compiled runs of rectangles
     for encoding, decoder in conn._decoders.items():  # a benchmark may look inside
         is_tight = encoding in (Encoding.TIGHT, Encoding.TIGHT_PNG)
         name = Encoding(encoding).name.lower()
@@ -675,6 +676,7 @@ def export_rects(rec: Recording, path: Path) -> None:
     conn = fresh_connection(rec)
     done: list[tuple[Rect, int, bytes]] = []
     pieces: dict[int, list[bytes]] = {}
+    conn.batched = False  # each decoder call is watched: no compiled runs of rectangles
     for encoding, decoder in conn._decoders.items():  # a benchmark may look inside
         real = decoder.decode
 

@@ -14,9 +14,12 @@ import struct
 import zlib
 from collections.abc import Iterable
 from time import perf_counter
+from types import ModuleType
+from typing import Any
 
 from ovhkvm_desktop.rfb import messages
-from ovhkvm_desktop.rfb.decoders import Decoder, make_decoders
+from ovhkvm_desktop.rfb.decoders import Decoder, compiled, make_decoders
+from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.events import (
@@ -96,6 +99,12 @@ class Connection:
         self.updates_enabled = True
         self.paused = False  # receive_bytes stopped at its deadline with bytes left to parse
         self._decoders = make_decoders()
+        # With the compiled decoders, runs of data rectangles are decoded by one compiled call
+        # (``_accel.rects``), headers and all; Python takes the rest. (A benchmark that watches
+        # each decoder call turns this off.)
+        self._accel = compiled.accelerator()
+        self.batched = self._accel is not None
+        self._accept_mask = 0
         self._buf = bytearray()
         self._out = bytearray()
         self._rects_left = 0  # rectangles still due in the current update (0: between messages)
@@ -122,6 +131,7 @@ class Connection:
             data.append(Encoding.RAW)  # every server may send Raw; say we know it
         self.offered = (*data, *PSEUDO_ENCODINGS, *messages.level_encodings(compression, quality))
         self._accepted = frozenset(code for code in data if code in self._decoders)
+        self._accept_mask = _accept_mask(self._accel, self._accepted)
         self._out += messages.set_pixel_format()
         self._out += messages.set_encodings(self.offered)
         self._request(incremental=False)
@@ -303,12 +313,21 @@ class Connection:
         dirty = self._dirty
         unpack = _RECT_HEADER.unpack_from
         end = len(buf)
+        python_next = False  # the compiled loop has left the next rectangle to Python
         while True:
             current = self._rect
             if current is None:
                 if self._rects_left == 0:
                     self._finish_update(events)
                     return pos
+                if self.batched and not python_next:
+                    pos, why = self._compiled_rects(buf, pos, deadline)
+                    if why == _RECTS_PAUSED:
+                        return pos
+                    python_next = why == _RECTS_PYTHON
+                    dirty = self._dirty
+                    continue
+                python_next = False
                 if end - pos < 12:
                     return pos  # what came before is done; the next header is still to come
                 x, y, w, h, encoding = unpack(buf, pos)
@@ -350,6 +369,43 @@ class Connection:
             if deadline is not None and self._rects_left and perf_counter() > deadline:
                 self.paused = True
                 return pos
+
+    def _compiled_rects(self, buf: memoryview, pos: int, deadline: float | None) -> tuple[int, int]:
+        """Decode the data rectangles from ``pos`` in one compiled call, up to the first one
+        Python must take (see ``_accel.rects``); return where they end and why it stopped."""
+        from ovhkvm_desktop.rfb.decoders import hextile, tight, zrle  # imported by make_decoders
+
+        accel = self._accel
+        assert accel is not None
+        decoders = self._decoders
+        pos, done, why, last, fault = accel.rects(
+            buf,
+            pos,
+            self.fb.pixels32,
+            self._rects_left,
+            self._accept_mask,
+            hextile.batch_tiles(),
+            _stream(decoders, Encoding.ZLIB, "_stream"),
+            _stream(decoders, Encoding.ZRLE, "_zlib"),
+            _streams(decoders, Encoding.TIGHT),
+            _streams(decoders, Encoding.TIGHT_PNG),
+            COMPRESSED_SLACK,
+            zrle.TILE_SLACK,
+            tight.decode_jpeg,
+            self._dirty,
+            Rect,
+            -1.0 if deadline is None else deadline,
+        )
+        if done:
+            self._rects_left -= done
+            self._answers = True
+            self.last_encoding = last
+        if why == _RECTS_FAULT:
+            encoding, x, y, w, h, outcome = fault
+            raise decoders[encoding].compiled_fault(outcome, Rect(x, y, w, h))
+        if why == _RECTS_PAUSED:
+            self.paused = True
+        return pos, why
 
     def _pseudo_rect(
         self, buf: memoryview, pos: int, rect: Rect, encoding: int, events: list[Event]
@@ -426,6 +482,42 @@ class Connection:
             self.request_in_flight = False
             if self.updates_enabled:
                 self._request(incremental=True)
+
+
+# Why ``_accel.rects`` stopped (its RECTS_* values).
+_RECTS_PYTHON = 1
+_RECTS_PAUSED = 2
+_RECTS_FAULT = 3
+
+
+def _accept_mask(accel: ModuleType | None, accepted: frozenset[int]) -> int:
+    """The data encodings the compiled loop may decode, as its ``accepted`` bits."""
+    if accel is None:
+        return 0
+    bits = {
+        Encoding.RAW: accel.ACCEPT_RAW,
+        Encoding.COPYRECT: accel.ACCEPT_COPYRECT,
+        Encoding.HEXTILE: accel.ACCEPT_HEXTILE,
+        Encoding.ZLIB: accel.ACCEPT_ZLIB,
+        Encoding.TIGHT: accel.ACCEPT_TIGHT,
+        Encoding.ZRLE: accel.ACCEPT_ZRLE,
+        Encoding.TIGHT_PNG: accel.ACCEPT_TIGHT_PNG,
+    }
+    mask = 0
+    for code in accepted:
+        mask |= bits.get(Encoding(code), 0)
+    return mask
+
+
+def _stream(decoders: dict[int, Decoder], encoding: Encoding, name: str) -> Any:
+    """The zlib stream of the zlib or ZRLE decoder (None without one)."""
+    return getattr(decoders.get(encoding), name, None)
+
+
+def _streams(decoders: dict[int, Decoder], encoding: Encoding) -> list[Any]:
+    """The four zlib streams of the Tight or TightPNG decoder (reset in place)."""
+    streams = getattr(decoders.get(encoding), "_streams", None)
+    return streams if isinstance(streams, list) else []
 
 
 def _cursor(rect: Rect, data: bytes) -> CursorChanged:

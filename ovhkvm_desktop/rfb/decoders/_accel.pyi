@@ -93,3 +93,34 @@ def zrle_rect(
     slack: int,
     tile_slack: int,
 ) -> int | tuple[Any, ...]: ...
+
+ACCEPT_RAW: int
+ACCEPT_COPYRECT: int
+ACCEPT_HEXTILE: int
+ACCEPT_ZLIB: int
+ACCEPT_TIGHT: int
+ACCEPT_ZRLE: int
+ACCEPT_TIGHT_PNG: int
+RECTS_DONE: int
+RECTS_PYTHON: int
+RECTS_PAUSED: int
+RECTS_FAULT: int
+
+def rects(
+    view: Buffer,
+    pos: int,
+    screen: np.ndarray,
+    count: int,
+    accepted: int,
+    hextile_batch: int,
+    zlib_stream: Any,
+    zrle_stream: Any,
+    tight_streams: list[Any],
+    tight_png_streams: list[Any],
+    slack: int,
+    tile_slack: int,
+    jpeg: Any,
+    dirty: list[Any],
+    rect_type: Any,
+    deadline: float,
+) -> tuple[int, int, int, int, tuple[Any, ...] | None]: ...

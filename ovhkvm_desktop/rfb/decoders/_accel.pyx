@@ -97,6 +97,13 @@ def hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t 
     (sub-rectangles outside their tile refused), so both paths find the same first fault.
     """
     _check_rect(screen, rx, ry, rw, rh)
+    return _hextile(buf, pos, screen, rx, ry, rw, rh, next_tile, background, foreground,
+                    batch_tiles)
+
+
+cdef tuple _hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t ry,
+                    Py_ssize_t rw, Py_ssize_t rh, Py_ssize_t next_tile, uint32_t background,
+                    uint32_t foreground, Py_ssize_t batch_tiles):
     cdef Py_ssize_t columns = (rw + 15) >> 4
     cdef Py_ssize_t rows = (rh + 15) >> 4
     cdef Py_ssize_t end = buf.shape[0]
@@ -218,6 +225,11 @@ def zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
     Returns ``(used, error)``: the bytes the tiles took, and None or an error tuple.
     """
     _check_rect(screen, rx, ry, rw, rh)
+    return _zrle(data, screen, rx, ry, rw, rh)
+
+
+cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssize_t rw,
+                 Py_ssize_t rh):
     cdef Py_ssize_t size = data.shape[0]
     cdef Py_ssize_t p = 0
     cdef Py_ssize_t tx, ty, tw, th, pixels, count, length, row, col, i, bits, row_bytes, colours
@@ -449,7 +461,12 @@ def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y
     (reset in place). Returns the position after the rectangle (an int), or a tuple: an
     outcome below and its value."""
     _check_rect(screen, x, y, w, h)
-    cdef Bytes buf = view
+    return _tight(view, view, pos, screen, x, y, w, h, streams, slack, png_allowed)
+
+
+cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+                   Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, list streams, Py_ssize_t slack,
+                   bint png_allowed):
     cdef Py_ssize_t size = buf.shape[0]
     if pos >= size:
         return TIGHT_INCOMPLETE, pos
@@ -717,7 +734,12 @@ def zlib_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize
     does, step for step. Returns the position after it, or a tuple: an outcome above and its
     value."""
     _check_rect(screen, x, y, w, h)
-    cdef Bytes buf = view
+    return _zlib_rect(view, view, pos, screen, x, y, w, h, stream, slack)
+
+
+cdef object _zlib_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream,
+                       Py_ssize_t slack):
     cdef Py_ssize_t size = buf.shape[0], length, end, expected = 4 * w * h
     if pos + 4 > size:
         return ZLIB_INCOMPLETE, pos
@@ -782,7 +804,12 @@ def zrle_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize
     """Decode a ZRLE rectangle at ``pos`` with the connection's ``stream``, as ZRLEDecoder does,
     step for step. Returns the position after it, or a tuple: an outcome and its value."""
     _check_rect(screen, x, y, w, h)
-    cdef Bytes buf = view
+    return _zrle_rect(view, view, pos, screen, x, y, w, h, stream, slack, tile_slack)
+
+
+cdef object _zrle_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream,
+                       Py_ssize_t slack, Py_ssize_t tile_slack):
     cdef Py_ssize_t size = buf.shape[0], length, end, limit
     if pos + 4 > size:
         return ZRLE_INCOMPLETE, pos
@@ -802,9 +829,194 @@ def zrle_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize
         return ZRLE_CORRUPT, str(exc)
     if len(data) > limit or stream.unconsumed_tail:
         return ZRLE_TOO_MUCH, 0
-    used, error = zrle(data, screen, x, y, w, h)
+    used, error = _zrle(data, screen, x, y, w, h)
     if error is not None:
         return error
     if used != len(data):
         return ZRLE_LEFT_OVER, len(data) - used
+    return end
+
+
+# --- An update's rectangles, one call for a run of them --------------------------------------------
+
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+from libc.string cimport memmove
+
+# The data encodings ``rects`` decodes itself (RFB's numbers), and the bit of each in ``accepted``.
+cdef int RAW = 0, COPYRECT = 1, HEXTILE = 5, ZLIB = 6, TIGHT = 7, ZRLE = 16, TIGHT_PNG = -260
+ACCEPT_RAW = 1 << 0
+ACCEPT_COPYRECT = 1 << 1
+ACCEPT_HEXTILE = 1 << 5
+ACCEPT_ZLIB = 1 << 6
+ACCEPT_TIGHT = 1 << 7
+ACCEPT_ZRLE = 1 << 16
+ACCEPT_TIGHT_PNG = 1 << 17
+
+# Why ``rects`` stopped (the third item of what it returns).
+RECTS_DONE = 0  # the rectangles it was given are all decoded
+RECTS_PYTHON = 1  # the rectangle whose header is at the position returned is for Python
+RECTS_PAUSED = 2  # the deadline passed
+RECTS_FAULT = 3  # a fault the decoder must put in words: (encoding, x, y, w, h, outcome)
+
+_tuple_new = tuple.__new__
+
+
+cdef inline double _now():
+    cdef timespec t
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t.tv_sec + t.tv_nsec * 1e-9
+
+
+cdef inline Py_ssize_t _u16(Bytes buf, Py_ssize_t p):
+    return (<Py_ssize_t>buf[p] << 8) | buf[p + 1]
+
+
+cdef bint _copy_rect(Screen screen, Py_ssize_t sx, Py_ssize_t sy, Py_ssize_t x, Py_ssize_t y,
+                     Py_ssize_t w, Py_ssize_t h) except -1:
+    """CopyRect: rows copied in the order that reads each source row before it is overwritten;
+    False when the source lies outside the screen (Python refuses it)."""
+    cdef Py_ssize_t row, first, last, step
+    if sx + w > screen.shape[1] or sy + h > screen.shape[0]:
+        return False
+    _check_rect(screen, x, y, w, h)
+    if not w or not h:
+        return True
+    if sy < y:
+        first, last, step = h - 1, -1, -1
+    else:
+        first, last, step = 0, h, 1
+    row = first
+    while row != last:
+        # Both rows are checked inside the screen above; memmove allows them to overlap.
+        memmove(&screen[y + row, x], &screen[sy + row, sx], 4 * w)
+        row += step
+    return True
+
+
+def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize_t accepted,
+          Py_ssize_t hextile_batch, object zlib_stream, object zrle_stream, list tight_streams,
+          list tight_png_streams, Py_ssize_t slack, Py_ssize_t tile_slack, object jpeg,
+          list dirty, object rect_type, double deadline):
+    """Decode up to ``count`` rectangles of an update, headers and all, from ``view[pos:]``.
+
+    Each rectangle painted is appended to ``dirty`` as a ``rect_type`` (unless empty). Returns
+    ``(pos, done, why, last_encoding, fault)``: where the rectangles decoded end, how many they
+    were, why it stopped (``RECTS_*``), the encoding of the last one, and for ``RECTS_FAULT``
+    the fault. Anything it does not decode whole, it leaves to Python at the rectangle's header,
+    having changed nothing Python would not change the same way again: a pseudo-encoding, an
+    encoding not ``accepted`` or that it does not know, a rectangle outside the screen, one whose
+    payload has not all arrived, a broken Hextile rectangle (Python paints the same tiles and
+    finds the same fault), a JPEG that ``jpeg(data, w, h)`` (RGB bytes or None) cannot decode.
+    Faults found after a zlib stream has moved on come back as ``RECTS_FAULT`` instead, the
+    header consumed. A negative ``deadline`` is none; otherwise it is a ``time.perf_counter()``
+    value, checked after each rectangle as ``Connection`` does.
+    """
+    cdef Bytes buf = view
+    cdef Py_ssize_t size = buf.shape[0], done = 0, start, p, x, y, w, h, sx, sy, end, length
+    cdef Py_ssize_t bit, last = -1
+    cdef int encoding
+    cdef uint8_t control
+    cdef tuple state
+    cdef object result
+    while done < count:
+        start = pos
+        if pos + 12 > size:
+            return start, done, RECTS_PYTHON, last, None
+        x = _u16(buf, pos)
+        y = _u16(buf, pos + 2)
+        w = _u16(buf, pos + 4)
+        h = _u16(buf, pos + 6)
+        encoding = <int>(<uint32_t>((<uint32_t>buf[pos + 8] << 24) | (<uint32_t>buf[pos + 9] << 16)
+                                    | (<uint32_t>buf[pos + 10] << 8) | buf[pos + 11]))
+        if encoding == TIGHT_PNG:
+            bit = ACCEPT_TIGHT_PNG
+        elif 0 <= encoding <= 16:
+            bit = 1 << encoding
+        else:
+            bit = 0
+        if not (accepted & bit) or x + w > screen.shape[1] or y + h > screen.shape[0]:
+            return start, done, RECTS_PYTHON, last, None
+        p = pos + 12
+        if encoding == RAW:
+            end = p + 4 * w * h
+            if end > size:
+                return start, done, RECTS_PYTHON, last, None
+            for sy in range(h):
+                _copy_row(screen, x, y + sy, buf, p + 4 * w * sy, w)
+            pos = end
+        elif encoding == COPYRECT:
+            if p + 4 > size:
+                return start, done, RECTS_PYTHON, last, None
+            if not _copy_rect(screen, _u16(buf, p), _u16(buf, p + 2), x, y, w, h):
+                return start, done, RECTS_PYTHON, last, None
+            pos = p + 4
+        elif encoding == HEXTILE:
+            if not w or not h:
+                pos = p
+            else:
+                state = _hextile(buf, p, screen, x, y, w, h, 0, 0xFF000000u, 0xFF000000u,
+                                 hextile_batch)
+                if state[4] is not None or <Py_ssize_t>state[1] < ((w + 15) >> 4) * ((h + 15) >> 4):
+                    return start, done, RECTS_PYTHON, last, None
+                pos = state[0]
+        elif encoding == ZLIB or encoding == ZRLE:
+            if encoding == ZLIB:
+                result = _zlib_rect(view, buf, p, screen, x, y, w, h, zlib_stream, slack)
+            else:
+                result = _zrle_rect(view, buf, p, screen, x, y, w, h, zrle_stream, slack,
+                                    tile_slack)
+            if type(result) is not int:
+                if result[0] == (ZLIB_INCOMPLETE if encoding == ZLIB else ZRLE_INCOMPLETE):
+                    return start, done, RECTS_PYTHON, last, None
+                return p, done + 1, RECTS_FAULT, encoding, (encoding, x, y, w, h, result)
+            pos = result
+        else:  # Tight, TightPNG
+            if p >= size:
+                return start, done, RECTS_PYTHON, last, None
+            control = buf[p]
+            if control >> 4 == 9:
+                result = _tight_jpeg(view, buf, p, screen, x, y, w, h,
+                                     tight_streams if encoding == TIGHT else tight_png_streams,
+                                     slack, jpeg)
+                if result is None:
+                    return start, done, RECTS_PYTHON, last, None
+            else:
+                result = _tight(view, buf, p, screen, x, y, w, h,
+                                tight_streams if encoding == TIGHT else tight_png_streams, slack,
+                                encoding == TIGHT_PNG)
+            if type(result) is not int:
+                if result[0] == TIGHT_INCOMPLETE or result[0] == TIGHT_NOT_BASIC:
+                    # Nothing painted for good, the streams reset (if at all) as Python would
+                    # reset them again: Python takes the rectangle from its header.
+                    return start, done, RECTS_PYTHON, last, None
+                return p, done + 1, RECTS_FAULT, encoding, (encoding, x, y, w, h, result)
+            pos = result
+        done += 1
+        last = encoding
+        if w and h:
+            dirty.append(_tuple_new(rect_type, (x, y, w, h)))
+        if deadline >= 0 and done < count and _now() > deadline:
+            return pos, done, RECTS_PAUSED, last, None
+    return pos, done, RECTS_DONE, last, None
+
+
+cdef object _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+                        Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, list streams,
+                        Py_ssize_t slack, object jpeg):
+    """A Tight JPEG rectangle, the control byte at ``pos``: the position after it, or None for
+    Python to take it from its header (not all here, too long, or ``jpeg`` cannot decode it;
+    resetting the streams again there changes nothing)."""
+    cdef Py_ssize_t p, length, end
+    p, length = _compact_length(buf, pos + 1)
+    if p < 0 or length > 4 * w * h + slack:
+        return None
+    end = p + length
+    if end > buf.shape[0]:
+        return None
+    _reset(streams, buf[pos])
+    rgb = jpeg(bytes(view[p:end]), w, h)
+    if rgb is None:
+        return None
+    _check_rect(screen, x, y, w, h)
+    _tight_rgb(rgb, screen, x, y, w, h, False)
     return end

@@ -33,6 +33,11 @@ class Decoder(ABC):
     @abstractmethod
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int: ...
 
+    def compiled_fault(self, outcome: tuple[Any, ...], rect: Rect) -> Exception:
+        """The error for a fault the compiled update loop (``_accel.rects``) found in one of
+        this decoder's rectangles, worded as ``decode`` words it (decoders with zlib streams)."""
+        return ProtocolError(f"the server sent a broken {self.encoding.name} rectangle")
+
 
 def need(buf: memoryview, pos: int, length: int, resume_at: int) -> None:
     """Raise ``Incomplete(resume_at)`` unless ``buf`` holds ``length`` bytes from ``pos``."""

@@ -293,6 +293,11 @@ class HextileDecoder(Decoder):
         return pos
 
 
+def batch_tiles() -> int:
+    """How many tiles are parsed before they are painted (the compiled update loop's too)."""
+    return _BATCH_TILES
+
+
 def unknown_subencoding(mask: int) -> ProtocolError:
     return ProtocolError(f"the server sent a Hextile tile with an unknown subencoding ({mask})")
 

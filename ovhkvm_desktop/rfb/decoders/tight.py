@@ -227,6 +227,9 @@ class TightDecoder(Decoder):
             raise self._inflated_wrong(len(out), expected)
         return out
 
+    def compiled_fault(self, outcome: tuple[Any, ...], rect: Rect) -> Exception:
+        return self._compiled_error(outcome[0], outcome[1], rect)
+
     def _compiled_error(self, outcome: int, value: Any, rect: Rect) -> ProtocolError:
         """The sentence for a fault the compiled path found (the same as this path's)."""
         accel = self._accel

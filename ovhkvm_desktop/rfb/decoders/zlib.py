@@ -73,6 +73,9 @@ class ZlibDecoder(Decoder):
         fb.put(rect.x, rect.y, rect.width, rect.height, pixels)
         return end
 
+    def compiled_fault(self, outcome: tuple[Any, ...], rect: Rect) -> Exception:
+        return self._compiled_fault(outcome[0], outcome[1], rect)
+
     def _compiled_fault(self, outcome: int, value: Any, rect: Rect) -> Exception:
         """What the compiled path's outcome means: more data to wait for, or a fault."""
         accel = self._accel

@@ -25,6 +25,7 @@ _OPAQUE = np.uint32(0xFF000000)
 #: of single pixels, or palette RLE with the largest palette), so a rectangle's data never
 #: exceeds ``4 * area + _TILE_SLACK * tiles``; zlib is never allowed to make more.
 _TILE_SLACK = 1 + 3 * 127
+TILE_SLACK = _TILE_SLACK  # for the compiled update loop
 
 #: For packed palettes: each byte value unpacked to the palette indices it holds (1, 2 or 4
 #: bits each, the leftmost pixel in the most significant bits).
@@ -112,6 +113,10 @@ class ZRLEDecoder(Decoder):
         if used != len(data):
             raise _left_over(len(data) - used, rect)
         return end
+
+    def compiled_fault(self, outcome: tuple[Any, ...], rect: Rect) -> Exception:
+        assert self._accel is not None
+        return _compiled_fault(self._accel, outcome, rect)
 
     def _paint_tiles(self, data: bytes, rect: Rect, fb: Framebuffer) -> int:
         """Paint every tile of ``rect`` from inflated ``data``; return how many bytes they took."""
