@@ -95,6 +95,33 @@ def mode_labels() -> dict[KeyboardMode, str]:
     }
 
 
+def guest_labels() -> dict[GuestSystem, str]:
+    """The guest systems as the user reads them (the window and the Settings dialog)."""
+    return {
+        GuestSystem.AUTO: QCoreApplication.translate(
+            "ConsoleWindow", "Unknown: type only what any guest types the same"
+        ),
+        GuestSystem.CONSOLE: QCoreApplication.translate(
+            "ConsoleWindow", "Linux text console (login prompt, rescue shell)"
+        ),
+        GuestSystem.DESKTOP: QCoreApplication.translate(
+            "ConsoleWindow", "Linux desktop (X11, Wayland)"
+        ),
+    }
+
+
+def short_names() -> dict[KeyboardMode | GuestSystem, str]:
+    """The keyboard modes and guest systems in a word (the status bar's keyboard label)."""
+    return {
+        KeyboardMode.TRANSLATE: QCoreApplication.translate("ConsoleWindow", "translate"),
+        KeyboardMode.PHYSICAL: QCoreApplication.translate("ConsoleWindow", "physical"),
+        KeyboardMode.KEYSYM: QCoreApplication.translate("ConsoleWindow", "keysym"),
+        GuestSystem.AUTO: QCoreApplication.translate("ConsoleWindow", "unknown guest"),
+        GuestSystem.CONSOLE: QCoreApplication.translate("ConsoleWindow", "console"),
+        GuestSystem.DESKTOP: QCoreApplication.translate("ConsoleWindow", "desktop"),
+    }
+
+
 def scale_labels() -> dict[ScaleMode, str]:
     """The ways of scaling the remote screen, as the user reads them."""
     return {
@@ -431,8 +458,11 @@ class ConsoleWindow(QMainWindow):
             self.view.begin_selection,
         )
         self.select_text_action.setToolTip(
-            "Drag a rectangle over the console: its text goes to your clipboard (Escape cancels;"
-            " Ctrl+Shift+drag does it at any time)"
+            QCoreApplication.translate(
+                "ConsoleWindow",
+                "Drag a rectangle over the console: its text goes to your clipboard (Escape"
+                " cancels; Ctrl+Shift+drag does it at any time)",
+            )
         )
         self.screenshot_action = self._action(
             QCoreApplication.translate("ConsoleWindow", "Save screenshot…"), self.save_screenshot
@@ -467,7 +497,7 @@ class ConsoleWindow(QMainWindow):
             self.set_layout,
         )
         self.guest_group, self.guest_actions = self._radio_actions(
-            {system: system.description for system in GuestSystem},
+            guest_labels(),
             self.config.guest,
             self.set_guest_system,
         )
@@ -790,7 +820,11 @@ class ConsoleWindow(QMainWindow):
         """The full-screen bar's title: the server, and a warning when nothing is encrypted."""
         name = self._info.name if self._info is not None else ""
         title = f"{name} — {self.config.title}" if name else self.config.title
-        return title + (" — unencrypted console" if self.encrypted is False else "")
+        if self.encrypted is False:
+            return QCoreApplication.translate(
+                "ConsoleWindow", "{title} — unencrypted console"
+            ).format(title=title)
+        return title
 
     def _on_frame(self) -> None:
         self.view.update_rects(self.bridge.take_dirty())
@@ -1004,14 +1038,15 @@ class ConsoleWindow(QMainWindow):
             self.layout_actions[layout].setChecked(True)
         self.mode_actions[mode].setChecked(True)
         self.guest_actions[self.config.guest].setChecked(True)
-        guest = "" if self.config.guest is GuestSystem.AUTO else f" · {self.config.guest.value}"
-        self.keyboard_label.setText(f"{layout} · {mode.value}{guest}")
+        names = short_names()
+        guest = "" if self.config.guest is GuestSystem.AUTO else f" · {names[self.config.guest]}"
+        self.keyboard_label.setText(f"{layout} · {names[mode]}{guest}")
         self.status_bar.fit()
         self.keyboard_label.setToolTip(
             QCoreApplication.translate(
                 "ConsoleWindow",
                 "Guest layout {layout}, keyboard mode {mode}, guest system: {guest}",
-            ).format(layout=layout, mode=mode.value, guest=self.config.guest.description)
+            ).format(layout=layout, mode=names[mode], guest=guest_labels()[self.config.guest])
         )
         if self._dialog is not None:
             self._dialog.set_layout_name(layout, self._untypeable)

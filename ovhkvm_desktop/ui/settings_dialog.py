@@ -24,15 +24,17 @@ from ovhkvm_desktop.config import MAX_KEY_DELAY_MS, Preferences
 from ovhkvm_desktop.keyboard import KeyboardMode
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.session import DEFAULT_KEY_DELAY_MS
-from ovhkvm_desktop.ui.console_window import mode_labels, scale_labels
+from ovhkvm_desktop.ui.console_window import guest_labels, mode_labels, scale_labels
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
-from ovhkvm_desktop.ui.text import PlainLabel
+from ovhkvm_desktop.ui.text import QT_TRANSLATE_NOOP, PlainLabel
 
 #: Each language in its own name (never translated: a user who cannot read the current language
 #: must still find theirs).
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 #: Keys that may open the console menu: keys a guest rarely needs.
 MENU_KEYS = ("F8", "F9", "F10", "F12", "Pause", "ScrollLock", "Menu")
+#: The menu keys as the user's keyboard names them (the others read the same in French).
+KEY_NAMES = {"ScrollLock": QT_TRANSLATE_NOOP("SettingsDialog", "ScrollLock")}
 
 
 class SettingsDialog(QDialog):
@@ -86,11 +88,11 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Keyboard mode:"), self.keyboard)
         self.guest = QComboBox()
         for system in GuestSystem:
-            self.guest.addItem(system.description, system.value)
+            self.guest.addItem(guest_labels()[system], system.value)
         form.addRow(self.tr("Guest system:"), self.guest)
         self.menu_key = QComboBox()
         for key in MENU_KEYS:
-            self.menu_key.addItem(key, key)
+            self.menu_key.addItem(self.tr(KEY_NAMES.get(key, key)), key)
         form.addRow(self.tr("Console menu key:"), self.menu_key)
         self.key_delay = QSpinBox()
         self.key_delay.setRange(0, int(MAX_KEY_DELAY_MS))

@@ -109,6 +109,42 @@
         <translation>Keysym (Xvnc, x11vnc)</translation>
     </message>
     <message>
+        <source>Unknown: type only what any guest types the same</source>
+        <translation>Inconnu : ne taper que ce que tout invité tape de la même façon</translation>
+    </message>
+    <message>
+        <source>Linux text console (login prompt, rescue shell)</source>
+        <translation>Console texte Linux (invite de connexion, shell du mode rescue)</translation>
+    </message>
+    <message>
+        <source>Linux desktop (X11, Wayland)</source>
+        <translation>Bureau Linux (X11, Wayland)</translation>
+    </message>
+    <message>
+        <source>translate</source>
+        <translation>traduire</translation>
+    </message>
+    <message>
+        <source>physical</source>
+        <translation>physique</translation>
+    </message>
+    <message>
+        <source>keysym</source>
+        <translation>keysym</translation>
+    </message>
+    <message>
+        <source>unknown guest</source>
+        <translation>invité inconnu</translation>
+    </message>
+    <message>
+        <source>console</source>
+        <translation>console</translation>
+    </message>
+    <message>
+        <source>desktop</source>
+        <translation>bureau</translation>
+    </message>
+    <message>
         <source>Fit to window</source>
         <translation>Ajuster à la fenêtre</translation>
     </message>
@@ -183,6 +219,10 @@
     <message>
         <source>Select text to copy</source>
         <translation>Sélectionner du texte à copier</translation>
+    </message>
+    <message>
+        <source>Drag a rectangle over the console: its text goes to your clipboard (Escape cancels; Ctrl+Shift+drag does it at any time)</source>
+        <translation>Tracez un rectangle sur la console : son texte va dans votre presse-papiers (Échap annule ; Ctrl+Maj+glisser le fait à tout moment)</translation>
     </message>
     <message>
         <source>Save screenshot…</source>
@@ -279,6 +319,10 @@
     <message>
         <source>Leave full screen</source>
         <translation>Quitter le plein écran</translation>
+    </message>
+    <message>
+        <source>{title} — unencrypted console</source>
+        <translation>{title} — console non chiffrée</translation>
     </message>
     <message>
         <source>The server copied a text: Console ▸ Copy the server&apos;s clipboard</source>
@@ -957,6 +1001,10 @@
 </context>
 <context>
     <name>SettingsDialog</name>
+    <message>
+        <source>ScrollLock</source>
+        <translation>Arrêt défil</translation>
+    </message>
     <message>
         <source>Settings — ovhkvm-desktop</source>
         <translation>Paramètres — ovhkvm-desktop</translation>

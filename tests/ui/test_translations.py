@@ -1,0 +1,385 @@
+"""The app in French: its real windows and dialogs, built once in English and once with the French
+translation compiled from resources/translations (as a build compiles it), show no string left
+in English; and the French catalogue has no entry left unfinished or stale.
+
+Each window is built the same way in both languages and its visible texts are read in the same
+order (window titles, labels, buttons, menu and toolbar actions and their tooltips, placeholders,
+combo items, group titles, column titles, the server rows' tooltips): a French text that is the
+English one again is an English string left, unless every word of it reads the same in French
+(``SAME_IN_BOTH``: names, codes, units, each language's own name for itself) or is data the app
+shows as it gets it (server names and states from the API, the demo server's desktop name,
+xkeyboard-config's layout names, which stay in English: translating them is xkeyboard-config's
+own gettext catalogue's business)."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QWidget,
+)
+
+from ovhkvm_desktop.config import Preferences, Settings
+from ovhkvm_desktop.demo import BackgroundDemo
+from ovhkvm_desktop.demo.opening import demo_request
+from ovhkvm_desktop.keyboard.layouts import guest_layout_names, layout_descriptions
+from ovhkvm_desktop.opening import open_console
+from ovhkvm_desktop.session import Phase
+from ovhkvm_desktop.ui import language
+from ovhkvm_desktop.ui.address_dialog import AddressDialog
+from ovhkvm_desktop.ui.background import Background
+from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
+from ovhkvm_desktop.ui.login_dialog import LoginDialog
+from ovhkvm_desktop.ui.main_window import MainWindow, Timings
+from ovhkvm_desktop.ui.settings_dialog import SettingsDialog
+from ovhkvm_desktop.ui.tray import build_tray_menu
+from ovhkvm_desktop.ui.type_text import TypeTextDialog
+from tests.cloud.conftest import Account, app_on_fake_api
+from tests.cloud.fake_api import FakeOvhApi
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ROOT / "resources" / "translations"
+FRENCH = SOURCES / "ovhkvm-desktop_fr.ts"
+
+#: Words that read the same in French: names, protocols, key names, units, OVHcloud's brands.
+SAME_IN_BOTH = {
+    "ovhkvm", "desktop", "ovhcloud", "kimsufi", "so", "you", "start", "europe", "canada", "ovh",
+    "eu", "ca", "us", "vnc", "vps", "kvm", "tls", "rtt", "ms", "png", "keysym", "xvnc",
+    "x", "ctrl", "alt", "sysrq", "tab", "menu", "console", "zone", "service", "f", "s", "pause",
+    "soyoustart", "français", "english", "wayland",
+}  # fmt: skip
+#: What the fake API's servers are called and say (the app shows them as they come).
+#: "demo": the demo RFB server's own desktop name ("ovhkvm-desktop demo").
+API_DATA = {"paris", "web", "running", "stopped", "ok", "value", "region", "openstack", "os",
+            "gra", "sbg", "net", "ip", "fr", "old", "ns", "storage", "example", "advance",
+            "cloud", "work", "demo"}  # fmt: skip
+FAST = Timings(login_poll=0.1, rescue_poll=0.05, rescue_grace=5.0)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (Qt's %v, %m, %p placeholders are not words)."""
+    return [w.lower() for w in re.findall(r"[^\W\d_]+", re.sub(r"%[a-zA-Z]", "", text))]
+
+
+def xkb_words() -> set[str]:
+    """The layout codes and xkeyboard-config's layout names (its own data, in English)."""
+    found = set()
+    for name, description in layout_descriptions().items():
+        found.update(words(name) + words(description))
+    return found | {w for name in guest_layout_names() for w in words(name)}
+
+
+# -- reading what a window shows -----------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """A label's text as read: rich text without its tags, "&" shortcuts gone."""
+    if "<" in text:
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return re.sub(r"&(?=[^&\s])", "", text)
+
+
+def shown_texts(root: QWidget) -> list[tuple[str, str]]:
+    """Every text ``root`` and its children show, in a fixed order: (where, text)."""
+    out: list[tuple[str, str]] = []
+    menus: set[int] = set()
+
+    def add(where: str, text: str) -> None:
+        if text and text.strip():
+            out.append((where, _plain(text)))
+
+    def actions(where: str, owner: QWidget) -> None:
+        for action in owner.actions():
+            if action.isSeparator():
+                continue
+            add(f"{where} action", action.text())
+            if action.toolTip() != action.text().replace("&", ""):
+                add(f"{where} action tooltip", action.toolTip())
+            menu = action.menu()
+            if isinstance(menu, QMenu):
+                read_menu(f"{where} ▸ {action.text()}", menu)
+
+    def read_menu(where: str, menu: QMenu) -> None:
+        if id(menu) in menus:
+            return
+        menus.add(id(menu))
+        add(f"{where} menu title", menu.title())
+        actions(where, menu)
+
+    for widget in [root, *root.findChildren(QWidget)]:
+        where = type(widget).__name__
+        if widget.isWindow():
+            add(f"{where} title", widget.windowTitle())
+        add(f"{where} tooltip", widget.toolTip())
+        if isinstance(widget, QLabel | QAbstractButton):
+            add(where, widget.text())
+        elif isinstance(widget, QLineEdit | QPlainTextEdit):
+            add(f"{where} placeholder", widget.placeholderText())
+        elif isinstance(widget, QComboBox):
+            for i in range(widget.count()):
+                add(f"{where} item", widget.itemText(i))
+                add(
+                    f"{where} item tooltip",
+                    str(widget.itemData(i, Qt.ItemDataRole.ToolTipRole) or ""),
+                )
+        elif isinstance(widget, QGroupBox):
+            add(where, widget.title())
+        elif isinstance(widget, QProgressBar):
+            add(f"{where} format", widget.format())
+        elif isinstance(widget, QAbstractSpinBox):
+            add(f"{where} special", widget.specialValueText())
+            add(f"{where} suffix", getattr(widget, "suffix", lambda: "")())
+        elif isinstance(widget, QMenu):
+            read_menu(where, widget)
+        if isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            model = widget.model()
+            for column in range(model.columnCount()):
+                add(f"{where} column", str(model.headerData(column, Qt.Orientation.Horizontal)))
+            for row in range(model.rowCount()):
+                for column in range(model.columnCount()):
+                    tip = model.index(row, column).data(Qt.ItemDataRole.ToolTipRole)
+                    add(f"{where} row tooltip", str(tip or ""))
+        actions(where, widget)
+    return out
+
+
+# -- the windows, built the same way in each language --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compiled_french(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The French catalogue compiled from its .ts by Qt's lrelease, as setup.py does."""
+    out = tmp_path_factory.mktemp("translations")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from PySide6.scripts.pyside_tool import qt_tool_wrapper;"
+            " qt_tool_wrapper('lrelease', sys.argv[1:])",
+            "-silent",
+            str(FRENCH),
+            "-qm",
+            str(out / "ovhkvm-desktop_fr.qm"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+@pytest.fixture
+def speak(compiled_french: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[Callable]:
+    monkeypatch.setattr(language, "TRANSLATIONS_DIR", compiled_french)
+
+    def switch(lang: str) -> None:
+        language.install_language(lang)
+
+    yield switch
+    language.install_language("")  # the system's, as the other tests expect
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOvhApi]:
+    with app_on_fake_api(monkeypatch, task_seconds=0.3) as (api, memory):
+        api.memory = memory  # type: ignore[attr-defined]
+        yield api
+
+
+@pytest.fixture
+def demo() -> Iterator[BackgroundDemo]:
+    server = BackgroundDemo("fr")
+    yield server
+    server.stop()
+
+
+def _main_window(qtbot, count: int) -> MainWindow:
+    window = MainWindow(timings=FAST)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    window.refresh(force=False)
+    qtbot.waitUntil(lambda: not window.loading and window.model.rowCount() == count, timeout=10000)
+    return window
+
+
+def _close(window: MainWindow) -> None:
+    window.quitting = True
+    window.close_consoles()
+    window.close()
+
+
+def first_run_texts(qtbot) -> list[tuple[str, str]]:
+    window = _main_window(qtbot, 0)
+    assert window.stack.currentWidget() is window.empty
+    texts = shown_texts(window)
+    _close(window)
+    return texts
+
+
+def main_window_and_tray_texts(qtbot) -> list[tuple[str, str]]:
+    window = _main_window(qtbot, 3)
+    window.table.selectRow(0)  # the server's details at a glance
+    entry = window.selected_entry()
+    assert entry is not None
+    window.set_favourite(entry, True)  # the tray's favourites
+    menu = QMenu()
+    build_tray_menu(menu, window, on_quit=lambda: None)
+    texts = shown_texts(window) + shown_texts(menu)
+    menu.deleteLater()
+    _close(window)
+    return texts
+
+
+def console_texts(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str, str]]:
+    opening = open_console(demo_request(demo.address, "fr"))
+    window = ConsoleWindow(
+        opening.source,
+        console_config(opening),
+        opening.request.options,
+        Settings(tmp_path / "settings"),
+    )
+    qtbot.addWidget(window)
+    shown: list[bool] = []
+    window.first_frame.connect(lambda: shown.append(True))
+    window.show()
+    qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    texts = shown_texts(window)
+    window.close()
+    return texts
+
+
+def dialog_texts(qtbot) -> list[tuple[str, str]]:
+    texts = []
+    for has_tray in (True, False):
+        settings = SettingsDialog(Preferences(), has_tray=has_tray)
+        qtbot.addWidget(settings)
+        texts += shown_texts(settings)
+    login = LoginDialog(Background())
+    qtbot.addWidget(login)
+    login.start_login()  # no keys: it says what is missing
+    texts += shown_texts(login)
+    address = AddressDialog()
+    qtbot.addWidget(address)
+    address.accept()  # nothing typed: it says what to type
+    texts += shown_texts(address)
+    typing = TypeTextDialog("fr", lambda text: [c for c in text if c == "€"])
+    qtbot.addWidget(typing)
+    typing.set_text("azerty €")  # the warning about what the layout cannot type
+    typing.typing_started(8)
+    texts += shown_texts(typing)
+    typing.typing_finished(cancelled=False)
+    texts += shown_texts(typing)
+    return texts
+
+
+def everything(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str, str]]:
+    """Every window's texts: the server list and the tray, a console, the dialogs."""
+    texts = main_window_and_tray_texts(qtbot)
+    texts += console_texts(qtbot, demo, tmp_path)
+    texts += dialog_texts(qtbot)
+    return texts
+
+
+def test_every_window_shows_french_and_no_english_left(
+    qtbot, speak, fake_api: FakeOvhApi, demo: BackgroundDemo, tmp_path: Path
+) -> None:
+    fake_api.add_vps("vps-fr.vps.ovh.net", displayName="Paris web", keymap="fr")
+    fake_api.add_vps(
+        "vps-old.vps.ovh.net", state="stopped", model={"offer": "VPS Cloud 1", "version": "2014v1"}
+    )
+    fake_api.add_dedicated("ns1.ip-1-2-3.eu", reverse="storage.example.net")
+    Account(fake_api, fake_api.memory, "work")  # type: ignore[attr-defined]
+    speak("en")
+    english = everything(qtbot, demo, tmp_path)
+    speak("fr")
+    assert QCoreApplication.translate("MainWindow", "Open console") == "Ouvrir la console"
+    french = everything(qtbot, demo, tmp_path)
+    assert len(french) == len(english), _pairs_diff(english, french)
+    allowed = SAME_IN_BOTH | API_DATA | xkb_words()
+    left = [
+        (where, en)
+        for (where, en), (_, fr) in zip(english, french, strict=True)
+        if fr == en and not set(words(en)) <= allowed
+    ]
+    assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
+    # What a French-speaking administrator reads, in OVHcloud's words.
+    shown = {text for _, text in french}
+    for expected in ("Mode rescue…", "Clé d'application :", "Point d'accès :", "Favoris"):
+        assert expected in shown, expected
+
+
+def test_the_first_run_window_is_french(qtbot, speak, fake_api: FakeOvhApi) -> None:
+    speak("en")
+    english = first_run_texts(qtbot)
+    speak("fr")
+    french = first_run_texts(qtbot)
+    assert len(french) == len(english), _pairs_diff(english, french)
+    left = [
+        (where, en)
+        for (where, en), (_, fr) in zip(english, french, strict=True)
+        if fr == en and not set(words(en)) <= SAME_IN_BOTH
+    ]
+    assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
+    assert ("PlainLabel", "Aucun compte pour l'instant") in french
+
+
+def _pairs_diff(english: list, french: list) -> str:
+    return "\n".join(f"{e!r} | {f!r}" for e, f in zip(english, french, strict=False))
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+
+
+def test_no_french_entry_is_unfinished_or_stale() -> None:
+    root = ET.parse(FRENCH).getroot()
+    assert root.get("language") == "fr" and root.get("sourcelanguage") == "en"
+    unfinished, vanished = [], []
+    for message in root.iter("message"):
+        translation = message.find("translation")
+        assert translation is not None
+        source = message.findtext("source")
+        if translation.get("type") in ("obsolete", "vanished"):
+            vanished.append(source)
+        elif translation.get("type") == "unfinished":
+            unfinished.append(source)
+        forms = [f.text for f in translation.findall("numerusform")] or [translation.text]
+        if not all(forms) and source not in unfinished:
+            unfinished.append(source)
+        # A placeholder the code fills must be in the translation too.
+        wanted = set(re.findall(r"\{\w+[^}]*\}|%n", source or ""))
+        for form in forms:
+            assert wanted <= set(re.findall(r"\{\w+[^}]*\}|%n", form or "")), (source, form)
+    assert not unfinished, unfinished
+    assert not vanished, vanished
+    assert len(list(root.iter("message"))) > 250
+
+
+def test_the_french_catalogue_holds_every_string_of_the_code() -> None:
+    check = subprocess.run(
+        [str(ROOT / "tools" / "update-translations"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
