@@ -21,11 +21,13 @@ if [ ! -x "$venv/bin/python" ]; then
         fi
     fi
 fi
-# Reinstall only when pyproject.toml, setup.py or the compiled decoders' source changed since the
-# last install (the install builds rfb/decoders/_accel.pyx in place). The tests check both decode
-# paths, so with "test" a failed build of the compiled one is an error, not a warning.
+# Reinstall only when pyproject.toml, setup.py, the compiled decoders' source or the translations'
+# sources changed since the last install (the install builds rfb/decoders/_accel.pyx and
+# resources/translations/*.qm in place). The tests check both decode paths, so with "test" a
+# failed build of the compiled one is an error, not a warning.
 stamp="$venv/.installed-$extra-$(cat "$repo/pyproject.toml" "$repo/setup.py" \
-    "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" | sha256sum | cut -c1-16)"
+    "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" "$repo"/resources/translations/*.ts \
+    | sha256sum | cut -c1-16)"
 if [ "$extra" = test ]; then
     export OVHKVM_REQUIRE_COMPILED=1
     if ! compgen -G "$repo/ovhkvm_desktop/rfb/decoders/_accel*.so" >/dev/null; then
