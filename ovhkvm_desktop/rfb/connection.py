@@ -105,6 +105,7 @@ class Connection:
         self._accel = compiled.accelerator()
         self.batched = self._accel is not None
         self._accept_mask = 0
+        self._rects_arguments = _rects_arguments(self._decoders)
         self._buf = bytearray()
         self._out = bytearray()
         self._rects_left = 0  # rectangles still due in the current update (0: between messages)
@@ -190,6 +191,13 @@ class Connection:
             dropped = min(self._skip, len(data))
             self._skip -= dropped
             data = data[dropped:]
+        if not self._buf:
+            # Nothing buffered: parse the bytes where they are and keep only what is left over
+            # (QEMU's Raw updates are hundreds of MB a minute: each byte copied once less).
+            with memoryview(data) as view:
+                pos = self._parse(view, events, deadline)
+                self._buf += view[pos:]
+            return events
         self._buf += data
         with memoryview(self._buf) as view:
             pos = self._parse(view, events, deadline)
@@ -373,25 +381,15 @@ class Connection:
     def _compiled_rects(self, buf: memoryview, pos: int, deadline: float | None) -> tuple[int, int]:
         """Decode the data rectangles from ``pos`` in one compiled call, up to the first one
         Python must take (see ``_accel.rects``); return where they end and why it stopped."""
-        from ovhkvm_desktop.rfb.decoders import hextile, tight, zrle  # imported by make_decoders
-
         accel = self._accel
         assert accel is not None
-        decoders = self._decoders
         pos, done, why, last, fault = accel.rects(
             buf,
             pos,
             self.fb.pixels32,
             self._rects_left,
             self._accept_mask,
-            hextile.batch_tiles(),
-            _stream(decoders, Encoding.ZLIB, "_stream"),
-            _stream(decoders, Encoding.ZRLE, "_zlib"),
-            _streams(decoders, Encoding.TIGHT),
-            _streams(decoders, Encoding.TIGHT_PNG),
-            COMPRESSED_SLACK,
-            zrle.TILE_SLACK,
-            tight.decode_jpeg,
+            *self._rects_arguments,
             self._dirty,
             Rect,
             -1.0 if deadline is None else deadline,
@@ -402,7 +400,7 @@ class Connection:
             self.last_encoding = last
         if why == _RECTS_FAULT:
             encoding, x, y, w, h, outcome = fault
-            raise decoders[encoding].compiled_fault(outcome, Rect(x, y, w, h))
+            raise self._decoders[encoding].compiled_fault(outcome, Rect(x, y, w, h))
         if why == _RECTS_PAUSED:
             self.paused = True
         return pos, why
@@ -507,6 +505,22 @@ def _accept_mask(accel: ModuleType | None, accepted: frozenset[int]) -> int:
     for code in accepted:
         mask |= bits.get(Encoding(code), 0)
     return mask
+
+
+def _rects_arguments(decoders: dict[int, Decoder]) -> tuple[Any, ...]:
+    """What ``_accel.rects`` needs of the decoders, from its ``hextile_batch`` to ``jpeg``."""
+    from ovhkvm_desktop.rfb.decoders import hextile, tight, zrle  # make_decoders imported them
+
+    return (
+        hextile.batch_tiles(),
+        _stream(decoders, Encoding.ZLIB, "_stream"),
+        _stream(decoders, Encoding.ZRLE, "_zlib"),
+        _streams(decoders, Encoding.TIGHT),
+        _streams(decoders, Encoding.TIGHT_PNG),
+        COMPRESSED_SLACK,
+        zrle.TILE_SLACK,
+        tight.decode_jpeg,
+    )
 
 
 def _stream(decoders: dict[int, Decoder], encoding: Encoding, name: str) -> Any:

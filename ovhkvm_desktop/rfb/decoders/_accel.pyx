@@ -33,30 +33,33 @@ ZRLE_NO_SUCH_COLOUR = 5  # (code, colours)
 ZRLE_SUBENCODING = 6  # (code, subencoding)
 
 
-cdef inline void _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
-                             Py_ssize_t h) except *:
+cdef inline int _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                             Py_ssize_t h) except -1:
     if x < 0 or y < 0 or w < 0 or h < 0 or x + w > screen.shape[1] or y + h > screen.shape[0]:
         raise IndexError("rectangle outside the screen")
+    return 0
 
 
-cdef inline void _fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
-                       uint32_t colour) except *:
+cdef inline int _fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
+                       uint32_t colour) except -1:
     cdef Py_ssize_t row, col
-    cdef uint32_t[::1] line
+    cdef Py_ssize_t line_row = 0
     for row in range(y, y + h):
-        line = screen[row]
+        line_row = row
         for col in range(x, x + w):
-            line[col] = colour
+            screen[line_row, col] = colour
+    return 0
 
 
-cdef inline void _copy_row(Screen screen, Py_ssize_t x, Py_ssize_t y, Bytes data, Py_ssize_t p,
-                           Py_ssize_t pixels) except *:
+cdef inline int _copy_row(Screen screen, Py_ssize_t x, Py_ssize_t y, Bytes data, Py_ssize_t p,
+                           Py_ssize_t pixels) except -1:
     """Copy ``pixels`` BGRX pixels from ``data[p:]`` to the screen at (x, y), as they are."""
     if pixels <= 0:
-        return
+        return 0
     if x < 0 or x + pixels > screen.shape[1] or p < 0 or p + 4 * pixels > data.shape[0]:
         raise IndexError("row outside the screen or the data")
     memcpy(&screen[y, x], &data[p], 4 * pixels)
+    return 0
 
 
 def fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, uint32_t colour):
@@ -233,11 +236,11 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
     cdef Py_ssize_t size = data.shape[0]
     cdef Py_ssize_t p = 0
     cdef Py_ssize_t tx, ty, tw, th, pixels, count, length, row, col, i, bits, row_bytes, colours
-    cdef Py_ssize_t shift, per_byte, value_mask, index
+    cdef Py_ssize_t shift, per_byte, value_mask, index, run_row, run_col
     cdef uint8_t sub, b
     cdef uint32_t colour
     cdef uint32_t palette[128]
-    cdef uint32_t[::1] line
+    cdef Py_ssize_t line_row = 0
     cdef bint bad_single, in_stretch
     cdef Py_ssize_t stop
     for ty in range(ry, ry + rh, 64):
@@ -257,9 +260,9 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                 if p + 3 * tw * th > size:
                     return p, (ZRLE_PAST_END,)
                 for row in range(ty, ty + th):
-                    line = screen[row]
+                    line_row = row
                     for col in range(tx, tx + tw):
-                        line[col] = _cpixel(data, p)
+                        screen[line_row, col] = _cpixel(data, p)
                         p += 3
             elif sub <= 16:
                 colours = sub
@@ -274,13 +277,13 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                     return p, (ZRLE_PAST_END,)
                 value_mask = (1 << bits) - 1
                 for row in range(th):
-                    line = screen[ty + row]
+                    line_row = ty + row
                     for col in range(tw):
                         shift = 8 - bits - (col * bits) % 8
                         index = (data[p + (col * bits) // 8] >> shift) & value_mask
                         if index >= colours:
                             return p, (ZRLE_NO_SUCH_COLOUR, colours)
-                        line[tx + col] = palette[index]
+                        screen[line_row, tx + col] = palette[index]
                     p += row_bytes
             elif sub == 128 or sub >= 130:
                 colours = sub - 128
@@ -337,8 +340,14 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                             return p, (ZRLE_RUN_PAST_TILE, tw, th)
                         if b != 255:
                             break
-                    for i in range(count, count + length):
-                        screen[ty + i // tw, tx + i % tw] = colour
+                    run_row = count // tw
+                    run_col = count % tw
+                    for i in range(length):
+                        screen[ty + run_row, tx + run_col] = colour
+                        run_col += 1
+                        if run_col == tw:
+                            run_col = 0
+                            run_row += 1
                     count += length
                 if bad_single:
                     return p, (ZRLE_NO_SUCH_COLOUR, colours)
@@ -359,34 +368,34 @@ def tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t 
     _tight_rgb(data, screen, x, y, w, h, gradient)
 
 
-cdef void _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
-                     Py_ssize_t h, bint gradient) except *:
+cdef int _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                     Py_ssize_t h, bint gradient) except -1:
     if data.shape[0] < 3 * w * h:
         raise IndexError("too few pixels")
     cdef Py_ssize_t row, col, p = 0, c
     cdef int left[3]
     cdef int upleft[3]
     cdef int up, prediction, value[3]
-    cdef uint32_t[::1] line
-    cdef uint32_t[::1] above
+    cdef Py_ssize_t line_row = 0
+    cdef Py_ssize_t above_row = 0
     if not gradient:
         for row in range(h):
-            line = screen[y + row]
+            line_row = y + row
             for col in range(x, x + w):
-                line[col] = OPAQUE | (<uint32_t>data[p] << 16) | (<uint32_t>data[p + 1] << 8) | (
+                screen[line_row, col] = OPAQUE | (<uint32_t>data[p] << 16) | (<uint32_t>data[p + 1] << 8) | (
                     data[p + 2])
                 p += 3
-        return
+        return 0
     for row in range(h):
-        line = screen[y + row]
+        line_row = y + row
         if row:
-            above = screen[y + row - 1]
+            above_row = y + row - 1
         for c in range(3):
             left[c] = 0
             upleft[c] = 0
         for col in range(x, x + w):
             for c in range(3):
-                up = ((above[col] >> (16 - 8 * c)) & 255) if row else 0
+                up = ((screen[above_row, col] >> (16 - 8 * c)) & 255) if row else 0
                 prediction = left[c] + up - upleft[c]
                 if prediction < 0:
                     prediction = 0
@@ -395,9 +404,10 @@ cdef void _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_s
                 value[c] = (prediction + data[p + c]) & 255
                 left[c] = value[c]
                 upleft[c] = up
-            line[col] = OPAQUE | (<uint32_t>value[0] << 16) | (<uint32_t>value[1] << 8) | (
+            screen[line_row, col] = OPAQUE | (<uint32_t>value[0] << 16) | (<uint32_t>value[1] << 8) | (
                 <uint32_t>value[2])
             p += 3
+    return 0
 
 
 cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssize_t colours,
@@ -410,7 +420,7 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
     cdef uint32_t table[256]
     cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0
     cdef uint8_t index
-    cdef uint32_t[::1] line
+    cdef Py_ssize_t line_row = 0
     for i in range(colours):
         table[i] = OPAQUE | (<uint32_t>palette[at + 3 * i] << 16) | (
             <uint32_t>palette[at + 3 * i + 1] << 8) | palette[at + 3 * i + 2]
@@ -419,15 +429,15 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
         if data.shape[0] < row_bytes * h:
             raise IndexError("too few pixels")
         for row in range(h):
-            line = screen[y + row]
+            line_row = y + row
             for col in range(w):
-                line[x + col] = table[(data[p + (col >> 3)] >> (7 - (col & 7))) & 1]
+                screen[line_row, x + col] = table[(data[p + (col >> 3)] >> (7 - (col & 7))) & 1]
             p += row_bytes
         return 0
     if data.shape[0] < w * h:
         raise IndexError("too few pixels")
     for row in range(h):
-        line = screen[y + row]
+        line_row = y + row
         for col in range(x, x + w):
             index = data[p]
             p += 1
@@ -435,7 +445,7 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
                 if index > largest:
                     largest = index
             else:
-                line[col] = table[index]
+                screen[line_row, col] = table[index]
     return largest
 
 
@@ -572,12 +582,13 @@ cdef (Py_ssize_t, Py_ssize_t) _compact_length(Bytes buf, Py_ssize_t p):
     return p + 3, length | (<Py_ssize_t>buf[p + 2] << 14)
 
 
-cdef inline void _reset(list streams, uint8_t control) except *:
+cdef inline int _reset(list streams, uint8_t control) except -1:
     cdef int i
     if control & 15:
         for i in range(4):
             if control & (1 << i):
                 streams[i] = _zlib.decompressobj()
+    return 0
 
 
 # --- PNG (TightPNG) -----------------------------------------------------------------------------
@@ -660,7 +671,7 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
     cdef uint8_t[::1] swap
     cdef int a, b, c, p, pa, pb, pc
     cdef uint8_t kind, index
-    cdef uint32_t[::1] line
+    cdef Py_ssize_t line_row = 0
     cdef Py_ssize_t n = stride - 1, start
     for row in range(height):
         start = row * stride + 1
@@ -701,16 +712,16 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
                 else:
                     p = c
                 cur[i] = raw[start + i] + p
-        line = screen[y + row]
+        line_row = y + row
         if bpp == 1:
             for col in range(width):
                 index = cur[col]
                 if index >= colours:
                     return False
-                line[x + col] = table[index]
+                screen[line_row, x + col] = table[index]
         else:
             for col in range(width):
-                line[x + col] = OPAQUE | (<uint32_t>cur[3 * col] << 16) | (
+                screen[line_row, x + col] = OPAQUE | (<uint32_t>cur[3 * col] << 16) | (
                     <uint32_t>cur[3 * col + 1] << 8) | cur[3 * col + 2]
         swap = prev
         prev = cur
