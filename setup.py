@@ -1,5 +1,6 @@
 """Builds the decoders' optional compiled accelerator (ovhkvm_desktop/rfb/decoders/_accel.pyx)
-and compiles the app's translations (resources/translations/*.ts -> .qm, Qt's lrelease).
+and compiles the app's translations: the windows' (resources/translations/*.ts -> .qm, Qt's
+lrelease) and the command line's (*.po -> LANG/LC_MESSAGES/*.mo, gettext's format).
 
 Everything else about the package is in pyproject.toml. Without Cython or a C compiler the build
 goes on without the extension: the pure-Python decoders are the reference and the fallback, so
@@ -9,6 +10,7 @@ into an error, for CI and the Linux bundle, which must ship the compiled path.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -24,6 +26,8 @@ REQUIRED = os.environ.get("OVHKVM_REQUIRE_COMPILED") == "1"
 #: The translations' sources (Qt Linguist .ts, made by tools/update-translations); they ship
 #: compiled (.qm) as the package's ovhkvm_desktop/resources/translations.
 TRANSLATIONS = Path(__file__).resolve().parent / "resources" / "translations"
+#: Compiles the command line's catalogues (gettext: it runs without Qt).
+CLI_WORDS = Path(__file__).resolve().parent / "ovhkvm_desktop" / "cli" / "words.py"
 #: Runs PySide6's own lrelease (PySide6 is a build requirement: pyproject's build-system).
 LRELEASE = (
     "import sys; from PySide6.scripts.pyside_tool import qt_tool_wrapper; "
@@ -43,6 +47,7 @@ class BuildPyWithTranslations(build_py):
         else:
             target = Path(self.build_lib) / "ovhkvm_desktop" / "resources" / "translations"
         target.mkdir(parents=True, exist_ok=True)
+        self._compile_cli_catalogues(target)
         for source in sorted(TRANSLATIONS.glob("*.ts")):
             compiled = target / f"{source.stem}.qm"
             command = [sys.executable, "-c", LRELEASE, "-silent", str(source), "-qm", str(compiled)]
@@ -52,6 +57,20 @@ class BuildPyWithTranslations(build_py):
                 raise SystemExit(
                     f"error: {source.name} was not compiled by lrelease ({exc})"
                 ) from None
+
+    @staticmethod
+    def _compile_cli_catalogues(target: Path) -> None:
+        """The command line's gettext catalogues (.po -> LANG/LC_MESSAGES/ovhkvm-desktop.mo),
+        by ovhkvm_desktop/cli/words.py (stdlib only: loaded by its path, not imported)."""
+        spec = importlib.util.spec_from_file_location("_words", CLI_WORDS)
+        assert spec is not None and spec.loader is not None
+        words = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(words)
+        for source in sorted(TRANSLATIONS.glob(f"{words.DOMAIN}_*.po")):
+            lang = source.stem.rpartition("_")[2]
+            compiled = target / lang / "LC_MESSAGES" / f"{words.DOMAIN}.mo"
+            compiled.parent.mkdir(parents=True, exist_ok=True)
+            compiled.write_bytes(words.mo_bytes(words.po_entries(source)))
 
 
 class OptionalBuildExt(build_ext):

@@ -4,6 +4,7 @@ only from this checkout)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(ROOT / "resources" / data, source / "resources" / data)
     # The translations' sources only: the build must compile them (a checkout's .qm is ignored).
     (source / "resources" / "translations").mkdir()
-    for ts in (ROOT / "resources" / "translations").glob("*.ts"):
+    for ts in (ROOT / "resources" / "translations").glob("*.[tp][so]"):  # .ts and .po
         shutil.copy(ts, source / "resources" / "translations" / ts.name)
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
@@ -99,7 +100,11 @@ def test_the_wheel_holds_the_translations_compiled_at_build_time(wheel: Path) ->
     assert [ts.stem for ts in sources] == ["ovhkvm-desktop_fr"]
     for ts in sources:
         assert f"ovhkvm_desktop/resources/translations/{ts.stem}.qm" in names
-    assert not [name for name in names if name.endswith(".ts")]
+    # The command line's (gettext), one per .po.
+    catalogues = sorted((ROOT / "resources" / "translations").glob("ovhkvm-desktop_*.po"))
+    assert [po.stem for po in catalogues] == ["ovhkvm-desktop_fr"]
+    assert "ovhkvm_desktop/resources/translations/fr/LC_MESSAGES/ovhkvm-desktop.mo" in names
+    assert not [name for name in names if name.endswith((".ts", ".po"))]
 
 
 def test_installed_elsewhere_it_speaks_french(wheel: Path, tmp_path: Path) -> None:
@@ -124,3 +129,28 @@ def test_installed_elsewhere_it_speaks_french(wheel: Path, tmp_path: Path) -> No
     where, said = run.stdout.splitlines()
     assert Path(where).is_relative_to(site)
     assert said == "Ouvrir la console"
+
+
+def test_installed_elsewhere_its_command_line_speaks_french(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = "from ovhkvm_desktop.cli import main\nmain(['rescue'])\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    said = {}
+    for lang in ("fr_FR.UTF-8", "C.UTF-8"):
+        run = subprocess.run(
+            [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n{probe}"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            env={**env, "LANG": lang},
+        )
+        assert run.returncode == 2, run.stderr
+        said[lang] = run.stderr.splitlines()[-1]
+    assert said["fr_FR.UTF-8"] == (
+        "ovhkvm-desktop rescue : erreur : ces arguments sont obligatoires : SERVICE"
+    )
+    assert said["C.UTF-8"] == (
+        "ovhkvm-desktop rescue: error: the following arguments are required: SERVICE"
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from ovhkvm_desktop.cli import accounts, consoles, demo
 from ovhkvm_desktop.cli.output import PROG, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError, build_parser
+from ovhkvm_desktop.cli.words import _, install
 from ovhkvm_desktop.errors import ConsoleError
 
 #: Each command: its arguments in, its exit status out (a coroutine function for the headless
@@ -45,8 +46,10 @@ def start_app(args: argparse.Namespace) -> int:
     require_qt_runtime()
     if importlib.util.find_spec("PySide6") is None:
         raise UsageError(
-            "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
-            " without it: see 'ovhkvm-desktop --help'"
+            _(
+                "the app needs Qt (pip install PySide6-Essentials); the headless commands work"
+                " without it: see 'ovhkvm-desktop --help'"
+            )
         )
     from ovhkvm_desktop.ui.app import run_app
 
@@ -59,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ovhkvm_desktop.argv_secrets import hide_target_secrets
 
         argv = hide_target_secrets()
+    install()  # the environment's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
     parser = build_parser()
     args = parser.parse_args(argv)
     # No command: the app, main window and tray icon.
@@ -71,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(in_words(exc))
         return 1
     except KeyboardInterrupt:
-        say("interrupted")
+        say(_("interrupted"))
         return 130
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
 
 PROG = "ovhkvm-desktop"
@@ -45,5 +46,7 @@ def in_words(exc: BaseException) -> str:
     text = str(exc)
     login = getattr(exc, "login", None)
     if isinstance(login, Profile):
-        text += f": log in again: {login_command(login)}"
+        text = _("{error}: log in again: {command}").format(
+            error=text, command=login_command(login)
+        )
     return text
