@@ -23,10 +23,10 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 # Reinstall only when pyproject.toml, setup.py, the compiled decoders' source or the translations'
 # sources changed since the last install (the install builds rfb/decoders/_accel.pyx and
-# resources/translations/*.qm in place). The tests check both decode paths, so with "test" a
+# the compiled translations in place). The tests check both decode paths, so with "test" a
 # failed build of the compiled one is an error, not a warning.
 stamp="$venv/.installed-$extra-$(cat "$repo/pyproject.toml" "$repo/setup.py" \
-    "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" "$repo"/resources/translations/*.ts \
+    "$repo/ovhkvm_desktop/rfb/decoders/_accel.pyx" "$repo"/resources/translations/*.[tp][so] \
     | sha256sum | cut -c1-16)"
 if [ "$extra" = test ]; then
     export OVHKVM_REQUIRE_COMPILED=1
