@@ -276,14 +276,20 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                 if p + row_bytes * th > size:
                     return p, (ZRLE_PAST_END,)
                 value_mask = (1 << bits) - 1
+                per_byte = 8 // bits
                 for row in range(th):
                     line_row = ty + row
-                    for col in range(tw):
-                        shift = 8 - bits - (col * bits) % 8
-                        index = (data[p + (col * bits) // 8] >> shift) & value_mask
-                        if index >= colours:
-                            return p, (ZRLE_NO_SUCH_COLOUR, colours)
-                        screen[line_row, tx + col] = palette[index]
+                    col = 0
+                    for i in range(row_bytes):  # each byte's pixels, leftmost in its top bits
+                        b = data[p + i]
+                        shift = 8
+                        for count in range(min(per_byte, tw - col)):
+                            shift -= bits
+                            index = (b >> shift) & value_mask
+                            if index >= colours:
+                                return p, (ZRLE_NO_SUCH_COLOUR, colours)
+                            screen[line_row, tx + col + count] = palette[index]
+                        col += per_byte
                     p += row_bytes
             elif sub == 128 or sub >= 130:
                 colours = sub - 128
@@ -418,8 +424,8 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
     if colours < 2 or colours > 256 or at + 3 * colours > palette.shape[0]:
         raise IndexError("bad palette")
     cdef uint32_t table[256]
-    cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0
-    cdef uint8_t index
+    cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0, bit
+    cdef uint8_t index, bits
     cdef Py_ssize_t line_row = 0
     for i in range(colours):
         table[i] = OPAQUE | (<uint32_t>palette[at + 3 * i] << 16) | (
@@ -430,8 +436,12 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
             raise IndexError("too few pixels")
         for row in range(h):
             line_row = y + row
-            for col in range(w):
-                screen[line_row, x + col] = table[(data[p + (col >> 3)] >> (7 - (col & 7))) & 1]
+            col = 0
+            for i in range(row_bytes):
+                bits = data[p + i]
+                for bit in range(min(8, w - col)):
+                    screen[line_row, x + col + bit] = table[(bits >> (7 - bit)) & 1]
+                col += 8
             p += row_bytes
         return 0
     if data.shape[0] < w * h:
