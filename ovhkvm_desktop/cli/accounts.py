@@ -11,6 +11,7 @@ from typing import Any
 
 from ovhkvm_desktop.cli.output import escaped, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError
+from ovhkvm_desktop.cli.words import N_, _
 from ovhkvm_desktop.errors import ConsoleError
 
 
@@ -20,18 +21,40 @@ def _secrets() -> Any:
     return Secrets(on_fallback=say)
 
 
-def _read_secret(prompt: str) -> str:
-    """A secret from standard input (one line) when it is not a terminal, else a hidden prompt."""
+#: The secrets `login` reads: (its prompt, what is said without standard input, when empty).
+SECRET_WORDS = {
+    "application": (
+        N_("Application secret: "),
+        N_("Application secret is needed: give it on standard input"),
+        N_("no application secret was given"),
+    ),
+    "consumer": (
+        N_("Consumer key: "),
+        N_("Consumer key is needed: give it on standard input"),
+        N_("no consumer key was given"),
+    ),
+    "oauth2": (
+        N_("OAuth2 client secret: "),
+        N_("OAuth2 client secret is needed: give it on standard input"),
+        N_("no oauth2 client secret was given"),
+    ),
+}
+
+
+def _read_secret(kind: str) -> str:
+    """A secret from standard input (one line) when it is not a terminal, else a hidden prompt;
+    ``kind``: a key of ``SECRET_WORDS``."""
+    prompt, needed, missing = SECRET_WORDS[kind]
     if sys.stdin is None:
-        raise UsageError(f"{prompt} is needed: give it on standard input")
+        raise UsageError(_(needed))
     if sys.stdin.isatty():
         import getpass
 
-        value = getpass.getpass(f"{prompt}: ")
+        value = getpass.getpass(_(prompt))
     else:
         value = sys.stdin.readline().rstrip("\r\n")
     if not value.strip():
-        raise UsageError(f"no {prompt.lower()} was given")
+        raise UsageError(_(missing))
     return value.strip()
 
 
@@ -46,16 +69,22 @@ class _Countdown:
         seconds = int(left)
         if self.tty:
             if seconds != self.last:
+                line = _(
+                    "waiting for the validation: {minutes}:{seconds:02d} left (Ctrl+C cancels)"
+                ).format(minutes=seconds // 60, seconds=seconds % 60)
                 print(
-                    f"\rwaiting for the validation: {seconds // 60}:{seconds % 60:02d} left"
-                    " (Ctrl+C cancels) ",
+                    f"\r{line} ",
                     end="",
                     file=sys.stderr,
                     flush=True,
                 )
                 self.last = seconds
         elif self.last is None or self.last - seconds >= 60:
-            say(f"waiting for the validation: {seconds} s left (Ctrl+C cancels)")
+            say(
+                _("waiting for the validation: {seconds} s left (Ctrl+C cancels)").format(
+                    seconds=seconds
+                )
+            )
             self.last = seconds
 
     def done(self) -> None:
@@ -73,45 +102,56 @@ def login(args: argparse.Namespace) -> int:
         found = flow.from_environment() if args.from_env else flow.from_ovh_conf(args.from_file)
         if args.endpoint and args.endpoint != found.endpoint:
             raise UsageError(
-                f"the imported credentials are for {found.endpoint}, not {args.endpoint}"
+                _("the imported credentials are for {found}, not {asked}").format(
+                    found=found.endpoint, asked=args.endpoint
+                )
             )
         if found.method == "application" and not found.consumer_key:
             raise UsageError(
-                "the imported credentials have no consumer key: log in with --application-key"
-                " to get one"
+                _(
+                    "the imported credentials have no consumer key: log in with"
+                    " --application-key to get one"
+                )
             )
         flow.verify(found, args.profile)
         credentials = found
     else:
         if not args.endpoint:
-            raise UsageError("--endpoint is needed (ovh-eu, ovh-ca, ovh-us...)")
+            raise UsageError(_("--endpoint is needed (ovh-eu, ovh-ca, ovh-us...)"))
         if args.oauth2:
             if not args.client_id:
-                raise UsageError("--oauth2 needs --client-id")
+                raise UsageError(_("--oauth2 needs --client-id"))
             credentials = flow.Credentials(
                 args.endpoint,
                 client_id=args.client_id,
-                client_secret=_read_secret("OAuth2 client secret"),
+                client_secret=_read_secret("oauth2"),
             )
             flow.verify(credentials, args.profile)
         elif args.application_key:
-            secret = _read_secret("Application secret")
+            secret = _read_secret("application")
             if args.consumer_key_stdin:
                 credentials = flow.Credentials(
-                    args.endpoint, args.application_key, secret, _read_secret("Consumer key")
+                    args.endpoint, args.application_key, secret, _read_secret("consumer")
                 )
                 flow.verify(credentials, args.profile)
             else:
                 credentials = _validate_new_key(args, flow, secret)
         else:
             raise UsageError(
-                "say how to log in: --application-key AK, --oauth2 --client-id ID, --from-env"
-                " or --from-file PATH"
+                _(
+                    "say how to log in: --application-key AK, --oauth2 --client-id ID,"
+                    " --from-env or --from-file PATH"
+                )
             )
     secrets = _secrets()
     profile = flow.save_profile(settings, secrets, args.profile, credentials)
-    where = f"the keyring ({secrets.backend_name})" if secrets.persistent else "memory only"
-    print(f"logged in: profile {profile.name} on {profile.endpoint}; secrets in {where}")
+    if secrets.persistent:
+        done = _("logged in: profile {profile} on {endpoint}; secrets in the keyring ({keyring})")
+    else:
+        done = _("logged in: profile {profile} on {endpoint}; secrets in memory only")
+    print(
+        done.format(profile=profile.name, endpoint=profile.endpoint, keyring=secrets.backend_name)
+    )
     return 0
 
 
@@ -119,7 +159,7 @@ def _validate_new_key(args: argparse.Namespace, flow: Any, secret: str) -> Any:
     pending = flow.request_consumer_key(
         flow.Credentials(args.endpoint, args.application_key, secret), args.profile
     )
-    say("open this link, log in to OVHcloud and grant the access:")
+    say(_("open this link, log in to OVHcloud and grant the access:"))
     print(escaped(pending.validation_url), flush=True)
     if not args.no_browser:
         import webbrowser
@@ -146,7 +186,7 @@ def logout(args: argparse.Namespace) -> int:
     settings = Settings()
     profile = settings.profile(args.profile)
     delete_profile(settings, _secrets(), profile.name)
-    print(f"profile {profile.name} and its secrets deleted")
+    print(_("profile {profile} and its secrets deleted").format(profile=profile.name))
     return 0
 
 
@@ -174,15 +214,19 @@ def servers(args: argparse.Namespace) -> int:
     for row in [header, *rows]:
         print(escaped("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()))
     if not rows:
-        say("no servers in this account")
+        say(_("no servers in this account"))
     return 0
 
 
 def _confirm(question: str) -> bool:
     if sys.stdin is None or not sys.stdin.isatty():
-        raise UsageError(f"{question} Add --yes to confirm without a terminal")
-    answer = input(f"{question} [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+        raise UsageError(
+            _("{question} Add --yes to confirm without a terminal").format(question=question)
+        )
+    answer = input(_("{question} [y/N] ").format(question=question))
+    # The answers of the user's language, and English's everywhere.
+    yes = {"y", "yes", *_("y|yes").split("|")}
+    return answer.strip().lower() in yes
 
 
 def rescue(args: argparse.Namespace) -> int:
@@ -190,15 +234,17 @@ def rescue(args: argparse.Namespace) -> int:
 
     if args.open and not args.exit and importlib.util.find_spec("PySide6") is None:
         raise UsageError(
-            "--open needs the console window for ovh: targets, which this installation does"
-            " not have (Qt: pip install PySide6-Essentials): run without --open, then"
-            f" 'ovhkvm-desktop screenshot ovh:{args.service} FILE.png'"
-            f" or 'ovhkvm-desktop type ovh:{args.service} --text T'"
+            _(
+                "--open needs the console window for ovh: targets, which this installation does"
+                " not have (Qt: pip install PySide6-Essentials): run without --open, then"
+                " 'ovhkvm-desktop screenshot ovh:{service} FILE.png'"
+                " or 'ovhkvm-desktop type ovh:{service} --text T'"
+            ).format(service=args.service)
         )
     api = _api(args.profile)
     chosen = flow.plan(api, args.service, leave=args.exit)
     if not chosen.already_there and not args.yes and not _confirm(chosen.question):
-        raise ConsoleError("nothing done")
+        raise ConsoleError(_("nothing done"))
     server = flow.switch(
         api,
         chosen,
@@ -208,11 +254,17 @@ def rescue(args: argparse.Namespace) -> int:
         grace=flow.SELF_REBOOT_GRACE,
     )
     if args.exit:
-        print(f"{escaped(server.name)} is back on its own system ({escaped(server.state)})")
+        print(
+            _("{server} is back on its own system ({state})").format(
+                server=escaped(server.name), state=escaped(server.state)
+            )
+        )
     else:
         print(
-            f"{escaped(server.name)} is in rescue mode: its root password is sent to the"
-            " account's e-mail address"
+            _(
+                "{server} is in rescue mode: its root password is sent to the account's e-mail"
+                " address"
+            ).format(server=escaped(server.name))
         )
     if args.open and not args.exit:
         return open_rescue_console(args)

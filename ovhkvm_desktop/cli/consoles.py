@@ -16,6 +16,7 @@ import numpy as np
 
 from ovhkvm_desktop.cli.output import escaped, say
 from ovhkvm_desktop.cli.parser import CONNECT_TIMEOUT, UsageError, console_request
+from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, load_layout
 from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
@@ -117,8 +118,10 @@ async def _with_session(
     await session.connect()
     if session.door is not None and session.door.name and not session.encrypted:
         say(
-            f"unencrypted console: the {session.door.name} console of {opening.title} is plain"
-            " VNC, without TLS (the older VPS range)"
+            _(
+                "unencrypted console: the {door} console of {server} is plain VNC, without TLS"
+                " (the older VPS range)"
+            ).format(door=session.door.name, server=opening.title)
         )
     reader = asyncio.create_task(session.run())
     try:
@@ -165,7 +168,7 @@ async def screenshot(args: argparse.Namespace) -> int:
 
 async def type_text(args: argparse.Namespace) -> int:
     if args.stdin and args.password_stdin:
-        raise UsageError("--stdin and --password-stdin cannot both read standard input")
+        raise UsageError(_("--stdin and --password-stdin cannot both read standard input"))
     text = sys.stdin.read() if args.stdin else args.text
 
     async def body(
@@ -246,7 +249,9 @@ def save_png(fb: Framebuffer, path: str) -> None:
     try:
         image.save(path, format="PNG")
     except OSError as exc:
-        raise ConsoleError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ConsoleError(
+            _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
 
 
 async def info(args: argparse.Namespace) -> int:
@@ -283,8 +288,10 @@ def print_screen(screen: ScreenText, as_json: bool) -> None:
     script that reads a graphical screen gets one line that says so, not pixels as letters)."""
     if screen.font is None:
         raise ConsoleError(
-            "the screen shows no text this client can read: it is not a text console (a"
-            " graphical screen), or its font is not one of the known console fonts"
+            _(
+                "the screen shows no text this client can read: it is not a text console (a"
+                " graphical screen), or its font is not one of the known console fonts"
+            )
         )
     if as_json:
         print(json.dumps(screen.as_json()))  # JSON escapes every control character itself
@@ -398,7 +405,7 @@ def _handed_to_the_app(request: ConsoleRequest, args: argparse.Namespace) -> boo
     }
     if not hand_off(AppRequest(OPEN, request, view)):
         return False
-    say("the running ovhkvm-desktop opens the console")
+    say(_("the running ovhkvm-desktop opens the console"))
     return True
 
 
@@ -419,5 +426,5 @@ def open_dedicated_kvm(dedicated: DedicatedServer) -> int:
     browser, and print its address on a line of its own (for a browser elsewhere)."""
     page = browse_kvm(dedicated, progress=say, on_url=lambda url: print(escaped(url), flush=True))
     if not page.opened:
-        say("no browser could be started: open the address above")
+        say(_("no browser could be started: open the address above"))
     return 0

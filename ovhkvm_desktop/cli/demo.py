@@ -8,6 +8,7 @@ import asyncio
 
 from ovhkvm_desktop.cli.consoles import show_console
 from ovhkvm_desktop.cli.output import say
+from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.demo import DemoServer, running_demo
 from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.errors import ConsoleError
@@ -37,12 +38,16 @@ async def serve(layout: str, qemu_keys: bool, port: int) -> int:
         await server.start()
     except OSError as exc:
         raise ConsoleError(
-            f"cannot serve the demo console on port {port}: {exc.strerror or exc}"
+            _("cannot serve the demo console on port {port}: {reason}").format(
+                port=port, reason=exc.strerror or exc
+            )
         ) from None
     print(server.address, flush=True)
     say(
-        f"serving the demo console on loopback only, its guest layout {layout}"
-        f" (type into it with --layout {layout}); Ctrl+C stops it"
+        _(
+            "serving the demo console on loopback only, its guest layout {layout}"
+            " (type into it with --layout {layout}); Ctrl+C stops it"
+        ).format(layout=layout)
     )
     try:
         await server.serve_forever()

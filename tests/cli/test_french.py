@@ -122,3 +122,21 @@ def test_the_french_catalogue_holds_every_string_of_the_command_line() -> None:
         timeout=60,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_what_the_commands_say_is_french_too(speak, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ovhkvm_desktop.cli import accounts
+    from ovhkvm_desktop.cli.parser import UsageError
+
+    speak("fr_FR.UTF-8")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    with pytest.raises(UsageError) as said:
+        accounts._read_secret("consumer")
+    assert str(said.value) == "aucune clé de consommateur n'a été donnée"
+    speak("C.UTF-8")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    with pytest.raises(UsageError) as said:
+        accounts._read_secret("consumer")
+    assert str(said.value) == "no consumer key was given"
