@@ -115,6 +115,8 @@ class Connection:
         self._dirty: list[Rect] = []
         self._answers = False
         self._skip = 0  # bytes of an oversized clipboard text still to throw away
+        self._wanted = 0  # bytes to buffer before parsing is worth trying again
+        self._short = False  # the rectangle under way stopped short of data: parse no further
         # Our clipboard text, announced to the server and kept until its request takes it once.
         self._clipboard_offer: str | None = None
 
@@ -191,6 +193,11 @@ class Connection:
             dropped = min(self._skip, len(data))
             self._skip -= dropped
             data = data[dropped:]
+        if self._wanted:
+            if len(self._buf) + len(data) < self._wanted:
+                self._buf += data  # the rectangle under way is still short: no parsing yet
+                return events
+            self._wanted = 0
         if not self._buf:
             # Nothing buffered: parse the bytes where they are and keep only what is left over
             # (QEMU's Raw updates are hundreds of MB a minute: each byte copied once less).
@@ -216,6 +223,9 @@ class Connection:
             if new is None or new == pos:
                 break  # the rest of the message has not arrived yet
             pos = new
+            if self._short:
+                self._short = False
+                break  # a rectangle's header is taken, the rest of it has not arrived yet
             if deadline is not None and (self.paused or perf_counter() > deadline):
                 self.paused = pos < end
                 break
@@ -370,6 +380,10 @@ class Connection:
                     dirty = self._dirty  # a resize starts a new list
                     fb = self.fb
             except Incomplete as short:
+                self._short = True
+                if encoding == Encoding.RAW:
+                    # A Raw rectangle is painted whole: nothing to parse until it all came.
+                    self._wanted = rect.width * rect.height * 4
                 return short.position
             self._rect = None
             if encoding == Encoding.LAST_RECT:
