@@ -98,6 +98,10 @@ def test_the_bundle_holds_what_the_app_uses_and_not_what_it_does_not(home: Path)
     assert "PySide6/Qt/plugins/platforms/libqwayland.so" in files
     # The keyboard data and the screen reader's fonts, where the package looks for them.
     assert "ovhkvm_desktop/resources/keyboard/layouts/fr.json" in files
+    # The app's own French, compiled: the windows' (Qt) and the command line's (gettext).
+    assert "ovhkvm_desktop/resources/translations/ovhkvm-desktop_fr.qm" in files
+    assert "ovhkvm_desktop/resources/translations/fr/LC_MESSAGES/ovhkvm-desktop.mo" in files
+    assert not [f for f in files if f.endswith((".ts", ".po"))]
     assert any(f.startswith("ovhkvm_desktop/resources/screen_text/") for f in files)
     # keyring finds its backends by its metadata's entry points.
     assert any(f.startswith("keyring-") and f.endswith(".dist-info") for f in files)
@@ -138,6 +142,16 @@ def test_install_start_type_screenshot_quit_and_uninstall(home: Path, guest: Qem
         assert version.returncode == 0, version.stderr
         assert version.stdout.startswith("ovhkvm-desktop "), version.stdout
         no_traceback(version.stderr)
+    # In French when the user's locale says so (the bundled gettext catalogue).
+    french = subprocess.run(
+        [launcher[0], "--help"],
+        env={**user_env(home), "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert french.returncode == 0, french.stderr
+    assert french.stdout.startswith("utilisation : "), french.stdout[:200]
 
     app = launcher[0]
     env = user_env(home, QT_QPA_PLATFORM="offscreen")
