@@ -1,6 +1,8 @@
 # cython: language_level=3, boundscheck=True, wraparound=False, initializedcheck=True
 # cython: cdivision=False, infer_types=False
-"""The decoders' hot loops compiled (Cython): tiles, runs and pixels of one rectangle per call.
+"""The decoders' hot loops compiled (Cython): tiles, runs and pixels of one rectangle per call,
+and ``rects``, which walks a run of an update's data rectangles, headers and all, in one call
+(``Connection`` hands it everything but pseudo-encodings and what it gives back).
 
 Everything a server sends is untrusted, so this file is memory-safe by construction: every read
 and write goes through a typed memoryview with bounds checking left on (an index out of range
