@@ -533,7 +533,7 @@ def _rects_arguments(decoders: dict[int, Decoder]) -> tuple[Any, ...]:
         _streams(decoders, Encoding.TIGHT_PNG),
         COMPRESSED_SLACK,
         zrle.TILE_SLACK,
-        tight.decode_jpeg,
+        tight.decode_jpeg_rgbx,
     )
 
 

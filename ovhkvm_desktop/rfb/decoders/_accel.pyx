@@ -929,7 +929,7 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
     having changed nothing Python would not change the same way again: a pseudo-encoding, an
     encoding not ``accepted`` or that it does not know, a rectangle outside the screen, one whose
     payload has not all arrived, a broken Hextile rectangle (Python paints the same tiles and
-    finds the same fault), a JPEG that ``jpeg(data, w, h)`` (RGB bytes or None) cannot decode.
+    finds the same fault), a JPEG that ``jpeg(data, w, h)`` (RGBX bytes or None) cannot decode.
     Faults found after a zlib stream has moved on come back as ``RECTS_FAULT`` instead, the
     header consumed. A negative ``deadline`` is none; otherwise it is a ``time.perf_counter()``
     value, checked after each rectangle as ``Connection`` does.
@@ -1037,9 +1037,23 @@ cdef object _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, P
     if end > buf.shape[0]:
         return None
     _reset(streams, buf[pos])
-    rgb = jpeg(bytes(view[p:end]), w, h)
-    if rgb is None:
+    rgbx = jpeg(bytes(view[p:end]), w, h)
+    if rgbx is None:
         return None
     _check_rect(screen, x, y, w, h)
-    _tight_rgb(rgb, screen, x, y, w, h, False)
+    _paint_rgbx(rgbx, screen, x, y, w, h)
     return end
+
+
+cdef int _paint_rgbx(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
+                     Py_ssize_t h) except -1:
+    """Paint ``w * h`` pixels given as red, green, blue and an unused byte."""
+    if data.shape[0] < 4 * w * h:
+        raise IndexError("too few pixels")
+    cdef Py_ssize_t row, col, p = 0
+    for row in range(y, y + h):
+        for col in range(x, x + w):
+            screen[row, col] = OPAQUE | (<uint32_t>data[p] << 16) | (<uint32_t>data[p + 1] << 8) | (
+                data[p + 2])
+            p += 4
+    return 0

@@ -366,19 +366,24 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def decode_jpeg(data: bytes, width: int, height: int) -> bytes | None:
-    """A JPEG of the rectangle's size as red, green, blue bytes, decoded by Pillow's JPEG decoder
-    directly: its file parser (``Image.open``) costs more than decoding a small image does.
-    None when the size is not the rectangle's or the decoder fails: ``Image.open`` then
-    judges, and says why."""
+def decode_jpeg(data: bytes, width: int, height: int, layout: str = "RGB") -> bytes | None:
+    """A JPEG of the rectangle's size as red, green, blue bytes (``layout`` "RGBX": and a fourth,
+    unused, which Pillow copies out faster), decoded by Pillow's JPEG decoder directly: its file
+    parser (``Image.open``) costs more than decoding a small image does. None when the size is
+    not the rectangle's or the decoder fails: ``Image.open`` then judges, and says why."""
     if _jpeg_size(data) != (width, height):
         return None
     try:
         # Colour or grey, libjpeg gives red, green, blue.
         image = Image.frombytes("RGB", (width, height), data, "jpeg", "RGB", "")
-        return image.tobytes()
+        return image.tobytes("raw", layout)
     except (OSError, ValueError, SyntaxError):
         return None
+
+
+def decode_jpeg_rgbx(data: bytes, width: int, height: int) -> bytes | None:
+    """``decode_jpeg`` with 4 bytes a pixel, for the compiled update loop."""
+    return decode_jpeg(data, width, height, "RGBX")
 
 
 def _paint_simple_png(data: bytes, out: np.ndarray) -> bool:
