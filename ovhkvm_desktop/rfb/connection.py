@@ -193,18 +193,30 @@ class Connection:
             dropped = min(self._skip, len(data))
             self._skip -= dropped
             data = data[dropped:]
-        if self._wanted:
-            if len(self._buf) + len(data) < self._wanted:
-                self._buf += data  # the rectangle under way is still short: no parsing yet
+        with memoryview(data) as received:
+            rest = received
+            if self._wanted:
+                missing = self._wanted - len(self._buf)
+                if len(data) < missing:
+                    self._buf += data  # the rectangle under way is still short: no parsing yet
+                    return events
+                self._wanted = 0
+                # Buffer only what completes it, parse that, then go on with the rest in place.
+                self._buf += received[:missing]
+                with memoryview(self._buf) as view:
+                    pos = self._parse(view, events, deadline)
+                del self._buf[:pos]
+                rest = received[missing:]
+                if self._buf or self.paused:
+                    self._buf += rest
+                    return events
+            if not self._buf:
+                # Nothing buffered: parse the bytes where they are and keep only what is left
+                # over (QEMU's Raw updates are hundreds of MB a minute: each byte copied once).
+                with rest:
+                    pos = self._parse(rest, events, deadline)
+                    self._buf += rest[pos:]
                 return events
-            self._wanted = 0
-        if not self._buf:
-            # Nothing buffered: parse the bytes where they are and keep only what is left over
-            # (QEMU's Raw updates are hundreds of MB a minute: each byte copied once less).
-            with memoryview(data) as view:
-                pos = self._parse(view, events, deadline)
-                self._buf += view[pos:]
-            return events
         self._buf += data
         with memoryview(self._buf) as view:
             pos = self._parse(view, events, deadline)
@@ -338,7 +350,7 @@ class Connection:
                 if self._rects_left == 0:
                     self._finish_update(events)
                     return pos
-                if self.batched and not python_next:
+                if self.batched and not python_next and end - pos >= 12:
                     pos, why = self._compiled_rects(buf, pos, deadline)
                     if why == _RECTS_PAUSED:
                         return pos
