@@ -41,8 +41,12 @@ def test_without_a_compiler_the_wheel_decodes_in_python(tmp_path: Path) -> None:
         source / "ovhkvm_desktop",
         ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__"),
     )
-    for data in ("keyboard", "screen_text"):
-        shutil.copytree(ROOT / "resources" / data, source / "resources" / data)
+    for data in ("keyboard", "screen_text", "translations"):
+        shutil.copytree(
+            ROOT / "resources" / data,
+            source / "resources" / data,
+            ignore=shutil.ignore_patterns("*.qm", "*.mo", "LC_MESSAGES"),  # compiled by the build
+        )
     out = tmp_path / "wheel"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVHKVM_")}
     env["CC"] = "/bin/false"  # every compile fails, as on a machine without a C compiler
