@@ -744,6 +744,8 @@ def _full_blocks(
     row_of = index[known] // columns
     fg_keys = np.unique(row_of.astype(np.int64) << 32 | reading.foreground[known])
     uniform = np.flatnonzero(text == " ")
+    if len(uniform) == 0:
+        return
     colour = every[uniform, 0]
     keys = (uniform // columns).astype(np.int64) << 32 | colour.astype(np.int64)
     block = np.isin(keys, fg_keys) & ~np.isin(colour, reading.background[known])

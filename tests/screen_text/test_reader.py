@@ -176,6 +176,17 @@ def test_a_progress_bar_reads_its_full_blocks_and_a_menu_bar_its_blanks() -> Non
     assert screen.unreadable == []
 
 
+def test_a_screen_with_no_blank_cell_reads() -> None:
+    """Every cell a letter (no cell of one colour anywhere): read whole."""
+    font = vga_bios(16, kernel_map=True)
+    fb = Framebuffer(720, 400)
+    line = ("0123456789abcdef" * 5)[:80]
+    for row in range(25):
+        draw(fb, font, 0, row, line, 0xAAAAAA, 0x000000, cell_width=9)
+    screen = read_screen(fb)
+    assert screen.rows == [line] * 25
+
+
 def test_a_damaged_cell_is_unreadable_not_guessed() -> None:
     font = psf("Uni2-VGA16")
     fb = Framebuffer(640, 480)
