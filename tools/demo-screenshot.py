@@ -25,16 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from xvfb_screen import virtual_screen  # tools/, beside this script
+
 REPO = Path(__file__).resolve().parent.parent
 LINE = "echo 'Bonjour, ça va ? Où êtes-vous ?' # AZERTY, tapé sur QWERTY"
-
-
-def free_display() -> int:
-    for number in range(90, 200):
-        taken = Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()
-        if not taken:
-            return number
-    raise SystemExit("demo-screenshot: no free X display number")
 
 
 def main() -> int:
@@ -48,21 +42,12 @@ def main() -> int:
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"demo-screenshot: {tool} is missing (tools/testbed/install-deps.sh)")
-    number = free_display()
-    display = f":{number}"
-    with tempfile.TemporaryDirectory(prefix="ovhkvm-demo-shot-") as tmp:
-        xvfb = subprocess.Popen(
-            ["Xvfb", display, "-screen", "0", f"{args.size}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    with (
+        tempfile.TemporaryDirectory(prefix="ovhkvm-demo-shot-") as tmp,
+        virtual_screen(args.size) as display,
+    ):
         app = None
         try:
-            deadline = time.monotonic() + 10
-            while not Path(f"/tmp/.X11-unix/X{number}").exists():
-                if time.monotonic() > deadline:
-                    raise SystemExit("demo-screenshot: Xvfb did not start")
-                time.sleep(0.05)
             ready = Path(tmp) / "ready"
             env = dict(
                 os.environ,
@@ -106,8 +91,6 @@ def main() -> int:
             if app is not None:
                 app.terminate()
                 app.wait(10)
-            xvfb.terminate()
-            xvfb.wait(10)
     return 0
 
 

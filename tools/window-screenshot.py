@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from xvfb_screen import virtual_screen  # noqa: E402  (tools/, beside this script)
+
 
 def capture(window_id: int, out: Path) -> None:
     """Grab a window of $DISPLAY into a PNG, as the X server shows it."""
@@ -36,14 +38,6 @@ def capture(window_id: int, out: Path) -> None:
     pixmap = screen.grabWindow(window_id)
     if pixmap.isNull() or not pixmap.save(str(out), "PNG"):
         raise SystemExit(f"window-screenshot: could not grab window {window_id:#x}")
-
-
-def free_display() -> int:
-    for number in range(90, 200):
-        taken = Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists()
-        if not taken:
-            return number
-    raise SystemExit("window-screenshot: no free X display number")
 
 
 def main() -> int:
@@ -61,25 +55,13 @@ def main() -> int:
     if shutil.which("Xvfb") is None:
         raise SystemExit("window-screenshot: Xvfb is missing (tools/testbed/install-deps.sh)")
     build_guest()
-    number = free_display()
-    display = f":{number}"
-    width, height = args.size.split("x")
     with (
         tempfile.TemporaryDirectory(prefix="ovhkvm-shot-") as tmp,
         QemuGuest(mode="testcard") as guest,
+        virtual_screen(args.size) as display,
     ):
-        xvfb = subprocess.Popen(
-            ["Xvfb", display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         app = None
         try:
-            deadline = time.monotonic() + 10
-            while not Path(f"/tmp/.X11-unix/X{number}").exists():
-                if time.monotonic() > deadline:
-                    raise SystemExit("window-screenshot: Xvfb did not start")
-                time.sleep(0.05)
             ready = Path(tmp) / "ready"
             env = dict(
                 os.environ,
@@ -120,8 +102,6 @@ def main() -> int:
             if app is not None:
                 app.terminate()
                 app.wait(10)
-            xvfb.terminate()
-            xvfb.wait(10)
     return 0
 
 
