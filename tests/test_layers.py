@@ -89,6 +89,11 @@ RULES = [
         "Qt's libraries are checked before Qt is loaded, for every front end",
     ),
     ("ovhkvm_desktop.secrets", ("PySide6", "ovhkvm_desktop.ui"), "secrets have no front end"),
+    (
+        "ovhkvm_desktop.words",
+        (*NO_IO, "ovhkvm_desktop", "shiboken6"),
+        "the messages' language is the bottom floor: every layer takes its words, it takes none",
+    ),
 ]
 
 #: The one seam with asyncvnc.

@@ -1,12 +1,15 @@
-"""The command line's gettext catalogues (run by tools/update-translations).
+"""The gettext catalogues: every message not drawn by a Qt widget (run by
+tools/update-translations).
 
     update_cli_catalogue.py LANG [--check]
 
-Reads every string the command line marks (``_("...")``, ``N_("...")`` in ovhkvm_desktop/cli/)
-and the argparse messages a user meets, then rewrites resources/translations/ovhkvm-desktop_LANG.po
-keeping the translations it has (new strings come in empty, vanished ones go) and compiles it for
-the checkout (resources/translations/LANG/LC_MESSAGES/ovhkvm-desktop.mo; builds compile it with
-setup.py). With --check it only says whether the .po is up to date.
+Reads every string the package marks (``_("...")``, ``N_("...")``) outside ui/, whose widgets
+Qt translates (the .ts): the command line's words and the messages of the layers below the front
+ends (errors, the demo console's screen), and the argparse messages a user meets; then rewrites
+resources/translations/ovhkvm-desktop_LANG.po keeping the translations it has (new strings come
+in empty, vanished ones go) and compiles it for the checkout
+(resources/translations/LANG/LC_MESSAGES/ovhkvm-desktop.mo; builds compile it with setup.py).
+With --check it only says whether the .po is up to date.
 """
 
 from __future__ import annotations
@@ -80,7 +83,8 @@ def quoted(text: str) -> str:
 
 def render(lang: str, ids: list[tuple[str, str]], known: dict[str, str]) -> str:
     out = [
-        f"# The command line's words in {lang} (tools/update-translations makes this file).",
+        f"# Every message outside the windows' widgets, in {lang} (tools/update-translations makes"
+        " this file).",
         'msgid ""',
         "msgstr " + quoted(HEADER.format(lang=lang)),
         "",
@@ -102,7 +106,10 @@ def main() -> int:
     ids: list[tuple[str, str]] = []
     seen: set[str] = set()
     sources = [("argparse", text) for text in argparse_messages()]
-    for path in sorted((ROOT / "ovhkvm_desktop" / "cli").glob("*.py")):
+    package = ROOT / "ovhkvm_desktop"
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts[0] == "ui":
+            continue
         origin = str(path.relative_to(ROOT))
         sources += [(origin, text) for text in marked(path)]
     for origin, text in sources:

@@ -17,8 +17,8 @@ from typing import Any
 from ovhkvm_desktop.cli import accounts, consoles, demo
 from ovhkvm_desktop.cli.output import PROG, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError, build_parser
-from ovhkvm_desktop.cli.words import _, install
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import _, install
 
 #: Each command: its arguments in, its exit status out (a coroutine function for the headless
 #: console commands, which run on asyncio; the window and the app run Qt's own loop).

@@ -11,8 +11,8 @@ from typing import Any
 
 from ovhkvm_desktop.cli.output import escaped, in_words, say
 from ovhkvm_desktop.cli.parser import UsageError
-from ovhkvm_desktop.cli.words import N_, _
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import N_, _
 
 
 def _secrets() -> Any:

@@ -16,7 +16,6 @@ import numpy as np
 
 from ovhkvm_desktop.cli.output import escaped, say
 from ovhkvm_desktop.cli.parser import CONNECT_TIMEOUT, UsageError, console_request
-from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, load_layout
 from ovhkvm_desktop.keyboard.translator import KeyTranslator, LockState
@@ -25,6 +24,7 @@ from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.screen_text import ScreenText, read_screen
 from ovhkvm_desktop.session import ConsoleSession, ServerInfo, SessionListener, type_events
+from ovhkvm_desktop.words import _
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.cloud.consoles import DedicatedServer

@@ -8,11 +8,11 @@ import asyncio
 
 from ovhkvm_desktop.cli.consoles import show_console
 from ovhkvm_desktop.cli.output import say
-from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.demo import DemoServer, running_demo
 from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.opening import check_keyboard, open_console
+from ovhkvm_desktop.words import _
 
 
 def demo(args: argparse.Namespace) -> int:

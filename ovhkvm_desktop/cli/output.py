@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sys
 
-from ovhkvm_desktop.cli.words import _
 from ovhkvm_desktop.config import METHOD_OAUTH2, Profile
+from ovhkvm_desktop.words import _
 
 PROG = "ovhkvm-desktop"
 

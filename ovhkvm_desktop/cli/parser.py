@@ -9,7 +9,6 @@ from typing import Any
 
 from ovhkvm_desktop import __version__
 from ovhkvm_desktop.cli.output import PROG
-from ovhkvm_desktop.cli.words import N_, _
 from ovhkvm_desktop.config import ENDPOINTS
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
@@ -18,6 +17,7 @@ from ovhkvm_desktop.opening import ConsoleRequest
 from ovhkvm_desktop.rfb.connection import DEFAULT_ENCODINGS
 from ovhkvm_desktop.rfb.encodings import DATA_ENCODINGS
 from ovhkvm_desktop.session import DEFAULT_KEY_DELAY_MS, SessionOptions
+from ovhkvm_desktop.words import N_, _
 
 SCALE_CHOICES = ("fit", "actual", "remote")
 

@@ -1,56 +1,19 @@
-"""The command line's words in the user's language, through gettext (the standard library's).
+"""The gettext catalogue's source and its compiled form: .po files read, .mo files written.
 
-Not Qt's translations, which the windows use: the command line runs headless and never loads
-PySide6 (tests/test_layers.py), and argparse's own words ("usage:", "options", its error
-messages) only come through gettext. The language follows LANGUAGE, LC_ALL, LC_MESSAGES and LANG,
-as every command-line tool's does. The catalogue's source is
-resources/translations/ovhkvm-desktop_<lang>.po (made by tools/update-translations); setup.py
-compiles it into the package with ``mo_bytes`` (this module is stdlib-only so that the build can
-load it by its path).
+The words themselves are said through ``ovhkvm_desktop.words`` (``_``, ``N_``, ``install``), on
+the bottom floor where every layer may take them. These helpers stay here, stdlib-only, because
+setup.py's build and tools/update_cli_catalogue.py load this file by its path, without importing
+the package.
 """
 
 from __future__ import annotations
 
 import ast
-import gettext
 import struct
 from pathlib import Path
 
-#: The catalogue's name: <locale dir>/<lang>/LC_MESSAGES/ovhkvm-desktop.mo.
+#: The catalogue's name, as ``ovhkvm_desktop.words.DOMAIN`` (tests/cli/test_french.py checks).
 DOMAIN = "ovhkvm-desktop"
-
-_translation: gettext.NullTranslations = gettext.NullTranslations()
-
-
-def locale_dir() -> Path:
-    """The compiled catalogues: inside the installed package, or in the checkout's resources/."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "resources" / "translations"
-    return installed if installed.is_dir() else package.parent / "resources" / "translations"
-
-
-def install(directory: Path | None = None) -> None:
-    """Speak the environment's language from now on (English when it has no catalogue), argparse
-    included."""
-    global _translation
-    where = str(directory or locale_dir())
-    _translation = gettext.translation(DOMAIN, where, fallback=True)
-    gettext.bindtextdomain(DOMAIN, where)
-    gettext.textdomain(DOMAIN)  # argparse asks gettext's current domain
-
-
-def _(text: str) -> str:
-    """``text`` in the user's language."""
-    return _translation.gettext(text)
-
-
-def N_(text: str) -> str:
-    """Marks ``text`` for the catalogue where it is defined, to be translated (``_``) where it is
-    said."""
-    return text
-
-
-# -- the catalogue's source and its compiled form (setup.py, tools/update-translations) ----------
 
 
 def po_entries(path: Path) -> list[tuple[str, str, bool]]:

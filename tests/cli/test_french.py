@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ovhkvm_desktop.cli import words
+from ovhkvm_desktop import words
+from ovhkvm_desktop.cli import words as catalogue
 from ovhkvm_desktop.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def speak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[
     """Switch the environment's language; the catalogue compiled from the .po into tmp_path."""
     compiled = tmp_path / "fr" / "LC_MESSAGES" / f"{words.DOMAIN}.mo"
     compiled.parent.mkdir(parents=True)
-    compiled.write_bytes(words.mo_bytes(words.po_entries(FRENCH)))
+    compiled.write_bytes(catalogue.mo_bytes(catalogue.po_entries(FRENCH)))
     domain = gettext.textdomain()
 
     def switch(lang: str) -> None:
@@ -104,7 +105,7 @@ def test_lc_messages_alone_says_it_in_french(
 
 
 def test_no_french_entry_is_empty_fuzzy_or_loses_a_placeholder() -> None:
-    entries = [(k, v, fuzzy) for k, v, fuzzy in words.po_entries(FRENCH) if k]
+    entries = [(k, v, fuzzy) for k, v, fuzzy in catalogue.po_entries(FRENCH) if k]
     assert len(entries) > 80
     assert not [k for k, v, fuzzy in entries if not v or fuzzy]
     for source, translation, _fuzzy in entries:
