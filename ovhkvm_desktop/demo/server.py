@@ -9,8 +9,17 @@ request waiting until something does; QEMU's extended key event (-258) and LED s
 pseudo-encodings acknowledged at once in reply to SetEncodings, and the LEDs sent when they
 change. Plain KeyEvents go through QEMU's default (en-us) keymap, keysym → scancode, as QEMU
 started without ``-k`` does; extended ones carry the scancode itself. Without LED state, QEMU's
-lock-key sync is modelled: a letter's case turns Caps Lock on or off before it is typed.
+lock-key sync is modelled: a letter's case turns Caps Lock on or off before it is typed, and a
+keypad key's keysym turns Num Lock on (a digit or the decimal point: KP_0..KP_9, KP_Decimal,
+KP_Separator) or off (anything else, KP_End or KP_Subtract alike) before it is pressed.
 ``qemu_keys=False`` acknowledges neither (a server like any other: keys go as keysyms).
+
+ExtendedDesktopSize (-308), as QEMU's ui/vnc.c answers it: a client that lists it gets, before
+the pixels of every non-incremental update request, one rectangle of that pseudo-encoding
+(reason 0, status 0) holding the screen's size and its one screen (id 0, flags 0); nothing at
+SetEncodings, the size having not changed since ServerInit. SetDesktopSize is refused the way
+QEMU refuses it for a display that cannot follow (a text console's cannot): reason 1 (this
+client's request), status 3 (invalid screen layout), the screen as it is.
 
 A client is untrusted: every length it sends is bounded before anything is read, a malformed
 message ends its connection with one line in the log (never a traceback), the handshake has a
@@ -55,6 +64,14 @@ MAX_DIRTY_RECTS = 64
 _VERSIONS = {b"RFB 003.003\n": 3, b"RFB 003.007\n": 7, b"RFB 003.008\n": 8}
 _SECURITY_NONE = 1
 _ALT_GR = 0xB8
+#: QEMU's keypad (ui/keymaps.c, keycode_is_keypad): the keys whose keysym syncs Num Lock.
+_KEYPAD = range(0x47, 0x54)
+#: The keysyms that need Num Lock on (ui/keymaps.c, keysym_is_numlock): KP_0..KP_9,
+#: KP_Separator, KP_Decimal.
+_NUM_LOCK_KEYSYMS = frozenset([*range(0xFFB0, 0xFFBA), 0xFFAC, 0xFFAE])
+#: SetDesktopSize's answer, as QEMU gives it when its display cannot be resized: reason 1 (the
+#: client's own request), status 3 (invalid screen layout).
+_RESIZE_BY_CLIENT, _RESIZE_INVALID_LAYOUT = 1, 3
 
 
 class ClientError(Exception):
@@ -181,6 +198,7 @@ class _Client:
         self.encoding = Encoding.RAW
         self.zlib: zlib._Compress | None = None
         self.led_state = False  # the client negotiated QEMU's LED state
+        self.desktop_size = False  # the client listed ExtendedDesktopSize
         self.requested: Rect | None = None  # the area of the request waiting for an answer
         self.incremental = True
         self.dirty: list[Rect] = []
@@ -243,11 +261,12 @@ class _Client:
                 if abs(length) > MAX_CUT_TEXT:
                     raise ClientError(f"a clipboard text of {abs(length)} bytes")
                 await read(abs(length))  # the console has no clipboard
-            elif kind == 251:  # SetDesktopSize: the console keeps its size
+            elif kind == 251:  # SetDesktopSize: the console keeps its size, and says so
                 (screens,) = struct.unpack(">xHHBx", await read(7))[2:]
                 if screens > MAX_SCREENS:
                     raise ClientError(f"SetDesktopSize with {screens} screens")
                 await read(16 * screens)
+                self.send_desktop_size(_RESIZE_BY_CLIENT, _RESIZE_INVALID_LAYOUT)
             elif kind == 255:  # QEMU client message
                 sub = (await read(1))[0]
                 if sub != 0 or not self.server.qemu_keys:
@@ -279,6 +298,7 @@ class _Client:
         self.encoding = Encoding(data[0]) if data else Encoding.RAW
         qemu = self.server.qemu_keys
         self.led_state = qemu and Encoding.QEMU_LED_STATE in encodings
+        self.desktop_size = Encoding.EXTENDED_DESKTOP_SIZE in encodings
         if qemu and Encoding.QEMU_EXTENDED_KEY_EVENT in encodings:
             screen = self.server.console.screen
             rect = Rect(0, 0, screen.width, screen.height)
@@ -292,6 +312,15 @@ class _Client:
         if self.led_state:
             rect = _rect_header(Rect(0, 0, 1, 1), Encoding.QEMU_LED_STATE)
             self.writer.write(_update_header(1) + rect + bytes([leds]))
+
+    def send_desktop_size(self, reason: int = 0, status: int = 0) -> None:
+        """An ExtendedDesktopSize rectangle: the screen's size and its one screen (QEMU sends it
+        to a SetDesktopSize whether or not the client listed the pseudo-encoding)."""
+        screen = self.server.console.screen
+        width, height = screen.width, screen.height
+        rect = _rect_header(Rect(reason, status, width, height), Encoding.EXTENDED_DESKTOP_SIZE)
+        one_screen = struct.pack(">B3xIHHHHI", 1, 0, 0, 0, width, height, 0)
+        self.writer.write(_update_header(1) + rect + one_screen)
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -317,6 +346,7 @@ class _Client:
         console = self.server.console
         if down:
             if not self.led_state:
+                self._sync_num_lock(scancode, keysym)
                 self._sync_caps_lock(keysym)
             self.held.add(scancode)
             console.press(scancode)
@@ -331,6 +361,19 @@ class _Client:
                 self.server.console.release(scancode)
             self.held.clear()
             self.server.screen_changed()
+
+    def _sync_num_lock(self, scancode: int, keysym: int) -> None:
+        """QEMU's lock-key sync for the keypad, for clients that do not follow the LEDs: a keypad
+        key whose keysym is a digit (or the decimal point) needs Num Lock on, any other keysym on
+        it needs Num Lock off; QEMU presses Num Lock first when the guest's state differs."""
+        if scancode not in _KEYPAD:
+            return
+        console = self.server.console
+        wanted = keysym & 0xFFFF in _NUM_LOCK_KEYSYMS
+        if console.keyboard.num_lock != wanted:
+            num = console.keyboard.layout.num_lock_key or scancodes.NUM_LOCK
+            console.press(num)
+            console.release(num)
 
     def _sync_caps_lock(self, keysym: int) -> None:
         """QEMU's lock-key sync, for clients that do not follow the LEDs: before a letter, Caps
@@ -348,6 +391,8 @@ class _Client:
     # -- updates ------------------------------------------------------------------------------
 
     def request(self, incremental: bool, area: Rect) -> None:
+        if not incremental and self.desktop_size:
+            self.send_desktop_size()  # as QEMU: the screen's size first, then its pixels
         screen = self.server.console.screen
         clipped = _clip(area, screen.width, screen.height)
         if clipped is None:

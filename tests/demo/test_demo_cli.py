@@ -130,9 +130,13 @@ def test_what_type_sends_is_what_read_finds_on_the_demo_screen(serve) -> None:
 @pytest.mark.parametrize(
     ("server_options", "client_options", "extensions"),
     [
-        ((), (), ["qemu-extended-key-event", "qemu-led-state"]),
-        ((), ("--no-extended-keys",), ["qemu-extended-key-event", "qemu-led-state"]),
-        (("--plain-keys",), (), []),
+        ((), (), ["qemu-extended-key-event", "qemu-led-state", "extended-desktop-size"]),
+        (
+            (),
+            ("--no-extended-keys",),
+            ["qemu-extended-key-event", "qemu-led-state", "extended-desktop-size"],
+        ),
+        (("--plain-keys",), (), ["extended-desktop-size"]),
     ],
     ids=["extended-keys", "client-sends-plain-keys", "server-without-qemu-keys"],
 )

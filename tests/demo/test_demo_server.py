@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ovhkvm_desktop.demo import BackgroundDemo, DemoServer
 from ovhkvm_desktop.demo import server as demo_server
 
-EXT_KEY, LED_STATE, RAW, ZLIB = -258, -261, 0, 6
+EXT_KEY, LED_STATE, EXT_DESKTOP_SIZE, RAW, ZLIB = -258, -261, -308, 0, 6
 WIDTH, HEIGHT = 640, 400
 XT_Q, XT_CAPS = 0x10, 0x3A  # the key that types "a" on a French guest; Caps Lock
 
@@ -69,9 +69,18 @@ class Client:
         self.key(True, scancode, keysym)
         self.key(False, scancode, keysym)
 
+    def plain_tap(self, keysym: int) -> None:
+        """A plain RFB KeyEvent down and up: the server finds the key."""
+        self.sock.sendall(struct.pack(">BBxxI", 4, 1, keysym) + struct.pack(">BBxxI", 4, 0, keysym))
+
+    def set_desktop_size(self, width: int, height: int) -> None:
+        screen = struct.pack(">IHHHHI", 0, 0, 0, width, height, 0)
+        self.sock.sendall(struct.pack(">BxHHBx", 251, width, height, 1) + screen)
+
     def update(self, bpp: int = 32, inflate: zlib._Decompress | None = None) -> list[tuple]:
         """One FramebufferUpdate: (x, y, w, h, encoding, payload) per rectangle (pixels for Raw
-        and zlib, the byte for LED state, b"" for the extended key event acknowledgement)."""
+        and zlib, the byte for LED state, the screens for ExtendedDesktopSize, b"" for the
+        extended key event acknowledgement)."""
         kind, count = struct.unpack(">BxH", self.recv(4))
         assert kind == 0
         rects = []
@@ -85,6 +94,9 @@ class Client:
                 payload = inflate.decompress(self.recv(length))
             elif encoding == LED_STATE:
                 payload = self.recv(1)
+            elif encoding == EXT_DESKTOP_SIZE:
+                screens = self.recv(4)
+                payload = screens + self.recv(16 * screens[0])
             else:
                 payload = b""
             rects.append((x, y, w, h, encoding, payload))
@@ -236,6 +248,80 @@ def test_plain_key_events_go_through_qemus_en_us_keymap(demo: BackgroundDemo) ->
     client.request(True)
     client.update()
     assert demo.server.console.typed == "aq"
+    client.close()
+
+
+KP_1, KP_2, KP_END, KP_SUBTRACT, KP_DECIMAL = 0xFFB1, 0xFFB2, 0xFF9C, 0xFFAD, 0xFFAE
+
+
+def test_without_led_state_a_keypad_keysym_syncs_num_lock_as_qemu_does(
+    demo: BackgroundDemo,
+) -> None:
+    """QEMU's lock-key sync on the keypad: a digit's keysym (or the decimal point's) turns the
+    guest's Num Lock on before the key, any other keypad keysym (KP_End, KP_Subtract) turns it
+    off; the guest, whose Num Lock was off, types the digits and moves the cursor for End."""
+    keyboard = demo.server.console.keyboard
+    client = ready(demo, RAW)  # plain key events, no LED state: QEMU syncs the locks itself
+    assert not keyboard.num_lock
+    client.plain_tap(KP_1)
+    client.request(True)
+    client.update()
+    assert demo.server.console.typed == "1" and keyboard.num_lock
+    client.plain_tap(KP_END)  # End: an escape sequence, nothing typed, Num Lock off
+    client.plain_tap(KP_SUBTRACT)  # "-" whatever Num Lock says; QEMU turns it off all the same
+    client.request(True)
+    client.update()
+    assert demo.server.console.typed == "1-" and not keyboard.num_lock
+    client.plain_tap(KP_2)
+    client.plain_tap(KP_DECIMAL)
+    client.request(True)
+    client.update()
+    assert demo.server.console.typed == "1-2." and keyboard.num_lock
+    client.close()
+
+
+def test_with_led_state_the_client_syncs_num_lock_itself(demo: BackgroundDemo) -> None:
+    """A client that follows the LEDs gets no help: KP_1 on a guest whose Num Lock is off is
+    the End key there (the client should have pressed Num Lock first, as it knows the LED)."""
+    keyboard = demo.server.console.keyboard
+    client = ready(demo, RAW, EXT_KEY, LED_STATE)
+    client.tap(0x4F, KP_1)
+    client.tap(XT_Q)
+    client.request(True)
+    client.update()
+    assert demo.server.console.typed == "a" and not keyboard.num_lock
+    client.close()
+
+
+def test_extended_desktop_size_comes_before_every_full_update_as_with_qemu(
+    demo: BackgroundDemo,
+) -> None:
+    client = Client(port_of(demo))
+    client.handshake()
+    client.set_encodings(RAW, EXT_DESKTOP_SIZE)
+    assert client.nothing_within(0.3)  # the size has not changed since ServerInit: nothing yet
+    one_screen = b"\x01\0\0\0" + struct.pack(">IHHHHI", 0, 0, 0, WIDTH, HEIGHT, 0)
+    for _ in range(2):  # every non-incremental request, not only the first
+        client.request(False)
+        assert client.update() == [(0, 0, WIDTH, HEIGHT, EXT_DESKTOP_SIZE, one_screen)]
+        [(_, _, w, h, encoding, _)] = client.update()
+        assert (w, h, encoding) == (WIDTH, HEIGHT, RAW)
+    client.request(True)  # an incremental one: no size, and nothing changed
+    assert client.nothing_within(0.3)
+    client.close()
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "not-listed"])
+def test_set_desktop_size_is_refused_as_qemu_refuses_it(demo: BackgroundDemo, listed: bool) -> None:
+    """The text console cannot change its size: reason 1 (this client's request), status 3
+    (invalid screen layout), the screen as it is, whether or not the client listed -308."""
+    client = ready(demo, RAW, EXT_DESKTOP_SIZE) if listed else ready(demo, RAW)
+    if listed:
+        client.update()  # ready() read the size; these are its full request's pixels
+    client.set_desktop_size(1024, 768)
+    one_screen = b"\x01\0\0\0" + struct.pack(">IHHHHI", 0, 0, 0, WIDTH, HEIGHT, 0)
+    assert client.update() == [(1, 3, WIDTH, HEIGHT, EXT_DESKTOP_SIZE, one_screen)]
+    assert demo.server.console.screen.width == WIDTH
     client.close()
 
 
