@@ -14,7 +14,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QLocale,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -490,7 +500,7 @@ class ConsoleWindow(QMainWindow):
         self.mode_group, self.mode_actions = self._radio_actions(
             mode_labels(), self.config.mode, self.set_keyboard_mode
         )
-        descriptions = layout_descriptions()
+        descriptions = layout_names()
         self.layout_group, self.layout_actions = self._radio_actions(
             {name: f"{descriptions.get(name, name)}  ({name})" for name in guest_layout_names()},
             self.config.layout,
@@ -574,7 +584,7 @@ class ConsoleWindow(QMainWindow):
                 "ConsoleWindow", "The guest's keyboard layout (what the server's system uses)"
             )
         )
-        descriptions = layout_descriptions()
+        descriptions = layout_names()
         for name in guest_layout_names():
             combo.addItem(f"{name} — {descriptions.get(name, name)}", name)
         combo.setCurrentIndex(max(0, combo.findData(self.config.layout)))
@@ -1287,6 +1297,11 @@ class ConsoleWindow(QMainWindow):
         self.status_bar.fit()
         if traffic.encoding is not None:
             self.encoding_label.setText(traffic.encoding)
+
+
+def layout_names() -> dict[str, str]:
+    """The guest layouts' names in the app's language (xkeyboard-config's own translations)."""
+    return layout_descriptions(QLocale().name())
 
 
 def _compact(combo: QComboBox) -> None:

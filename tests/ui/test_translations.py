@@ -7,9 +7,8 @@ order (window titles, labels, buttons, menu and toolbar actions and their toolti
 combo items, group titles, column titles, the server rows' tooltips): a French text that is the
 English one again is an English string left, unless every word of it reads the same in French
 (``SAME_IN_BOTH``: names, codes, units, each language's own name for itself) or is data the app
-shows as it gets it (server names and states from the API, the demo server's desktop name,
-xkeyboard-config's layout names, which stay in English: translating them is xkeyboard-config's
-own gettext catalogue's business)."""
+shows as it gets it (server names and states from the API, the demo server's desktop name, the
+layouts' xkb codes). The layouts' names are xkeyboard-config's own French ones."""
 
 from __future__ import annotations
 
@@ -40,7 +39,7 @@ from PySide6.QtWidgets import (
 from ovhkvm_desktop.config import Preferences, Settings
 from ovhkvm_desktop.demo import BackgroundDemo
 from ovhkvm_desktop.demo.opening import demo_request
-from ovhkvm_desktop.keyboard.layouts import guest_layout_names, layout_descriptions
+from ovhkvm_desktop.keyboard.layouts import guest_layout_names
 from ovhkvm_desktop.opening import open_console
 from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui import language
@@ -80,11 +79,8 @@ def words(text: str) -> list[str]:
 
 
 def xkb_words() -> set[str]:
-    """The layout codes and xkeyboard-config's layout names (its own data, in English)."""
-    found = set()
-    for name, description in layout_descriptions().items():
-        found.update(words(name) + words(description))
-    return found | {w for name in guest_layout_names() for w in words(name)}
+    """The layout codes (xkb's names: fr, ch, bepo, intl, multix...)."""
+    return {w for name in guest_layout_names() for w in words(name)}
 
 
 # -- reading what a window shows -----------------------------------------------------------------
@@ -250,7 +246,8 @@ def main_window_and_tray_texts(qtbot) -> list[tuple[str, str]]:
     return texts
 
 
-def console_texts(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str, str]]:
+def _console_window(qtbot, demo: BackgroundDemo, tmp_path: Path) -> ConsoleWindow:
+    """A console window on the demo, connected and showing its screen."""
     opening = open_console(demo_request(demo.address, "fr"))
     window = ConsoleWindow(
         opening.source,
@@ -264,6 +261,11 @@ def console_texts(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str
     window.show()
     qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    return window
+
+
+def console_texts(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str, str]]:
+    window = _console_window(qtbot, demo, tmp_path)
     texts = shown_texts(window)
     window.close()
     return texts
@@ -327,6 +329,26 @@ def test_every_window_shows_french_and_no_english_left(
     shown = {text for _, text in french}
     for expected in ("Mode rescue…", "Clé d'application :", "Point d'accès :", "Favoris"):
         assert expected in shown, expected
+
+
+def test_the_layout_selector_names_the_layouts_in_the_apps_language(
+    qtbot, speak, demo: BackgroundDemo, tmp_path: Path
+) -> None:
+    """xkeyboard-config's own names: « Français » in French, "French" in English, in the
+    toolbar's selector and in the Console menu's list."""
+    shown = {}
+    for lang in ("en", "fr"):
+        speak(lang)
+        window = _console_window(qtbot, demo, tmp_path)
+        combo = window.layout_combo
+        shown[lang] = (
+            combo.itemText(combo.findData("fr")),
+            combo.itemText(combo.findData("fr(bepo)")),
+            window.layout_actions["fr"].text(),
+        )
+        window.close()
+    assert shown["en"] == ("fr — French", "fr(bepo) — French (BEPO)", "French  (fr)")
+    assert shown["fr"] == ("fr — Français", "fr(bepo) — Français (BÉPO)", "Français  (fr)")
 
 
 def test_the_first_run_window_is_french(qtbot, speak, fake_api: FakeOvhApi) -> None:
