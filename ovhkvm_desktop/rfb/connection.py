@@ -195,12 +195,11 @@ class Connection:
             data = data[dropped:]
         with memoryview(data) as received:
             rest = received
-            if self._wanted:
-                missing = self._wanted - len(self._buf)
+            missing = self._wanted - len(self._buf)
+            if self._wanted and missing > 0:
                 if len(data) < missing:
                     self._buf += data  # the rectangle under way is still short: no parsing yet
                     return events
-                self._wanted = 0
                 # Buffer only what completes it, parse that, then go on with the rest in place.
                 self._buf += received[:missing]
                 with memoryview(self._buf) as view:
@@ -224,6 +223,7 @@ class Connection:
         return events
 
     def _parse(self, buf: memoryview, events: list[Event], deadline: float | None) -> int:
+        self._wanted = 0  # set again by a rectangle that stops short, for the bytes after it
         pos = 0
         end = len(buf)
         while pos < end:
@@ -393,9 +393,8 @@ class Connection:
                     fb = self.fb
             except Incomplete as short:
                 self._short = True
-                if encoding == Encoding.RAW:
-                    # A Raw rectangle is painted whole: nothing to parse until it all came.
-                    self._wanted = rect.width * rect.height * 4
+                # Nothing to parse until that many bytes came (a Raw row, a known payload).
+                self._wanted = short.needed
                 return short.position
             self._rect = None
             if encoding == Encoding.LAST_RECT:

@@ -11,9 +11,12 @@ class Incomplete(Exception):
     ``position`` is how far the decoder consumed the buffer (the start of the payload for decoders
     that decode all at once; the end of the last whole tile for resumable ones). The connection
     keeps the bytes from there on and calls the decoder again, with the same rectangle, once more
-    data has arrived.
+    data has arrived. ``needed``, when the decoder knows it, is how many bytes from ``position``
+    it must have before a new call can make progress (a Raw row, a payload of known length): the
+    connection then buffers only what completes them and reads the rest where it arrived.
     """
 
-    def __init__(self, position: int) -> None:
+    def __init__(self, position: int, needed: int = 0) -> None:
         super().__init__(position)
         self.position = position
+        self.needed = needed

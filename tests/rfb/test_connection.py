@@ -99,6 +99,44 @@ def test_update_split_at_every_byte_gives_the_same_screen():
     assert len(got) == 1 and np.array_equal(trickle.fb.pixels, whole.fb.pixels)
 
 
+def test_a_raw_rectangle_shows_its_rows_as_they_arrive():
+    """A large Raw rectangle cut between reads (QEMU's first update is one 8 MB rectangle) is
+    painted row by row as its bytes come, as noVNC does: half of it received, half of its rows
+    are on the screen, and cut in the middle of a row, only that row waits."""
+    width, height = 40, 30
+    pixels = bytes((i * 7) & 0xFF for i in range(width * height * 4))
+    stream = fbu(raw_rect(0, 0, width, height, pixels))
+    row = width * 4
+    header = len(stream) - len(pixels)
+    conn = started(width, height)
+    blank = conn.fb.pixels.tobytes()
+    cut = header + 12 * row + row // 2  # twelve rows and a half
+    assert conn.receive_bytes(stream[:cut]) == []
+    shown = conn.fb.pixels.tobytes()
+    assert shown[: 12 * row] == pixels[: 12 * row]
+    assert shown[12 * row :] == blank[12 * row :]  # the row under way waits
+    events = conn.receive_bytes(stream[cut : cut + row])  # completes row 13, half of row 14
+    assert events == [] and conn.fb.pixels.tobytes()[: 13 * row] == pixels[: 13 * row]
+    events = conn.receive_bytes(stream[cut + row :])
+    assert events == [ev.FramebufferUpdated([Rect(0, 0, width, height)], answered_request=True)]
+    assert conn.fb.pixels.tobytes() == pixels
+
+
+def test_a_bell_after_a_raw_rectangle_cut_between_reads_is_not_held_back():
+    """The bytes that end a Raw rectangle and a message after them, in one read: the message
+    comes out at once (nothing waits for more bytes than are due)."""
+    pixels = bytes(range(4 * 3 * 4))
+    stream = fbu(raw_rect(0, 0, 4, 3, pixels))
+    conn = started(4, 3)
+    conn.receive_bytes(stream[:-20])  # the rectangle's last row and a bit are still due
+    events = conn.receive_bytes(stream[-20:] + b"\x02")
+    assert events == [
+        ev.FramebufferUpdated([Rect(0, 0, 4, 3)], answered_request=True),
+        ev.Bell(),
+    ]
+    assert conn.receive_bytes(b"\x02") == [ev.Bell()]
+
+
 def test_a_deadline_decodes_in_slices_with_the_same_result():
     """Past its deadline, receive_bytes stops after each rectangle (paused, the rest kept);
     going on with no new bytes ends with the same screen, events and requests as at once."""

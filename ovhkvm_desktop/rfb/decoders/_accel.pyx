@@ -16,6 +16,7 @@ Pixels are written as native 32-bit words 0xXXRRGGBB; ``compiled.py`` only loads
 little-endian machines, where such a word is the bytes B, G, R, X the framebuffer holds.
 """
 
+cimport cython
 from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
 
@@ -45,11 +46,14 @@ cdef inline int _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_
 cdef inline int _fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
                        uint32_t colour) except -1:
     cdef Py_ssize_t row, col
-    cdef Py_ssize_t line_row = 0
-    for row in range(y, y + h):
-        line_row = row
-        for col in range(x, x + w):
-            screen[line_row, col] = colour
+    # The whole rectangle is checked inside the screen first, so each write needs no check of
+    # its own (the loop below writes nothing outside the rows and columns checked here).
+    if x < 0 or y < 0 or w < 0 or h < 0 or x + w > screen.shape[1] or y + h > screen.shape[0]:
+        raise IndexError("rectangle outside the screen")
+    with cython.boundscheck(False):
+        for row in range(y, y + h):
+            for col in range(x, x + w):
+                screen[row, col] = colour
     return 0
 
 
@@ -90,6 +94,15 @@ cdef inline uint32_t _word(Bytes data, Py_ssize_t p):
         <uint32_t>data[p + 3] << 24)
 
 
+cdef struct HextileState:
+    # Where a call to ``_hextile`` stopped: the position after the last tile decoded, the first
+    # tile not decoded, and the colours carried to it.
+    Py_ssize_t pos
+    Py_ssize_t next_tile
+    uint32_t background
+    uint32_t foreground
+
+
 def hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t ry,
             Py_ssize_t rw, Py_ssize_t rh, Py_ssize_t next_tile, uint32_t background,
             uint32_t foreground, Py_ssize_t batch_tiles):
@@ -102,13 +115,17 @@ def hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t 
     (sub-rectangles outside their tile refused), so both paths find the same first fault.
     """
     _check_rect(screen, rx, ry, rw, rh)
-    return _hextile(buf, pos, screen, rx, ry, rw, rh, next_tile, background, foreground,
-                    batch_tiles)
+    cdef HextileState state
+    error = _hextile(buf, pos, screen, rx, ry, rw, rh, next_tile, background, foreground,
+                     batch_tiles, &state)
+    return state.pos, state.next_tile, state.background, state.foreground, error
 
 
-cdef tuple _hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t ry,
-                    Py_ssize_t rw, Py_ssize_t rh, Py_ssize_t next_tile, uint32_t background,
-                    uint32_t foreground, Py_ssize_t batch_tiles):
+cdef object _hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_ssize_t ry,
+                     Py_ssize_t rw, Py_ssize_t rh, Py_ssize_t next_tile, uint32_t background,
+                     uint32_t foreground, Py_ssize_t batch_tiles, HextileState *state):
+    """``hextile`` without the checks of its arguments: fills ``state`` and returns None or an
+    error tuple (no tuple made per rectangle in the update loop)."""
     cdef Py_ssize_t columns = (rw + 15) >> 4
     cdef Py_ssize_t rows = (rh + 15) >> 4
     cdef Py_ssize_t end = buf.shape[0]
@@ -139,8 +156,9 @@ cdef tuple _hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_
                         break
                 else:
                     if mask > 31:
-                        return pos, band * columns + column, background, foreground, (
-                            HEXTILE_SUBENCODING, mask)
+                        state.pos, state.next_tile = pos, band * columns + column
+                        state.background, state.foreground = background, foreground
+                        return HEXTILE_SUBENCODING, mask
                     start = pos + 1 + 4 * ((mask >> 1) & 1) + 4 * ((mask >> 2) & 1) + (
                         (mask >> 3) & 1)
                     if start > end:
@@ -205,15 +223,18 @@ cdef tuple _hextile(Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t rx, Py_
                         sw = (wh >> 4) + 1
                         sh = (wh & 15) + 1
                         if sx + sw > tw or (xy & 15) + sh > th:
-                            return p, k * columns + i, bg, fg, (
-                                HEXTILE_MISFIT, sx, xy & 15, sw, sh, tw, th)
+                            state.pos, state.next_tile = p, k * columns + i
+                            state.background, state.foreground = bg, fg
+                            return HEXTILE_MISFIT, sx, xy & 15, sw, sh, tw, th
                         _fill(screen, tx + sx, ty + (xy & 15), sw, sh, colour)
                 p = start
             i += 1
             if i == columns:
                 i = 0
                 k += 1
-    return pos, band * columns + column, background, foreground, None
+    state.pos, state.next_tile = pos, band * columns + column
+    state.background, state.foreground = background, foreground
+    return None
 
 
 # --- ZRLE ---------------------------------------------------------------------------------------
@@ -883,6 +904,58 @@ RECTS_FAULT = 3  # a fault the decoder must put in words: (encoding, x, y, w, h,
 
 _tuple_new = tuple.__new__
 
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.tuple cimport PyTuple_SET_ITEM
+
+cdef extern from "Python.h":
+    PyObject *PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems) except NULL
+    void PyObject_GC_UnTrack(void *op)
+
+cdef object _plain_rect_type = None  # the rect type last checked to be a plain tuple subclass
+
+
+cdef bint _plain_tuple_subclass(object rect_type) except -1:
+    """Whether ``rect_type`` is a tuple subclass that adds no storage (a NamedTuple: no instance
+    dict, no weak references, no slots), whose instances ``_new_rect`` may make as a tuple."""
+    global _plain_rect_type
+    if rect_type is _plain_rect_type:
+        return True
+    if not (isinstance(rect_type, type) and issubclass(rect_type, tuple)
+            and rect_type.__basicsize__ == tuple.__basicsize__
+            and rect_type.__itemsize__ == tuple.__itemsize__):
+        return False
+    _plain_rect_type = rect_type
+    return True
+
+
+cdef object _new_rect(object rect_type, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
+    """``rect_type((x, y, w, h))`` made directly, and left out of the cycle collector's sight.
+
+    A busy update appends a thousand of these to the dirty list, and made through
+    ``tuple.__new__`` each costs a second tuple; tracked, they make the collector run every 700
+    and walk them all. They hold four ints and their type, which refers to none of them, so they
+    can be part of no reference cycle: untracking them is safe (CPython does the same for plain
+    tuples of ints when it first meets them)."""
+    cdef PyObject *made = PyType_GenericAlloc(<PyTypeObject *>rect_type, 4)
+    cdef object rect = <object>made
+    Py_DECREF(rect)  # ``rect`` holds the reference the allocation gave
+    cdef object item
+    item = x
+    Py_INCREF(item)
+    PyTuple_SET_ITEM(rect, 0, item)
+    item = y
+    Py_INCREF(item)
+    PyTuple_SET_ITEM(rect, 1, item)
+    item = w
+    Py_INCREF(item)
+    PyTuple_SET_ITEM(rect, 2, item)
+    item = h
+    Py_INCREF(item)
+    PyTuple_SET_ITEM(rect, 3, item)
+    PyObject_GC_UnTrack(made)
+    return rect
+
 
 cdef inline double _now():
     cdef timespec t
@@ -939,8 +1012,9 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
     cdef Py_ssize_t bit, last = -1
     cdef int encoding
     cdef uint8_t control
-    cdef tuple state
-    cdef object result
+    cdef HextileState tiles
+    cdef bint plain = _plain_tuple_subclass(rect_type)
+    cdef object result, error
     while done < count:
         start = pos
         if pos + 12 > size:
@@ -977,11 +1051,11 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
             if not w or not h:
                 pos = p
             else:
-                state = _hextile(buf, p, screen, x, y, w, h, 0, 0xFF000000u, 0xFF000000u,
-                                 hextile_batch)
-                if state[4] is not None or <Py_ssize_t>state[1] < ((w + 15) >> 4) * ((h + 15) >> 4):
+                error = _hextile(buf, p, screen, x, y, w, h, 0, 0xFF000000u, 0xFF000000u,
+                                 hextile_batch, &tiles)
+                if error is not None or tiles.next_tile < ((w + 15) >> 4) * ((h + 15) >> 4):
                     return start, done, RECTS_PYTHON, last, None
-                pos = state[0]
+                pos = tiles.pos
         elif encoding == ZLIB or encoding == ZRLE:
             if encoding == ZLIB:
                 result = _zlib_rect(view, buf, p, screen, x, y, w, h, zlib_stream, slack)
@@ -1017,7 +1091,8 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
         done += 1
         last = encoding
         if w and h:
-            dirty.append(_tuple_new(rect_type, (x, y, w, h)))
+            dirty.append(_new_rect(rect_type, x, y, w, h) if plain
+                         else _tuple_new(rect_type, (x, y, w, h)))
         if deadline >= 0 and done < count and _now() > deadline:
             return pos, done, RECTS_PAUSED, last, None
     return pos, done, RECTS_DONE, last, None
