@@ -30,6 +30,7 @@ except ImportError:  # Windows: the process lock alone
     fcntl = None  # type: ignore[assignment]
 
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import _
 
 APP_NAME = "ovhkvm-desktop"
 CONFIG_FILE = "config.json"
@@ -80,14 +81,20 @@ class Profile:
 def check_profile_name(name: str) -> str:
     if not _PROFILE_NAME.match(name):
         raise ConfigError(
-            f"{name!r} is not a usable profile name: use letters, digits, '.', '_' and '-'"
+            _("{name} is not a usable profile name: use letters, digits, '.', '_' and '-'").format(
+                name=repr(name)
+            )
         )
     return name
 
 
 def check_endpoint(endpoint: str) -> str:
     if endpoint not in ENDPOINTS:
-        raise ConfigError(f"unknown endpoint {endpoint!r}; choose from {', '.join(ENDPOINTS)}")
+        raise ConfigError(
+            _("unknown endpoint {endpoint}; choose from {endpoints}").format(
+                endpoint=repr(endpoint), endpoints=", ".join(ENDPOINTS)
+            )
+        )
     return endpoint
 
 
@@ -291,7 +298,9 @@ class Settings:
 
     def _damaged(self, what: str) -> ConfigError:
         return ConfigError(
-            f"the settings file {self.path} is damaged ({what}); fix it or remove it"
+            _("the settings file {path} is damaged ({problem}); fix it or remove it").format(
+                path=self.path, problem=what
+            )
         )
 
     def _read(self) -> dict[str, Any]:
@@ -301,14 +310,18 @@ class Settings:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise ConfigError(f"cannot read the settings {self.path}: {exc.strerror}") from None
+            raise ConfigError(
+                _("cannot read the settings {path}: {reason}").format(
+                    path=self.path, reason=exc.strerror
+                )
+            ) from None
         try:
             # utf-8-sig: a byte order mark (Notepad adds one) is not damage.
             data = json.loads(raw.decode("utf-8-sig"))
         except ValueError as exc:  # also UnicodeDecodeError
             raise self._damaged(str(exc)) from None
         except RecursionError:
-            raise self._damaged("it is nested too deeply") from None
+            raise self._damaged(_("it is nested too deeply")) from None
         problem = settings_problem(data)
         if problem:
             raise self._damaged(problem)
@@ -330,7 +343,9 @@ class Settings:
                     self._data = data
             except OSError as exc:
                 raise ConfigError(
-                    f"cannot write the settings in {self.directory}: {exc.strerror or exc}"
+                    _("cannot write the settings in {path}: {reason}").format(
+                        path=self.directory, reason=exc.strerror or exc
+                    )
                 ) from None
 
     def _write(self, data: dict[str, Any]) -> None:
@@ -376,13 +391,19 @@ class Settings:
                 name = self.default_profile_name()
             if name is None or name not in stored:
                 known = ", ".join(sorted(stored))
-                hint = f" (profiles: {known})" if known else ""
-                who = f"the profile {name!r}" if name else "an OVHcloud profile"
-                raise ConfigError(
-                    f"there is no {who}{hint}: create it with"
-                    f" 'ovhkvm-desktop login --profile {name or DEFAULT_PROFILE}"
+                if name and known:
+                    sentence = _(
+                        "there is no profile {name} (profiles: {known}): create it with {command}"
+                    )
+                elif name:
+                    sentence = _("there is no profile {name}: create it with {command}")
+                else:
+                    sentence = _("there is no OVHcloud profile: create it with {command}")
+                command = (
+                    f"'ovhkvm-desktop login --profile {name or DEFAULT_PROFILE}"
                     " --endpoint ovh-eu --application-key AK'"
                 )
+                raise ConfigError(sentence.format(name=repr(name), known=known, command=command))
             return self._profile(name, stored[name])
 
     def default_profile_name(self) -> str | None:

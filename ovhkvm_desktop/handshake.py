@@ -15,12 +15,14 @@ import contextlib
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from enum import Enum
 
 import asyncvnc
 
 from ovhkvm_desktop.errors import AuthenticationFailed, ConnectFailed
 from ovhkvm_desktop.rfb.messages import PixelFormat
 from ovhkvm_desktop.transport.stream import ByteStream
+from ovhkvm_desktop.words import N_, _
 
 SECURITY_NAMES = {1: "none", 2: "vnc", 30: "apple"}
 
@@ -107,12 +109,14 @@ class _RecordingReader:
         """The ProtocolVersion: exactly 12 bytes, however long a line the server sends."""
         greeting = await self._read(4)
         if greeting != b"RFB ":
-            raise ConnectFailed("the other end is not a VNC server (no RFB greeting)")
+            raise ConnectFailed(_("the other end is not a VNC server (no RFB greeting)"))
         line = greeting + await self._read(_VERSION_LENGTH - 4)
         version = _version(line)
         if version is None or version < (3, 8):
             raise ConnectFailed(
-                f"the server speaks RFB {_shown(line[4:11])}, older than the 3.8 this client speaks"
+                _("the server speaks RFB {version}, older than the 3.8 this client speaks").format(
+                    version=_shown(line[4:11])
+                )
             )
         return line
 
@@ -128,14 +132,18 @@ class _RecordingReader:
         if at == result_at + 4 + _NAME_LENGTH_OFFSET + 4:
             return await self._desktop_name(n)
         if n > _SHOWN:  # every other field of the handshake is a few bytes long
-            raise ConnectFailed(f"the server announced {n} bytes during the VNC handshake")
+            raise ConnectFailed(
+                _("the server announced {count} bytes during the VNC handshake").format(count=n)
+            )
         data = await self._read(n)
         if at == result_at + 4 + _NAME_LENGTH_OFFSET:
             (length,) = struct.unpack(">I", data)
             if length > _ABSURD:
                 raise ConnectFailed(
-                    f"the server announced a {length}-byte desktop name, more than the"
-                    f" {_ABSURD >> 20} MiB this client accepts"
+                    _(
+                        "the server announced a {length}-byte desktop name, more than the"
+                        " {limit} MiB this client accepts"
+                    ).format(length=length, limit=_ABSURD >> 20)
                 )
         return data
 
@@ -143,7 +151,7 @@ class _RecordingReader:
         count = await self._read(1)
         if count == b"\0":  # no types: the server refuses us, and says why
             text, length = await _failure_reason(self._reader)
-            raise ConnectFailed(f"the server refused the connection{_reason_words(text, length)}")
+            raise ConnectFailed(_refusal(_Refused.CONNECTION, text, length))
         return count
 
     async def _security_types(self, n: int) -> bytes:
@@ -151,7 +159,7 @@ class _RecordingReader:
         supported = bytes(kind for kind in offered if kind in _SUPPORTED_SECURITY)
         if not supported:
             raise ConnectFailed(
-                "the server offers no security type this client supports (None or VNC password)"
+                _("the server offers no security type this client supports (None or VNC password)")
             )
         return supported
 
@@ -163,18 +171,20 @@ class _RecordingReader:
         vnc = self._written[_SECURITY_COUNT_AT : _SECURITY_COUNT_AT + 1] == b"\x02"
         if value > 2:  # not in any RFB version (asyncvnc would read that many bytes as a reason)
             raise ConnectFailed(
-                f"the server answered the security handshake with an unknown result ({value})"
+                _(
+                    "the server answered the security handshake with an unknown result ({value})"
+                ).format(value=value)
             )
         # 1: failed, followed by a reason in 3.8; 2: "too many attempts" in some servers.
         text, length = await _failure_reason(self._reader)
-        words = _reason_words(text, length) or (" (too many attempts)" if value == 2 else "")
         if not vnc:
-            raise ConnectFailed(f"the server refused the connection{words}")
+            raise ConnectFailed(_refusal(_Refused.CONNECTION, text, length, value == 2))
+        refusal = _refusal(_Refused.PASSWORD, text, length, value == 2)
         if value == 2 or "too many" in text.lower():
             raise AuthenticationFailed(
-                f"the server refused the VNC password{words}; wait a moment before trying again"
+                _("{refusal}; wait a moment before trying again").format(refusal=refusal)
             )
-        raise AuthenticationFailed(f"the server refused the VNC password{words}")
+        raise AuthenticationFailed(refusal)
 
     async def _desktop_name(self, n: int) -> bytes:
         """Keep the name's first bytes, throw the rest away a chunk at a time (at most 1 MiB,
@@ -237,8 +247,10 @@ def _check_password(password: str | None) -> None:
     character with a message that quotes it: say it is the password, never what it holds."""
     if password is not None and not password.isascii():
         raise AuthenticationFailed(
-            "the VNC password has characters a VNC password cannot hold (VNC passwords are"
-            " ASCII, 8 characters)"
+            _(
+                "the VNC password has characters a VNC password cannot hold (VNC passwords are"
+                " ASCII, 8 characters)"
+            )
         )
 
 
@@ -263,32 +275,40 @@ async def handshake(stream: ByteStream, password: str | None) -> AsyncIterator[S
         message = str(exc)
         if "requires password" in message:
             raise AuthenticationFailed(
-                "the server asks for a VNC password: give it with --password-stdin or"
-                " OVHKVM_VNC_PASSWORD"
+                _(
+                    "the server asks for a VNC password: give it with --password-stdin or"
+                    " OVHKVM_VNC_PASSWORD"
+                )
             ) from None
         # The reader answers everything else asyncvnc would raise ValueError for.
-        raise ConnectFailed(f"the VNC handshake failed: {message}") from None
+        raise ConnectFailed(
+            _("the VNC handshake failed: {reason}").format(reason=message)
+        ) from None
     except asyncio.IncompleteReadError:
         if not reader.data:
-            hint = stream.closed_early_hint or "it may accept one client at a time"
+            hint = stream.closed_early_hint or _("it may accept one client at a time")
             raise ConnectFailed(
-                f"the console closed the connection before the VNC greeting ({hint})"
+                _("the console closed the connection before the VNC greeting ({hint})").format(
+                    hint=hint
+                )
             ) from None
-        raise ConnectFailed(
-            "the server closed the connection during the handshake"
-            + _closed_hint(bytes(reader.data), bytes(writer.data))
-        ) from None
+        raise ConnectFailed(_closed_during(bytes(reader.data), bytes(writer.data))) from None
     except OSError as exc:  # a reset, a broken pipe
         raise ConnectFailed(
-            f"the connection was lost during the VNC handshake ({exc.strerror or exc})"
+            _("the connection was lost during the VNC handshake ({reason})").format(
+                reason=exc.strerror or exc
+            )
         ) from None
     yield info
 
 
-def _closed_hint(read: bytes, written: bytes) -> str:
+def _closed_during(read: bytes, written: bytes) -> str:
     if len(written) > 12 and written[12] == 2 and len(read) > 13:
-        return " (after the password: it may be wrong, or the server allows one client only)"
-    return ""
+        return _(
+            "the server closed the connection during the handshake (after the password: it may"
+            " be wrong, or the server allows one client only)"
+        )
+    return _("the server closed the connection during the handshake")
 
 
 async def _failure_reason(reader: asyncio.StreamReader) -> tuple[str, int]:
@@ -311,16 +331,43 @@ async def _failure_reason(reader: asyncio.StreamReader) -> tuple[str, int]:
     return _text(raw, complete=length <= _SHOWN).strip(), length
 
 
-def _reason_words(text: str, length: int) -> str:
-    """How a refusal's reason ends the sentence that reports it."""
-    if length > _ABSURD:
-        return f" and announced a {length}-byte reason (not shown)"
+class _Refused(Enum):
+    """What a server refused: each has its own sentences (whole, for the translations)."""
+
+    CONNECTION = "connection"
+    PASSWORD = "password"
+
+
+#: (what was refused, how the reason came) -> the sentence.
+_REFUSALS = {
+    (_Refused.CONNECTION, "reason"): N_("the server refused the connection: {reason}"),
+    (_Refused.CONNECTION, "absurd"): N_(
+        "the server refused the connection and announced a {length}-byte reason (not shown)"
+    ),
+    (_Refused.CONNECTION, "too many"): N_("the server refused the connection (too many attempts)"),
+    (_Refused.CONNECTION, "none"): N_("the server refused the connection"),
+    (_Refused.PASSWORD, "reason"): N_("the server refused the VNC password: {reason}"),
+    (_Refused.PASSWORD, "absurd"): N_(
+        "the server refused the VNC password and announced a {length}-byte reason (not shown)"
+    ),
+    (_Refused.PASSWORD, "too many"): N_("the server refused the VNC password (too many attempts)"),
+    (_Refused.PASSWORD, "none"): N_("the server refused the VNC password"),
+}
+
+
+def _refusal(what: _Refused, text: str, length: int, too_many: bool = False) -> str:
+    """The sentence that reports a refusal, with its reason if the server gave one (``too_many``:
+    the server's result said too many attempts)."""
     # One line whatever the server sent: its line breaks and tabs become spaces (what else it
     # holds is the front ends' to show as text: escaped on a terminal, plain in a window).
     text = " ".join(text.split())
-    if text:
-        return f": {text}"
-    return ""
+    if length > _ABSURD:
+        how = "absurd"
+    elif text:
+        how = "reason"
+    else:
+        how = "too many" if too_many else "none"
+    return _(_REFUSALS[what, how]).format(reason=text, length=length)
 
 
 def _text(raw: bytes, complete: bool) -> str:

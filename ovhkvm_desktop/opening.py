@@ -26,6 +26,7 @@ from ovhkvm_desktop.keyboard.layouts import (
 from ovhkvm_desktop.keyboard.translator import KeyboardMode
 from ovhkvm_desktop.session import ConsoleSource, Door, SessionOptions, SingleTarget
 from ovhkvm_desktop.targets import parse_target
+from ovhkvm_desktop.words import _
 
 if TYPE_CHECKING:  # imported when an ovh: target needs it (python-ovh is slow to import)
     from ovhkvm_desktop.cloud.consoles import DedicatedServer, VpsConsole
@@ -82,7 +83,9 @@ def ovh_service(text: str) -> str:
     """The service name of an ``ovh:SERVICE`` target."""
     service = text.strip()[len(OVH_PREFIX) :].strip().strip("/")
     if not service:
-        raise BadRequest("ovh: needs the service name of a VPS, e.g. ovh:vps-1234abcd.vps.ovh.net")
+        raise BadRequest(
+            _("ovh: needs the service name of a VPS, e.g. ovh:vps-1234abcd.vps.ovh.net")
+        )
     return service
 
 
@@ -161,16 +164,21 @@ def check_keyboard(layout: str | None, server_keymap: str | None) -> None:
     try:
         if layout is not None:
             load_layout(layout)
-    except UnknownLayoutError as exc:
-        names = ", ".join(guest_layout_names())
-        raise BadRequest(f"{exc.args[0] if exc.args else exc}; known layouts: {names}") from None
+    except UnknownLayoutError:
+        raise BadRequest(
+            _("unknown keyboard layout {name}; known layouts: {names}").format(
+                name=repr(layout), names=", ".join(guest_layout_names())
+            )
+        ) from None
     try:
         if server_keymap is not None:
             load_server_keymap(server_keymap)
-    except UnknownLayoutError as exc:
-        names = ", ".join([NO_SERVER_KEYMAP, *server_keymap_names()])
+    except UnknownLayoutError:
         raise BadRequest(
-            f"{exc.args[0] if exc.args else exc}; known server keymaps: {names}"
+            _("unknown server keymap {name}; known server keymaps: {names}").format(
+                name=repr(server_keymap),
+                names=", ".join([NO_SERVER_KEYMAP, *server_keymap_names()]),
+            )
         ) from None
 
 
@@ -214,4 +222,8 @@ class VpsDoors:
         from ovhkvm_desktop.cloud.consoles import NoConsoleDoor
 
         details = "; ".join(f"{door}: {error}" for door, error in self.tried)
-        return NoConsoleDoor(f"no console of {self.console.service} could be opened ({details})")
+        return NoConsoleDoor(
+            _("no console of {service} could be opened ({details})").format(
+                service=self.console.service, details=details
+            )
+        )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import N_, _
 
 SERVICE = "ovhkvm-desktop"
 
@@ -60,8 +61,7 @@ class MemoryStore:
 #: This process's memory store: every ``Secrets`` that cannot use the keyring shares it.
 MEMORY = MemoryStore()
 
-_NO_BACKEND = "no keyring is available (no Secret Service, KWallet, macOS or Windows keyring)"
-_USE_INSTEAD = "a Secret Service such as GNOME Keyring, or KWallet, would keep them"
+_NO_BACKEND = N_("no keyring is available (no Secret Service, KWallet, macOS or Windows keyring)")
 
 
 def _from_keyrings_alt(backend: object) -> list[type]:
@@ -88,13 +88,18 @@ def _refused_alternative(backend: object) -> str | None:
         return None
     name = getattr(type(backend), "name", None) or type(backend).__name__
     if any(cls.__name__ == "FileBacked" for cls in classes):
-        what = "would write the secrets to a file"
+        sentence = _(
+            "the keyring backend {backend} of keyrings.alt would write the secrets to a file,"
+            " which {app} refuses (a Secret Service such as GNOME Keyring, or KWallet, would keep"
+            " them)"
+        )
     else:
-        what = "is one its authors discourage for real secrets"
-    return (
-        f"the keyring backend {name!r} of keyrings.alt {what}, which {SERVICE} refuses"
-        f" ({_USE_INSTEAD})"
-    )
+        sentence = _(
+            "the keyring backend {backend} of keyrings.alt is one its authors discourage for real"
+            " secrets, which {app} refuses (a Secret Service such as GNOME Keyring, or KWallet,"
+            " would keep them)"
+        )
+    return sentence.format(backend=repr(name), app=SERVICE)
 
 
 def backend_problem(backend: object) -> str | None:
@@ -102,13 +107,13 @@ def backend_problem(backend: object) -> str | None:
     from keyring.backends import chainer, fail, null
 
     if isinstance(backend, fail.Keyring):
-        return _NO_BACKEND
+        return _(_NO_BACKEND)
     if isinstance(backend, null.Keyring):
-        return "the keyring is disabled (keyring's null backend is configured)"
+        return _("the keyring is disabled (keyring's null backend is configured)")
     if isinstance(backend, chainer.ChainerBackend):
         members = list(backend.backends)
         if not members:
-            return _NO_BACKEND
+            return _(_NO_BACKEND)
         if _usable_members(members):
             return None
         return backend_problem(members[0])
@@ -199,7 +204,9 @@ class Secrets:
 
                 self._backend = keyring.get_keyring()
             except Exception as exc:  # keyring's loader raises whatever the backend raises
-                self._fall_back(f"the keyring could not be loaded ({_describe(exc)})")
+                self._fall_back(
+                    _("the keyring could not be loaded ({reason})").format(reason=_describe(exc))
+                )
                 return
         problem = backend_problem(self._backend)
         if problem:
@@ -215,17 +222,17 @@ class Secrets:
     @property
     def backend_name(self) -> str:
         if not self.persistent:
-            return "this run's memory"
+            return _("this run's memory")
         backend = self._backend
         return getattr(backend, "name", None) or type(backend).__name__
 
     def _fall_back(self, reason: str) -> None:
         if self.notice is not None:
             return
-        self.notice = (
-            f"{reason}: secrets are kept in memory for this run only, never written to a file;"
+        self.notice = _(
+            "{reason}: secrets are kept in memory for this run only, never written to a file;"
             " you will have to log in again next time"
-        )
+        ).format(reason=reason)
         if self._on_fallback is not None:
             self._on_fallback(self.notice)
 
@@ -239,8 +246,10 @@ class Secrets:
                 return self._backend.get_password(SERVICE, name)  # type: ignore[union-attr]
             except Exception as exc:
                 raise SecretsError(
-                    f"the keyring did not give the secrets of the profile {profile!r}"
-                    f" ({_describe(exc)}): unlock it and retry"
+                    _(
+                        "the keyring did not give the secrets of the profile {profile} ({reason}):"
+                        " unlock it and retry"
+                    ).format(profile=repr(profile), reason=_describe(exc))
                 ) from None
 
     def set(self, profile: str, field: str, value: str) -> None:
@@ -252,7 +261,11 @@ class Secrets:
                     MEMORY.discard(name)  # the keyring holds the newest now
                     return
                 except Exception as exc:
-                    self._fall_back(f"the keyring refused to store a secret ({_describe(exc)})")
+                    self._fall_back(
+                        _("the keyring refused to store a secret ({reason})").format(
+                            reason=_describe(exc)
+                        )
+                    )
             MEMORY.set(name, value)
 
     def delete(self, profile: str, field: str) -> None:
@@ -269,8 +282,10 @@ class Secrets:
                 pass  # it was not there
             except Exception as exc:
                 raise SecretsError(
-                    f"the keyring did not delete the secrets of the profile {profile!r}"
-                    f" ({_describe(exc)}): unlock it and retry"
+                    _(
+                        "the keyring did not delete the secrets of the profile {profile}"
+                        " ({reason}): unlock it and retry"
+                    ).format(profile=repr(profile), reason=_describe(exc))
                 ) from None
 
     def delete_profile(self, profile: str) -> None:

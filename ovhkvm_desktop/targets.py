@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import _
 
 DEFAULT_VNC_PORT = 5900
 NOVNC_PAGES = ("vnc_auto.html", "vnc.html", "vnc_lite.html")
@@ -49,14 +50,16 @@ def parse_target(text: str) -> ConsoleTarget:
     reports."""
     text = text.strip()
     if text.startswith("ovh:"):
-        raise ConsoleError("ovh: targets need an OVHcloud profile; see 'ovhkvm-desktop login'")
+        raise ConsoleError(_("ovh: targets need an OVHcloud profile; see 'ovhkvm-desktop login'"))
     try:
         if "://" not in text:
             return _tcp_target(urlsplit("vnc://" + text), text)
         parts = urlsplit(text)
     except ValueError:
         # urllib's own words may quote the whole netloc, password included.
-        raise ConsoleError(f"{redact_target(text)!r} is not a valid address") from None
+        raise ConsoleError(
+            _("{target} is not a valid address").format(target=repr(redact_target(text)))
+        ) from None
     scheme = parts.scheme.lower()
     if scheme == "vnc":
         return _tcp_target(parts, text)
@@ -65,7 +68,9 @@ def parse_target(text: str) -> ConsoleTarget:
     if scheme in ("http", "https"):
         return _novnc_page_target(parts, text)
     raise ConsoleError(
-        f"unknown kind of target {redact_target(text)!r}: use vnc://, ws://, wss:// or a noVNC URL"
+        _("unknown kind of target {target}: use vnc://, ws://, wss:// or a noVNC URL").format(
+            target=repr(redact_target(text))
+        )
     )
 
 
@@ -74,11 +79,13 @@ def _host_port(parts: SplitResult, text: str, default_port: int) -> tuple[str, i
         port = parts.port
     except ValueError:
         raise ConsoleError(
-            f"the port in {redact_target(text)!r} is not a number from 1 to 65535"
+            _("the port in {target} is not a number from 1 to 65535").format(
+                target=repr(redact_target(text))
+            )
         ) from None
     host = parts.hostname
     if not host:
-        raise ConsoleError(f"no host in {redact_target(text)!r}")
+        raise ConsoleError(_("no host in {target}").format(target=repr(redact_target(text))))
     return host, port or default_port
 
 
@@ -104,8 +111,9 @@ def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
     page = parts.path.rsplit("/", 1)[-1]
     if page not in NOVNC_PAGES:
         raise ConsoleError(
-            f"{redact_target(text)!r} is not a noVNC console page"
-            f" (expected {', '.join(NOVNC_PAGES)})"
+            _("{target} is not a noVNC console page (expected {pages})").format(
+                target=repr(redact_target(text)), pages=", ".join(NOVNC_PAGES)
+            )
         )
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     scheme = parts.scheme.lower()
@@ -118,9 +126,11 @@ def _novnc_page_target(parts: SplitResult, text: str) -> ConsoleTarget:
         try:
             port = int(query["port"])
         except ValueError:
-            raise ConsoleError(f"the port in {redact_target(text)!r} is not a number") from None
+            raise ConsoleError(
+                _("the port in {target} is not a number").format(target=repr(redact_target(text)))
+            ) from None
     path = query.get("path", "websockify").lstrip("/")
-    path_part, _, path_query = path.partition("?")
+    path_part, _sep, path_query = path.partition("?")
     path_args = {k: v[-1] for k, v in parse_qs(path_query).items()}
     token = path_args.get("token") or query.get("token")
     if token and "token" not in path_args:
@@ -205,7 +215,7 @@ def _redact_pairs(text: str, *, bare: bool) -> str:
 
 
 def _unquoted(path: str) -> str:
-    for _ in range(3):  # twice-encoded is still encoded
+    for _attempt in range(3):  # twice-encoded is still encoded
         decoded = unquote(path)
         if decoded == path:
             break

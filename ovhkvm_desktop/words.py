@@ -46,6 +46,11 @@ def install(directory: Path | None = None, languages: Sequence[str] | None = Non
     gettext.textdomain(DOMAIN)  # argparse asks gettext's current domain
 
 
+def language() -> str:
+    """The language being spoken ("fr"; "" for English, the words of the code)."""
+    return str(_translation.info().get("language", ""))
+
+
 def _(text: str) -> str:
     """``text`` in the user's language."""
     return _translation.gettext(text)

@@ -24,7 +24,7 @@ from ovhkvm_desktop.rfb import events as ev
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.screen_text import ScreenText, read_screen
 from ovhkvm_desktop.session import ConsoleSession, ServerInfo, SessionListener, type_events
-from ovhkvm_desktop.words import _
+from ovhkvm_desktop.words import N_, _
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.cloud.consoles import DedicatedServer
@@ -133,33 +133,63 @@ async def _with_session(
             await reader
 
 
+#: What a command waits for: (the sentence when the connection ends meanwhile, the sentence
+#: when the time is up), marked for the catalogue, said with ``{seconds}`` and ``{text}``.
+WAITING_FOR_THE_SCREEN = (
+    N_("the connection ended while waiting for the whole screen"),
+    N_("timed out after {seconds} s while waiting for the whole screen"),
+)
+WAITING_FOR_THE_CONSOLE = (
+    N_("the connection ended while waiting for the console"),
+    N_("timed out after {seconds} s while waiting for the console"),
+)
+WAITING_FOR_AN_UPDATE = (
+    N_("the connection ended while waiting for the first update"),
+    N_("timed out after {seconds} s while waiting for the first update"),
+)
+WAITING_FOR_TEXT = (
+    N_("the connection ended while waiting for {text} on the screen"),
+    N_("timed out after {seconds} s waiting for {text} on the screen"),
+)
+
+
 async def _wait(
     what: asyncio.Event,
     reader: asyncio.Task[None],
     timeout: float,
-    doing: str,
-    timed_out: str | None = None,
+    waiting: tuple[str, str],
+    *,
+    seconds: float | None = None,
+    text: str = "",
 ) -> None:
     """Wait for ``what`` while the read loop runs; its failure ends the wait with its reason.
-    ``timed_out``: the sentence for a timeout, when not "timed out after S s while ``doing``"."""
+    ``waiting``: the sentences that say it ended or timed out (``WAITING_FOR_...``), with
+    ``seconds`` (default: ``timeout``) and ``text``."""
     if what.is_set():
         return
     waiter = asyncio.create_task(what.wait())
-    done, _ = await asyncio.wait({waiter, reader}, timeout=timeout, return_when="FIRST_COMPLETED")
+    done, _pending = await asyncio.wait(
+        {waiter, reader}, timeout=timeout, return_when="FIRST_COMPLETED"
+    )
     if waiter in done:
         return
     waiter.cancel()
+    ended, timed_out = waiting
     if reader in done:
         reader.result()  # raises ConnectionLost with the reason
-        raise ConsoleError(f"the connection ended while {doing}")
-    raise ConsoleError(timed_out or f"timed out after {timeout:g} s while {doing}")
+        raise ConsoleError(_(ended).format(text=f"'{text}'"))
+    shown = timeout if seconds is None else seconds
+    raise ConsoleError(_(timed_out).format(seconds=f"{shown:g}", text=f"'{text}'"))
 
 
 async def screenshot(args: argparse.Namespace) -> int:
     async def body(
-        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None], _: Opening
+        session: ConsoleSession,
+        watcher: _ScreenWatcher,
+        reader: asyncio.Task[None],
+        _opening: Opening,
     ) -> int:
-        await _wait(watcher.complete, reader, args.timeout, "waiting for the whole screen")
+        await _wait(watcher.complete, reader, args.timeout, WAITING_FOR_THE_SCREEN)
         save_png(session.framebuffer, args.file)
         return 0
 
@@ -178,7 +208,7 @@ async def type_text(args: argparse.Namespace) -> int:
         opening: Opening,
     ) -> int:
         # QEMU acknowledges extended key events and reports the LEDs before its first update.
-        await _wait(watcher.answered, reader, args.timeout, "waiting for the console")
+        await _wait(watcher.answered, reader, args.timeout, WAITING_FOR_THE_CONSOLE)
         extended = session.capabilities.extended_keys and opening.request.extended_keys
         translator = KeyTranslator(
             opening.layout,
@@ -204,38 +234,62 @@ async def type_text(args: argparse.Namespace) -> int:
 
 
 def untypable_message(opening: Opening, chars: Sequence[str], extended: bool) -> str:
-    """One line: which characters were left out, and why."""
+    """One line: which characters were left out, and why (a sentence for each reason)."""
     name, guest, keymap = opening.layout, opening.guest, opening.server_keymap
     layout = load_layout(name, guest)
-    clauses = []
+    said: list[str] = []
+
+    def cannot(sentence: str, chars: Sequence[str]) -> None:
+        said.append(_(sentence).format(layout=name, chars=_listed(chars), keymap=keymap))
+
     for_keys = [c for c in chars if layout.can_type(c)]  # the keys exist; the server misses them
     if for_keys:
         if keymap != "none":
-            why = f"with the server keymap {keymap}"
+            cannot(
+                N_("the {layout} layout cannot type {chars} with the server keymap {keymap}"),
+                for_keys,
+            )
         elif not extended:
-            why = "with plain key events (through the en-us keymap of QEMU)"
+            cannot(
+                N_(
+                    "the {layout} layout cannot type {chars} with plain key events (through the"
+                    " en-us keymap of QEMU)"
+                ),
+                for_keys,
+            )
         else:
-            why = "with the keys this server can press"
-        clauses.append(f"{_listed(for_keys)} {why}")
+            cannot(
+                N_("the {layout} layout cannot type {chars} with the keys this server can press"),
+                for_keys,
+            )
     lacking = [c for c in chars if not layout.can_type(c)]
     console = [c for c in lacking if load_layout(name, GuestSystem.CONSOLE).can_type(c)]
     desktop = [c for c in console if load_layout(name, GuestSystem.DESKTOP).can_type(c)]
     if guest == GuestSystem.AUTO and desktop:
-        clauses.append(
-            f"{_listed(desktop)} the same way on a Linux text console and on a desktop"
-            " (--guest console or --guest desktop says which the guest is)"
+        cannot(
+            N_(
+                "the {layout} layout cannot type {chars} the same way on a Linux text console and"
+                " on a desktop (--guest console or --guest desktop says which the guest is)"
+            ),
+            desktop,
         )
     if guest == GuestSystem.AUTO and len(console) > len(desktop):
-        only = [c for c in console if c not in desktop]
-        clauses.append(
-            f"{_listed(only)} unless the guest is a Linux text console (--guest console types"
-            " them by their code)"
+        cannot(
+            N_(
+                "the {layout} layout cannot type {chars} unless the guest is a Linux text console"
+                " (--guest console types them by their code)"
+            ),
+            [c for c in console if c not in desktop],
         )
     others = [c for c in lacking if guest != GuestSystem.AUTO or c not in console]
     if others:
-        where = {GuestSystem.CONSOLE: ", even by code", GuestSystem.DESKTOP: " on a desktop"}
-        clauses.append(f"{_listed(others)} on this guest layout{where.get(guest, '')}")
-    return f"the {name} layout cannot type {', nor '.join(clauses)}; typed everything else"
+        if guest == GuestSystem.CONSOLE:
+            cannot(N_("the {layout} layout cannot type {chars}, even by code"), others)
+        elif guest == GuestSystem.DESKTOP:
+            cannot(N_("the {layout} layout cannot type {chars} on a desktop"), others)
+        else:
+            cannot(N_("the {layout} layout cannot type {chars}"), others)
+    return _("{reasons}; typed everything else").format(reasons="; ".join(said))
 
 
 def _listed(chars: Sequence[str]) -> str:
@@ -256,9 +310,12 @@ def save_png(fb: Framebuffer, path: str) -> None:
 
 async def info(args: argparse.Namespace) -> int:
     async def body(
-        session: ConsoleSession, watcher: _ScreenWatcher, reader: asyncio.Task[None], _: Opening
+        session: ConsoleSession,
+        watcher: _ScreenWatcher,
+        reader: asyncio.Task[None],
+        _opening: Opening,
     ) -> int:
-        await _wait(watcher.answered, reader, args.timeout, "waiting for the first update")
+        await _wait(watcher.answered, reader, args.timeout, WAITING_FOR_AN_UPDATE)
         # Acknowledgements QEMU sends in reply to SetEncodings come before the first update;
         # give other servers a moment more.
         await asyncio.sleep(0.2)
@@ -273,9 +330,12 @@ async def read_text(args: argparse.Namespace) -> int:
     watcher = _TextWatcher()
 
     async def body(
-        session: ConsoleSession, _: _ScreenWatcher, reader: asyncio.Task[None], __: Opening
+        session: ConsoleSession,
+        _watcher: _ScreenWatcher,
+        reader: asyncio.Task[None],
+        _opening: Opening,
     ) -> int:
-        await _wait(watcher.read, reader, args.timeout, "waiting for the whole screen")
+        await _wait(watcher.read, reader, args.timeout, WAITING_FOR_THE_SCREEN)
         assert watcher.screen is not None
         print_screen(watcher.screen, args.json)
         return 0
@@ -312,14 +372,18 @@ async def wait_for_text(args: argparse.Namespace) -> int:
     watcher = _TextWatcher(looking_for=args.text)
 
     async def body(
-        session: ConsoleSession, _: _ScreenWatcher, reader: asyncio.Task[None], __: Opening
+        session: ConsoleSession,
+        _watcher: _ScreenWatcher,
+        reader: asyncio.Task[None],
+        _opening: Opening,
     ) -> int:
         await _wait(
             watcher.found,
             reader,
             max(deadline - loop.time(), 0.0),
-            f"waiting for '{args.text}' on the screen",
-            timed_out=f"timed out after {args.timeout:g} s waiting for '{args.text}' on the screen",
+            WAITING_FOR_TEXT,
+            seconds=args.timeout,
+            text=args.text,
         )
         return 0
 
@@ -352,13 +416,18 @@ def print_info(session: ConsoleSession, as_json: bool) -> None:
         return
     extensions = data["extensions"]
     assert isinstance(extensions, list)
-    print(f"name:         {escaped(str(data['name']))}")
-    print(f"size:         {data['width']}x{data['height']}")
-    print(f"protocol:     RFB {data['protocol']}")
-    print(f"security:     {data['security']}")
-    print(f"pixel format: {data['pixel_format']}")
-    print(f"encoding:     {data['encoding'] or '-'}")
-    print(f"extensions:   {', '.join(extensions) or '-'}")
+    rows = [
+        (_("name:"), escaped(str(data["name"]))),
+        (_("size:"), f"{data['width']}x{data['height']}"),
+        (_("protocol:"), f"RFB {data['protocol']}"),
+        (_("security:"), str(data["security"])),
+        (_("pixel format:"), str(data["pixel_format"])),
+        (_("encoding:"), str(data["encoding"] or "-")),
+        (_("extensions:"), ", ".join(extensions) or "-"),
+    ]
+    width = max(len(label) for label, _value in rows) + 1
+    for label, value in rows:
+        print(f"{label:<{width}}{value}")
 
 
 # -- the window --------------------------------------------------------------------------------

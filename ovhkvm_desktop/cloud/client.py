@@ -19,6 +19,7 @@ import ovh.exceptions
 from ovhkvm_desktop.config import METHOD_OAUTH2, OAUTH2_ENDPOINTS, Profile
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import APPLICATION_SECRET, CLIENT_SECRET, CONSUMER_KEY, Secrets
+from ovhkvm_desktop.words import N_, _
 
 log = logging.getLogger(__name__)
 # requests-oauthlib logs the token request's headers (the client secret, in base64) and the
@@ -67,7 +68,7 @@ class AccessRule:
 
     method: str
     path: str
-    why: str
+    why: str  # marked with N_: said with _(rule.why)
 
     def matches(self, method: str, path: str) -> bool:
         if method.upper() != self.method:
@@ -84,15 +85,21 @@ class AccessRule:
 
 #: Every rule the app asks for when it requests a consumer key, and nothing more (README).
 ACCESS_RULES: tuple[AccessRule, ...] = (
-    AccessRule("GET", "/vps", "list your VPS"),
-    AccessRule("GET", "/vps/*", "read a VPS (state, model, zone, keymap, netboot) and its tasks"),
-    AccessRule("POST", "/vps/*/getConsoleUrl", "open a VPS console (noVNC URL)"),
-    AccessRule("POST", "/vps/*/openConsoleAccess", "open a VPS console (VNC, VNC over WebSocket)"),
-    AccessRule("PUT", "/vps/*", "switch a VPS between rescue and local boot"),
-    AccessRule("POST", "/vps/*/reboot", "reboot a VPS into or out of rescue"),
-    AccessRule("GET", "/dedicated/server", "list your dedicated servers"),
-    AccessRule("GET", "/dedicated/server/*", "read a dedicated server and its IPMI features"),
-    AccessRule("POST", "/dedicated/server/*/features/ipmi/access", "open a dedicated server's KVM"),
+    AccessRule("GET", "/vps", N_("list your VPS")),
+    AccessRule(
+        "GET", "/vps/*", N_("read a VPS (state, model, zone, keymap, netboot) and its tasks")
+    ),
+    AccessRule("POST", "/vps/*/getConsoleUrl", N_("open a VPS console (noVNC URL)")),
+    AccessRule(
+        "POST", "/vps/*/openConsoleAccess", N_("open a VPS console (VNC, VNC over WebSocket)")
+    ),
+    AccessRule("PUT", "/vps/*", N_("switch a VPS between rescue and local boot")),
+    AccessRule("POST", "/vps/*/reboot", N_("reboot a VPS into or out of rescue")),
+    AccessRule("GET", "/dedicated/server", N_("list your dedicated servers")),
+    AccessRule("GET", "/dedicated/server/*", N_("read a dedicated server and its IPMI features")),
+    AccessRule(
+        "POST", "/dedicated/server/*/features/ipmi/access", N_("open a dedicated server's KVM")
+    ),
 )
 
 
@@ -186,12 +193,11 @@ def _response_details(exc: ovh.exceptions.APIError) -> tuple[int | None, str | N
 
 
 def _service_in(path: str) -> tuple[str, str] | None:
-    """("VPS"|"dedicated server", name) when the path names one service."""
+    """("vps"|"dedicated/server", name) when the path names one service."""
     match = re.match(r"^/(vps|dedicated/server)/([^/?]+)", path)
     if not match:
         return None
-    kind = "VPS" if match.group(1) == "vps" else "dedicated server"
-    return kind, match.group(2)
+    return match.group(1), match.group(2)
 
 
 def _names_the_service(path: str, message: str) -> bool:
@@ -207,119 +213,172 @@ def explain(
     """The ApiError that tells the user what happened to METHOD PATH and what to do."""
     call = f"{method} {path.split('?', 1)[0]}"
     host = urlsplit(base_url).netloc or base_url
-    who = f"the profile {profile.name!r}"
+    who = repr(profile.name)
     query_id = getattr(exc, "query_id", None)
-    ref = f" (query id {query_id})" if query_id else ""
+    # The reference OVHcloud's support asks for, after the sentence.
+    ref = _(" (query id {query_id})").format(query_id=query_id) if query_id else ""
     E = ovh.exceptions
 
     if isinstance(exc, E.NotGrantedCall):
         rule = rule_for(method, path)
         named = str(rule) if rule else call
         return CallNotGranted(
-            f"the credentials of {who} do not allow {named} (a new consumer key asks for"
-            " every rule the app needs)",
+            _(
+                "the credentials of the profile {profile} do not allow {call} (a new consumer key"
+                " asks for every rule the app needs)"
+            ).format(profile=who, call=named),
             named,
             profile,
         )
     if isinstance(exc, E.InvalidKey):
         return CredentialRejected(
-            f"the OVHcloud API does not accept the application key of {who}"
-            " (unknown or deleted application)",
+            _(
+                "the OVHcloud API does not accept the application key of the profile {profile}"
+                " (unknown or deleted application)"
+            ).format(profile=who),
             profile,
         )
     if isinstance(exc, E.InvalidCredential | E.NotCredential):
         return CredentialRejected(
-            f"the consumer key of {who} is not valid (expired, revoked or never validated)",
+            _(
+                "the consumer key of the profile {profile} is not valid (expired, revoked or never"
+                " validated)"
+            ).format(profile=who),
             profile,
             "INVALID_CREDENTIAL" if isinstance(exc, E.InvalidCredential) else "NOT_CREDENTIAL",
         )
     if isinstance(exc, E.OAuth2FailureError):
         return CredentialRejected(
-            f"the OAuth2 service account of {who} was refused (check its client id and secret)",
+            _(
+                "the OAuth2 service account of the profile {profile} was refused (check its client"
+                " id and secret)"
+            ).format(profile=who),
             profile,
         )
     if isinstance(exc, E.HTTPError | E.NetworkError):
         cause = exc.args[1] if len(exc.args) > 1 else exc.__cause__
         return ApiUnreachable(
-            f"cannot reach the OVHcloud API at {host} ({_network_reason(cause)}):"
-            " check the network connection and retry"
+            _(
+                "cannot reach the OVHcloud API at {host} ({reason}): check the network connection"
+                " and retry"
+            ).format(host=host, reason=_network_reason(cause))
         )
     if isinstance(exc, E.InvalidResponse):
         return ApiRefused(
-            f"the OVHcloud API at {host} answered {call} with something that is not JSON:"
-            " retry in a moment"
+            _(
+                "the OVHcloud API at {host} answered {call} with something that is not JSON:"
+                " retry in a moment"
+            ).format(host=host, call=call)
         )
     if isinstance(exc, E.InvalidRegion | E.InvalidConfiguration):
-        return CredentialRejected(f"{who} is incomplete", profile)
+        return CredentialRejected(
+            _("the profile {profile} is incomplete").format(profile=who), profile
+        )
     if not isinstance(exc, E.APIError):
-        return ApiRefused(f"{call} failed: {type(exc).__name__}")
+        return ApiRefused(_("{call} failed: {reason}").format(call=call, reason=type(exc).__name__))
 
     status, code, message = _response_details(exc)
-    said = f": {message}" if message else ""
+    # The API's own words (English, from OVHcloud), after the sentence's punctuation.
+    said = _(": {message}").format(message=message) if message else ""
     service = _service_in(path)
     if isinstance(exc, E.ResourceNotFoundError) and service and _names_the_service(path, message):
         kind, name = service
-        return UnknownServer(
-            f"there is no {kind} {name!r} in the account of {who}{said}"
-            " (see 'ovhkvm-desktop servers')"
-        )
+        if kind == "vps":
+            sentence = N_(
+                "there is no VPS {name} in the account of the profile {profile}{said} (see"
+                " 'ovhkvm-desktop servers')"
+            )
+        else:
+            sentence = N_(
+                "there is no dedicated server {name} in the account of the profile"
+                " {profile}{said} (see 'ovhkvm-desktop servers')"
+            )
+        return UnknownServer(_(sentence).format(name=repr(name), profile=who, said=said))
     if isinstance(exc, E.ResourceExpiredError):
         name = service[1] if service else path
         return ServiceExpired(
-            f"the service {name!r} has expired{said}: renew it in the OVHcloud control panel"
+            _(
+                "the service {name} has expired{said}: renew it in the OVHcloud control panel"
+            ).format(name=repr(name), said=said)
         )
     if status == 401:
-        return CredentialRejected(f"{who} is not logged in{said}", profile)
+        return CredentialRejected(
+            _("the profile {profile} is not logged in{said}").format(profile=who, said=said),
+            profile,
+        )
     if code == "INVALID_SIGNATURE":
         return CredentialRejected(
-            f"the API refused the signature of {call}: the application secret of {who} is wrong",
+            _(
+                "the API refused the signature of {call}: the application secret of the profile"
+                " {profile} is wrong"
+            ).format(call=call, profile=who),
             profile,
             code,
         )
     if code == "QUERY_TIME_OUT":
         return ApiRefused(
-            f"the API refused {call} as too old or from the future{said}: check this computer's"
-            " clock and retry",
+            _(
+                "the API refused {call} as too old or from the future{said}: check this"
+                " computer's clock and retry"
+            ).format(call=call, said=said),
             status,
             code,
         )
     if isinstance(exc, E.ResourceConflictError):
         return ApiRefused(
-            f"the OVHcloud API cannot do {call} now{said}: an operation may be running;"
-            f" wait and retry{ref}",
+            _(
+                "the OVHcloud API cannot do {call} now{said}: an operation may be running; wait"
+                " and retry{ref}"
+            ).format(call=call, said=said, ref=ref),
             status,
             code,
         )
     if isinstance(exc, E.Forbidden):
-        return ApiRefused(f"the OVHcloud API forbids {call}{said}{ref}", status, code)
-    if isinstance(exc, E.BadParametersError):
-        return ApiRefused(f"the OVHcloud API refused {call}{said}{ref}", status, code)
-    if status is not None and status >= 500:
         return ApiRefused(
-            f"the OVHcloud API failed on {call} (HTTP {status}{said}): retry in a moment{ref}",
+            _("the OVHcloud API forbids {call}{said}{ref}").format(call=call, said=said, ref=ref),
             status,
             code,
         )
-    return ApiRefused(f"the OVHcloud API refused {call} (HTTP {status}{said}){ref}", status, code)
+    if isinstance(exc, E.BadParametersError):
+        return ApiRefused(
+            _("the OVHcloud API refused {call}{said}{ref}").format(call=call, said=said, ref=ref),
+            status,
+            code,
+        )
+    if status is not None and status >= 500:
+        return ApiRefused(
+            _(
+                "the OVHcloud API failed on {call} (HTTP {status}{said}): retry in a moment{ref}"
+            ).format(call=call, status=status, said=said, ref=ref),
+            status,
+            code,
+        )
+    return ApiRefused(
+        _("the OVHcloud API refused {call} (HTTP {status}{said}){ref}").format(
+            call=call, status=status, said=said, ref=ref
+        ),
+        status,
+        code,
+    )
 
 
 def _network_reason(cause: object) -> str:
     import requests.exceptions as rex
 
     if isinstance(cause, rex.SSLError):
-        return "its TLS certificate could not be verified"
+        return _("its TLS certificate could not be verified")
     if isinstance(cause, rex.Timeout):
-        return "no answer in time"
+        return _("no answer in time")
     if isinstance(cause, rex.ConnectionError):
         text = str(cause)
         if "Name or service not known" in text or "getaddrinfo" in text or "NameResolution" in text:
-            return "its name does not resolve: are you online?"
+            return _("its name does not resolve: are you online?")
         if "refused" in text.lower():
-            return "connection refused"
+            return _("connection refused")
         if "unreachable" in text.lower():
-            return "the network is unreachable: are you online?"
-        return "the connection failed"
-    return "the request failed"
+            return _("the network is unreachable: are you online?")
+        return _("the connection failed")
+    return _("the request failed")
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -434,7 +493,8 @@ class OvhApi:
 
 
 def _missing(profile: Profile, secrets: Secrets) -> CredentialRejected:
-    where = "this run's memory" if not secrets.persistent else "the keyring"
-    return CredentialRejected(
-        f"the secrets of the profile {profile.name!r} are not in {where}", profile
-    )
+    if secrets.persistent:
+        sentence = _("the secrets of the profile {profile} are not in the keyring")
+    else:
+        sentence = _("the secrets of the profile {profile} are not in this run's memory")
+    return CredentialRejected(sentence.format(profile=repr(profile.name)), profile)

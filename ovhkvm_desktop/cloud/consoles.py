@@ -30,6 +30,7 @@ from ovhkvm_desktop.cloud.inventory import Server, dedicated_path, vps_path, vps
 from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.targets import ConsoleTarget, parse_target
+from ovhkvm_desktop.words import _
 
 GET_CONSOLE_URL = "getConsoleUrl"
 VNC_OVER_WEBSOCKET = "VNCOverWebSocket"
@@ -126,13 +127,17 @@ class VpsConsole:
         if door == GET_CONSOLE_URL:
             url = await self.api.acall("POST", base + "/getConsoleUrl")
             if not isinstance(url, str) or not url:
-                raise ApiRefused(f"getConsoleUrl gave no URL for {self.service}")
+                raise ApiRefused(
+                    _("getConsoleUrl gave no URL for {service}").format(service=self.service)
+                )
             if not browsable(url):
-                raise ApiRefused("getConsoleUrl gave an address that is not https")
+                raise ApiRefused(_("getConsoleUrl gave an address that is not https"))
             try:
                 return parse_target(url)
             except ConsoleError as exc:
-                raise ApiRefused(f"getConsoleUrl gave an unusable URL ({exc})") from None
+                raise ApiRefused(
+                    _("getConsoleUrl gave an unusable URL ({reason})").format(reason=exc)
+                ) from None
         access = await self.api.acall("POST", base + "/openConsoleAccess", {"protocol": door})
         host, port, password = _access(access, door)
         if door == VNC_OVER_WEBSOCKET:
@@ -144,11 +149,13 @@ class VpsConsole:
 
 def _access(answer: Any, door: str) -> tuple[str, int, str | None]:
     if not isinstance(answer, dict) or not answer.get("host") or not answer.get("port"):
-        raise ApiRefused(f"openConsoleAccess ({door}) gave no host and port")
+        raise ApiRefused(_("openConsoleAccess ({door}) gave no host and port").format(door=door))
     try:
         port = int(answer["port"])
     except (TypeError, ValueError):
-        raise ApiRefused(f"openConsoleAccess ({door}) gave a port that is not a number") from None
+        raise ApiRefused(
+            _("openConsoleAccess ({door}) gave a port that is not a number").format(door=door)
+        ) from None
     password = answer.get("password")
     return str(answer["host"]), port, str(password) if password else None
 
@@ -163,8 +170,10 @@ class DedicatedServer(ConsoleError):
 
     def __init__(self, api: OvhApi, service: str) -> None:
         super().__init__(
-            f"{service} is a dedicated server: its KVM (IPMI) is the vendor's HTML5 page, not a"
-            f" VNC console; 'ovhkvm-desktop open ovh:{service}' opens it in the browser"
+            _(
+                "{service} is a dedicated server: its KVM (IPMI) is the vendor's HTML5 page, not a"
+                " VNC console; 'ovhkvm-desktop open ovh:{service}' opens it in the browser"
+            ).format(service=service)
         )
         self.api = api
         self.service = service
@@ -191,25 +200,35 @@ def dedicated_kvm_url(
             break
         if status in ("error", "cancelled", "customerError", "ovhError"):
             raise ConsoleError(
-                f"OVHcloud could not open the KVM of {service} (task {task_id} {status}):"
-                " retry, or open it from the control panel"
+                _(
+                    "OVHcloud could not open the KVM of {service} (task {task} {status}): retry,"
+                    " or open it from the control panel"
+                ).format(service=service, task=task_id, status=status)
             )
         if time.monotonic() > deadline:
             raise ConsoleError(
-                f"the KVM access of {service} was not ready within {timeout:g} s: retry"
+                _("the KVM access of {service} was not ready within {seconds} s: retry").format(
+                    service=service, seconds=f"{timeout:g}"
+                )
             )
-        progress(f"preparing the KVM of {service} ({status})")
+        progress(
+            _("preparing the KVM of {service} ({status})").format(service=service, status=status)
+        )
         time.sleep(poll_interval)
         task = api.get(f"{dedicated_path(service)}/task/{task_id}")
     answer = api.get(base + "/access?type=kvmipHtml5URL")
     url = answer.get("value") if isinstance(answer, dict) else None
     if not url:
-        raise ConsoleError(f"OVHcloud gave no KVM URL for {service}: retry")
+        raise ConsoleError(
+            _("OVHcloud gave no KVM URL for {service}: retry").format(service=service)
+        )
     if not browsable(str(url)):
         # Only an https page is opened in the browser: anything else could be a local file, a
         # script or a plain-text page carrying the KVM session.
         raise ConsoleError(
-            f"OVHcloud gave a KVM address for {service} that is not https: open the KVM from the"
-            " control panel"
+            _(
+                "OVHcloud gave a KVM address for {service} that is not https: open the KVM from"
+                " the control panel"
+            ).format(service=service)
         )
     return str(url)

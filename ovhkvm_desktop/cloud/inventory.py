@@ -18,6 +18,7 @@ from ovhkvm_desktop.cloud.client import (
     ServiceExpired,
     UnknownServer,
 )
+from ovhkvm_desktop.words import N_, _
 
 #: API calls in flight at once for one listing (the API rate-limits bursts).
 MAX_CONCURRENT_CALLS = 8
@@ -103,8 +104,10 @@ def _expired(kind: str, name: str) -> Server:
 def fetch_servers(api: OvhApi, max_concurrent: int = MAX_CONCURRENT_CALLS) -> Listing:
     """Every VPS and dedicated server of the profile, details fetched concurrently."""
     listing = Listing([])
-    vps_names = _names(api, "/vps", "VPS", listing)
-    dedicated_names = _names(api, "/dedicated/server", "dedicated servers", listing)
+    vps_names = _names(api, "/vps", N_("VPS not listed: {reason}"), listing)
+    dedicated_names = _names(
+        api, "/dedicated/server", N_("dedicated servers not listed: {reason}"), listing
+    )
 
     def one_vps(name: str) -> Server | None:
         try:
@@ -134,12 +137,13 @@ def fetch_servers(api: OvhApi, max_concurrent: int = MAX_CONCURRENT_CALLS) -> Li
     return listing
 
 
-def _names(api: OvhApi, path: str, what: str, listing: Listing) -> list[str]:
+def _names(api: OvhApi, path: str, not_listed: str, listing: Listing) -> list[str]:
+    """The names at ``path``; ``not_listed`` (marked with N_) says why a key cannot list them."""
     try:
         names = api.get(path)
     except CallNotGranted as exc:
         # A key imported from elsewhere may not have every rule: list what it can.
-        listing.warnings.append(ApiError(f"{what} not listed: {exc}", login=exc.login))
+        listing.warnings.append(ApiError(_(not_listed).format(reason=exc), login=exc.login))
         return []
     except ApiRefused as exc:
         if exc.status == 404:

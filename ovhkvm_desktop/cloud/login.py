@@ -36,6 +36,7 @@ from ovhkvm_desktop.config import (
 )
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import APPLICATION_SECRET, CLIENT_SECRET, CONSUMER_KEY, Secrets
+from ovhkvm_desktop.words import _
 
 #: How long a validation may take by default (the user logs in on OVHcloud's page).
 VALIDATION_TIMEOUT = 600.0
@@ -80,16 +81,17 @@ class Credentials:
         if self.method == METHOD_OAUTH2:
             if self.endpoint not in OAUTH2_ENDPOINTS:
                 raise ConfigError(
-                    f"OAuth2 service accounts work on {', '.join(OAUTH2_ENDPOINTS)} only,"
-                    f" not on {self.endpoint}"
+                    _("OAuth2 service accounts work on {endpoints} only, not on {endpoint}").format(
+                        endpoints=", ".join(OAUTH2_ENDPOINTS), endpoint=self.endpoint
+                    )
                 )
             if not self.client_secret:
-                raise ConfigError("the OAuth2 client secret is missing")
+                raise ConfigError(_("the OAuth2 client secret is missing"))
             return self
         if not self.application_key:
-            raise ConfigError("the application key is missing")
+            raise ConfigError(_("the application key is missing"))
         if not self.application_secret:
-            raise ConfigError("the application secret is missing")
+            raise ConfigError(_("the application secret is missing"))
         return self
 
 
@@ -126,12 +128,14 @@ def request_consumer_key(credentials: Credentials, name: str = "new") -> Pending
             api_base_url(credentials.endpoint),
         ) from None
     if not isinstance(answer, dict) or "consumerKey" not in answer:
-        raise LoginFailed("the OVHcloud API did not hand out a consumer key: retry")
+        raise LoginFailed(_("the OVHcloud API did not hand out a consumer key: retry"))
     url = str(answer.get("validationUrl") or "")
     if not browsable(url):
         raise LoginFailed(
-            "the OVHcloud API gave a validation link that is not an https address: it is not"
-            " opened; check the endpoint"
+            _(
+                "the OVHcloud API gave a validation link that is not an https address: it is not"
+                " opened; check the endpoint"
+            )
         )
     return PendingLogin(
         Credentials(
@@ -179,23 +183,25 @@ def wait_for_validation(
             return pending.credentials
         if status == "refused":
             raise LoginFailed(
-                "the access was refused on OVHcloud's validation page: run login again"
+                _("the access was refused on OVHcloud's validation page: run login again")
             )
         if status == "expired":
             raise LoginFailed(
-                "the validation link expired before the access was granted: run login again"
+                _("the validation link expired before the access was granted: run login again")
             )
         left = deadline - time.monotonic()
         if left <= 0:
             raise LoginFailed(
-                f"the access was not granted within {timeout:g} s: run login again and open"
-                " the validation link"
+                _(
+                    "the access was not granted within {seconds} s: run login again and open the"
+                    " validation link"
+                ).format(seconds=f"{timeout:g}")
             )
         step = min(interval, left)
         end = time.monotonic() + step
         while (now := time.monotonic()) < end:
             if cancelled is not None and cancelled.is_set():
-                raise LoginFailed("login cancelled")
+                raise LoginFailed(_("login cancelled"))
             if on_wait is not None:
                 on_wait(max(0.0, deadline - now))
             remaining = end - time.monotonic()
@@ -225,12 +231,14 @@ def verify(credentials: Credentials, name: str = "new") -> None:
     credentials = credentials.check()
     if credentials.method == METHOD_APPLICATION:
         if not credentials.consumer_key:
-            raise ConfigError("the consumer key is missing")
+            raise ConfigError(_("the consumer key is missing"))
         status = credential_status(credentials, name)
         if status != "validated":
             raise LoginFailed(
-                f"that consumer key is not usable (its status is {status}): run login without it"
-                " to get a new one"
+                _(
+                    "that consumer key is not usable (its status is {status}): run login without"
+                    " it to get a new one"
+                ).format(status=status)
             )
         return
     # A service account has no consumer key: its token and a call the app makes prove it.
@@ -246,7 +254,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials:
     env = os.environ if environ is None else environ
     endpoint = env.get("OVH_ENDPOINT", "").strip()
     if not endpoint:
-        raise ConfigError("OVH_ENDPOINT is not set (ovh-eu, ovh-ca, ovh-us...)")
+        raise ConfigError(_("OVH_ENDPOINT is not set (ovh-eu, ovh-ca, ovh-us...)"))
     found = Credentials(
         endpoint,
         env.get("OVH_APPLICATION_KEY") or None,
@@ -256,7 +264,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials:
         env.get("OVH_CLIENT_SECRET") or None,
     )
     if not (found.application_key or found.client_id):
-        raise ConfigError("neither OVH_APPLICATION_KEY nor OVH_CLIENT_ID is set: nothing to import")
+        raise ConfigError(
+            _("neither OVH_APPLICATION_KEY nor OVH_CLIENT_ID is set: nothing to import")
+        )
     return found.check()
 
 
@@ -267,17 +277,25 @@ def from_ovh_conf(path: str | Path) -> Credentials:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ConfigError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
     except configparser.Error:
-        raise ConfigError(f"{path} is not an ovh.conf file (INI sections and keys)") from None
+        raise ConfigError(
+            _("{path} is not an ovh.conf file (INI sections and keys)").format(path=path)
+        ) from None
     endpoint = parser.get("default", "endpoint", fallback="").strip()
     if not endpoint:
         sections = [s for s in parser.sections() if s in ENDPOINTS]
         if len(sections) != 1:
-            raise ConfigError(f"{path} has no [default] endpoint=...")
+            raise ConfigError(_("{path} has no [default] endpoint=...").format(path=path))
         endpoint = sections[0]
     if not parser.has_section(endpoint):
-        raise ConfigError(f"{path} has no [{endpoint}] section with the keys")
+        raise ConfigError(
+            _("{path} has no [{endpoint}] section with the keys").format(
+                path=path, endpoint=endpoint
+            )
+        )
 
     def value(key: str) -> str | None:
         return parser.get(endpoint, key, fallback="").strip() or None
@@ -291,7 +309,11 @@ def from_ovh_conf(path: str | Path) -> Credentials:
         value("client_secret"),
     )
     if not (found.application_key or found.client_id):
-        raise ConfigError(f"{path} has neither application_key nor client_id for {endpoint}")
+        raise ConfigError(
+            _("{path} has neither application_key nor client_id for {endpoint}").format(
+                path=path, endpoint=endpoint
+            )
+        )
     return found.check()
 
 

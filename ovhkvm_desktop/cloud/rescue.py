@@ -11,6 +11,7 @@ from typing import Any
 from ovhkvm_desktop.cloud.client import OvhApi
 from ovhkvm_desktop.cloud.inventory import Server, vps_path, vps_server
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import _
 
 #: How long the VPS may take to reach the rescue (or its own) system.
 RESCUE_TIMEOUT = 900.0
@@ -44,11 +45,13 @@ class RescuePlan:
         name = self.server.name
         shown = f"{self.server.displayName} ({name})" if self.server.displayName != name else name
         if self.netboot == "rescue":
-            return (
-                f"Reboot the VPS {shown} into rescue mode? Its running system stops; the rescue"
+            return _(
+                "Reboot the VPS {server} into rescue mode? Its running system stops; the rescue"
                 " system's root password is sent to the account's e-mail address."
-            )
-        return f"Reboot the VPS {shown} out of rescue mode, into its own system?"
+            ).format(server=shown)
+        return _("Reboot the VPS {server} out of rescue mode, into its own system?").format(
+            server=shown
+        )
 
 
 @dataclass
@@ -84,14 +87,24 @@ def switch(
     service = chosen.server.name
     base = vps_path(service)
     if chosen.already_there:
-        progress(f"{service} is already {chosen.target_state}")
+        progress(
+            _("{service} is already {state}").format(service=service, state=chosen.target_state)
+        )
         return chosen.server
     before = set(_task_ids(api, base))
-    progress(f"switching the netboot of {service} to {chosen.netboot}")
+    progress(
+        _("switching the netboot of {service} to {netboot}").format(
+            service=service, netboot=chosen.netboot
+        )
+    )
     api.put(base, {"netbootMode": chosen.netboot})
     rebooted = False
     if chosen.explicit_reboot:
-        progress(f"rebooting {service} (its model, {chosen.server.modelVersion}, needs it)")
+        progress(
+            _("rebooting {service} (its model, {model}, needs it)").format(
+                service=service, model=chosen.server.modelVersion
+            )
+        )
         api.post(base + "/reboot")
         rebooted = True
     return follow(
@@ -133,7 +146,7 @@ def follow(
             running |= _report_task(task, watch, progress, service)
         server = vps_server(api.get(base))
         if server.state != last_state:
-            progress(f"{service} is {server.state}")
+            progress(_("{service} is {state}").format(service=service, state=server.state))
             last_state = server.state
             states_seen += 1
         # A VPS that already looked like the target before it rebooted is not there yet.
@@ -143,13 +156,22 @@ def follow(
         elapsed = time.monotonic() - start
         if reboot_after is not None and elapsed >= reboot_after and not watch.seen:
             if server.state not in ("rebooting", target_state):
-                progress(f"{service} did not reboot by itself: rebooting it")
+                progress(
+                    _("{service} did not reboot by itself: rebooting it").format(service=service)
+                )
                 api.post(base + "/reboot")
             reboot_after = None
         if elapsed >= timeout:
             raise RescueFailed(
-                f"{service} is still {server.state} after {timeout:g} s (expected"
-                f" {target_state}): look at its tasks in the control panel, or retry"
+                _(
+                    "{service} is still {state} after {seconds} s (expected {expected}): look at"
+                    " its tasks in the control panel, or retry"
+                ).format(
+                    service=service,
+                    state=server.state,
+                    seconds=f"{timeout:g}",
+                    expected=target_state,
+                )
             )
         time.sleep(poll_interval)
 
@@ -169,9 +191,15 @@ def _report_task(task: Any, watch: TaskWatch, progress: Progress, service: str) 
     kind = str(task.get("type", "task"))
     if watch.seen.get(task_id) != (state, percent):
         watch.seen[task_id] = (state, percent)
-        progress(f"task {kind} ({task_id}): {state} {percent}%")
+        progress(
+            _("task {kind} ({task}): {state} {percent}%").format(
+                kind=kind, task=task_id, state=state, percent=percent
+            )
+        )
     if state in ("error", "cancelled"):
         raise RescueFailed(
-            f"the task {kind} of {service} ended: {state}; look at it in the control panel"
+            _(
+                "the task {kind} of {service} ended: {state}; look at it in the control panel"
+            ).format(kind=kind, service=service, state=state)
         )
     return state not in TERMINAL_TASK_STATES

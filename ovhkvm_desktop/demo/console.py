@@ -14,8 +14,9 @@ from collections.abc import Callable
 from ovhkvm_desktop.demo.keyboard import ConsoleKeyboard
 from ovhkvm_desktop.demo.screen import GREEN, GREY, WHITE, TextScreen
 from ovhkvm_desktop.keyboard.layouts import GuestSystem, layout_descriptions, load_layout
+from ovhkvm_desktop.words import _, language
 
-PROMPT = "root@demo:~# "
+PROMPT = "root@demo:~# "  # a shell's, in every language
 #: The most characters one line holds (what a shell's line would be cut at); more are dropped.
 MAX_LINE = 512
 #: The most characters ``typed`` keeps (the oldest are forgotten).
@@ -23,11 +24,15 @@ MAX_TYPED = 1 << 16
 
 
 def banner(layout: str) -> list[str]:
-    description = layout_descriptions().get(layout, layout)
+    description = layout_descriptions(language()).get(layout, layout)
+    # Lines of at most 80 characters, in the font's Latin-1 (the demo guest speaks the user's
+    # language, like a console whose system was installed in it).
     return [
-        "ovhkvm-desktop demo console",
-        f"Guest keyboard layout: {description} ({layout})",
-        "Served by the app itself, on loopback. Type anything: see what the guest gets.",
+        _("ovhkvm-desktop demo console"),
+        _("Guest keyboard layout: {description} ({layout})").format(
+            description=description, layout=layout
+        ),
+        _("Served by the app itself, on loopback. Type anything: see what the guest gets."),
         "",
     ]
 

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ovhkvm_desktop.rfb.errors import ProtocolError
+from ovhkvm_desktop.words import _
 
 #: No screen is larger than this in either direction (RFB sizes are 16-bit; this keeps a hostile
 #: server from making us allocate 16 GiB). 8K is 7680x4320; allow some headroom.
@@ -54,7 +55,11 @@ class Framebuffer:
             and 0 < height <= MAX_DIMENSION
             and width * height <= MAX_PIXELS
         ):
-            raise ProtocolError(f"the server announced an impossible screen size {width}x{height}")
+            raise ProtocolError(
+                _("the server announced an impossible screen size {width}x{height}").format(
+                    width=width, height=height
+                )
+            )
         self.width = width
         self.height = height
         self.pixels = np.zeros((height, width, 4), np.uint8)
@@ -74,8 +79,17 @@ class Framebuffer:
             or rect.height < 0
         ):
             raise ProtocolError(
-                f"the server sent a rectangle {rect.width}x{rect.height} at ({rect.x},{rect.y}),"
-                f" outside the {self.width}x{self.height} screen"
+                _(
+                    "the server sent a rectangle {width}x{height} at ({x},{y}), outside the"
+                    " {screen_width}x{screen_height} screen"
+                ).format(
+                    width=rect.width,
+                    height=rect.height,
+                    x=rect.x,
+                    y=rect.y,
+                    screen_width=self.width,
+                    screen_height=self.height,
+                )
             )
 
     def fill(self, x: int, y: int, width: int, height: int, colour: int) -> None:

@@ -33,6 +33,7 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
 from ovhkvm_desktop.session.source import ConsoleSource, Door, as_source
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport import ByteStream, open_stream
+from ovhkvm_desktop.words import N_, _
 
 #: Bytes read at once: enough to take a busy screen's updates in few system calls.
 READ_CHUNK = 64 << 10
@@ -89,7 +90,11 @@ class SessionListener:
         """The session ended: ``reason`` is None when we closed it ourselves."""
 
 
-_RESIZE_REFUSALS = {1: "resizing is not allowed", 2: "out of resources", 3: "invalid layout"}
+_RESIZE_REFUSALS = {
+    1: N_("resizing is not allowed"),
+    2: N_("out of resources"),
+    3: N_("invalid layout"),
+}
 
 
 class ConsoleSession:
@@ -167,7 +172,9 @@ class ConsoleSession:
                 source.door_failed(door, exc)
                 if door.name:
                     self.listener.on_progress(
-                        f"the {door.name} console did not connect ({exc}); trying the next way in"
+                        _(
+                            "the {door} console did not connect ({reason}); trying the next way in"
+                        ).format(door=door.name, reason=exc)
                     )
                 continue
             source.connected(door)
@@ -189,7 +196,9 @@ class ConsoleSession:
         except TimeoutError:
             await self._stream.close()
             raise ConnectFailed(
-                f"{target.display} did not complete the VNC handshake within {timeout:g} s"
+                _("{where} did not complete the VNC handshake within {seconds} s").format(
+                    where=target.display, seconds=f"{timeout:g}"
+                )
             ) from None
         except BaseException:
             await self._stream.close()
@@ -199,7 +208,9 @@ class ConsoleSession:
             self.connection = Connection(info.width, info.height, info.name)
         except ProtocolError as exc:
             await self.close()
-            raise ConsoleError(f"{target.display}: {exc}") from None
+            raise ConsoleError(
+                _("{where}: {reason}").format(where=target.display, reason=exc)
+            ) from None
         self.connection.start(
             self.options.encodings, self.options.compression, self.options.quality
         )
@@ -212,7 +223,7 @@ class ConsoleSession:
         """The door's byte stream; a port that opens late is tried again until it does."""
         start = time.monotonic()
         announced = False
-        port = f"the {door.name} console port" if door.name else "the console port"
+        where, name = target.display, door.name
         while True:
             try:
                 stream = await open_stream(
@@ -223,19 +234,49 @@ class ConsoleSession:
                 if waited >= door.opens_within:
                     if door.opens_within:
                         raise Unreachable(
-                            f"{port} {target.display} did not open within"
-                            f" {door.opens_within:g} s: retry in a few minutes"
+                            _port_words(
+                                N_(
+                                    "the {door} console port {where} did not open within"
+                                    " {seconds} s: retry in a few minutes"
+                                ),
+                                N_(
+                                    "the console port {where} did not open within {seconds} s:"
+                                    " retry in a few minutes"
+                                ),
+                                door=name,
+                                where=where,
+                                seconds=f"{door.opens_within:g}",
+                            )
                         ) from None
                     raise
                 self.listener.on_progress(
-                    f"waiting for {port} {target.display} to open"
-                    f" ({int(waited)} s of {door.opens_within:g} s)"
+                    _port_words(
+                        N_(
+                            "waiting for the {door} console port {where} to open ({waited} s of"
+                            " {seconds} s)"
+                        ),
+                        N_(
+                            "waiting for the console port {where} to open ({waited} s of"
+                            " {seconds} s)"
+                        ),
+                        door=name,
+                        where=where,
+                        waited=int(waited),
+                        seconds=f"{door.opens_within:g}",
+                    )
                 )
                 announced = True
                 await asyncio.sleep(min(PORT_RETRY_INTERVAL, max(0.0, door.opens_within - waited)))
                 continue
             if announced:
-                self.listener.on_progress(f"{port} {target.display} is open")
+                self.listener.on_progress(
+                    _port_words(
+                        N_("the {door} console port {where} is open"),
+                        N_("the console port {where} is open"),
+                        door=name,
+                        where=where,
+                    )
+                )
             return stream
 
     # -- reading -------------------------------------------------------------------------------
@@ -251,7 +292,7 @@ class ConsoleSession:
             while True:
                 data = await reader.read(READ_CHUNK)
                 if not data:
-                    raise ConnectionLost("the server closed the connection")
+                    raise ConnectionLost(_("the server closed the connection"))
                 self.bytes_received += len(data)
                 while True:
                     events = conn.receive_bytes(data, time.perf_counter() + DECODE_SLICE)
@@ -267,20 +308,22 @@ class ConsoleSession:
                         break
                     data = b""
         except ProtocolError as exc:
-            reason = f"the server sent something this client cannot read: {exc}"
+            reason = _("the server sent something this client cannot read: {reason}").format(
+                reason=exc
+            )
         except ConnectionLost as exc:
             reason = str(exc)
         except (ConnectionError, OSError) as exc:
             detail = exc.strerror or str(exc) or type(exc).__name__
             # A transport's own sentence (a WebSocket ping unanswered) reads after a colon.
-            reason = f"the connection was lost: {detail}"
+            reason = _("the connection was lost: {reason}").format(reason=detail)
         except asyncio.CancelledError:
             reason = None
             raise
         finally:
             if self._closing:
                 reason = None
-            self._ended = ConnectionLost(reason or "the console was closed")
+            self._ended = ConnectionLost(reason or _("the console was closed"))
             await self._shutdown()
             self.listener.on_disconnected(reason)
         if reason is not None:
@@ -308,7 +351,7 @@ class ConsoleSession:
                 if event.screens:
                     self._screen = (event.screens[0].id, event.screens[0].flags)
                 if event.reason == 1 and event.status != 0:
-                    listener.on_resize_refused(_RESIZE_REFUSALS.get(event.status, "refused"))
+                    listener.on_resize_refused(_(_RESIZE_REFUSALS.get(event.status, N_("refused"))))
                 self._update_capabilities()
             case ev.ExtensionAcknowledged():
                 self._update_capabilities()
@@ -343,7 +386,7 @@ class ConsoleSession:
         if self._ended is not None:
             raise self._ended
         if self.connection is None or self._stream is None:
-            raise ConnectionLost("the console is not connected")
+            raise ConnectionLost(_("the console is not connected"))
 
     def _send(self, data: Iterable[bytes]) -> None:
         if self.connection is None:
@@ -403,3 +446,9 @@ def _key_message(event: WireKeyEvent) -> bytes:
     if event.extended:
         return messages.qemu_extended_key_event(event.down, event.keysym, event.scancode)
     return messages.key_event(event.down, event.keysym)
+
+
+def _port_words(named: str, unnamed: str, *, door: str | None, **values: object) -> str:
+    """A sentence about a door's console port, in the user's language: ``named`` (marked with
+    ``N_``) when the door has a name ("vnc"), else ``unnamed``."""
+    return _(named).format(door=door, **values) if door else _(unnamed).format(**values)

@@ -20,6 +20,7 @@ from ovhkvm_desktop.session import pacing
 from ovhkvm_desktop.session.console import ConsoleSession, SessionListener, SessionOptions
 from ovhkvm_desktop.session.source import ConsoleSource
 from ovhkvm_desktop.targets import ConsoleTarget
+from ovhkvm_desktop.words import _
 
 
 class Phase(enum.Enum):
@@ -123,13 +124,13 @@ class LiveConsole:
             self.session = session
             self._set_state(ConnectionState(Phase.CONNECTED))
             await session.run()
-            return "the console closed", True
+            return _("the console closed"), True
         except (AuthenticationFailed, TlsFailed) as exc:
             return str(exc), False  # the same password, the same certificate, will fail again
         except ConsoleError as exc:
             return str(exc), True
         except OSError as exc:
-            return f"the connection failed ({exc.strerror or exc})", True
+            return _("the connection failed ({reason})").format(reason=exc.strerror or exc), True
         finally:
             self.session = None
             self._cancel_typing_now()

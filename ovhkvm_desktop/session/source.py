@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.targets import ConsoleTarget
+from ovhkvm_desktop.words import _
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class SingleTarget:
         pass
 
     def exhausted(self) -> ConsoleError:
-        return self._error or ConsoleError(f"{self.title} could not be reached")
+        return self._error or ConsoleError(
+            _("{where} could not be reached").format(where=self.title)
+        )
 
 
 def as_source(target: ConsoleTarget | ConsoleSource) -> ConsoleSource:

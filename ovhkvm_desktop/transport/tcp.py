@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ovhkvm_desktop.errors import TlsFailed, Unreachable
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport.stream import WRITE_HIGH_WATER, WRITE_LOW_WATER, ByteStream
+from ovhkvm_desktop.words import _
 
 #: Big reads keep the per-call overhead low when a full screen arrives. The reader stops taking
 #: data from the socket above twice this much (asyncio's StreamReader pauses its transport).
@@ -29,7 +30,7 @@ KEEPALIVE_PROBES = 3
 
 async def open_tcp(target: ConsoleTarget, *, timeout: float) -> ByteStream:
     """Connect to ``target``; every failure here is ``Unreachable`` (no TLS, no RFB spoken yet)."""
-    with network_errors(target, timeout, listener="console"):
+    with network_errors(target, timeout):
         # Not asyncio.wait_for: on Python 3.11 it loses a cancellation (the console closed)
         # that comes as the connection is refused.
         async with asyncio.timeout(timeout):
@@ -75,7 +76,7 @@ def keep_alive(sock: socket.socket) -> None:
 
 
 @contextlib.contextmanager
-def network_errors(target: ConsoleTarget, timeout: float, listener: str) -> Iterator[None]:
+def network_errors(target: ConsoleTarget, timeout: float, proxy: bool = False) -> Iterator[None]:
     """Turn the failures of reaching ``target`` into one ``Unreachable`` sentence each.
 
     Only for the part before any TLS is spoken: nothing answered, so another way in may be tried.
@@ -83,36 +84,50 @@ def network_errors(target: ConsoleTarget, timeout: float, listener: str) -> Iter
     try:
         yield
     except OSError as exc:
-        raise connect_error(exc, target, timeout, listener) from None
+        raise connect_error(exc, target, timeout, proxy) from None
 
 
 def connect_error(
-    exc: OSError, target: ConsoleTarget, timeout: float, listener: str
+    exc: OSError, target: ConsoleTarget, timeout: float, proxy: bool = False
 ) -> Unreachable | TlsFailed:
-    """The error for a socket that could not be connected (``listener`` names who should have
-    answered, e.g. "console proxy")."""
+    """The error for a socket that could not be connected (``proxy``: a console proxy should
+    have answered, not a VNC server)."""
     where = target.display
     if isinstance(exc, ssl.SSLError):
         # An SSLError is an OSError too: were TLS ever spoken before this, its failure must stay
         # a stop, never become a door that "did not answer".
-        return TlsFailed(f"TLS failed with {where}: {exc.reason or exc}")
-    if isinstance(exc, TimeoutError):
-        return Unreachable(f"no answer from {where} within {timeout:g} s")
-    if isinstance(exc, socket.gaierror):
-        return Unreachable(f"cannot find the host {target.host!r} (check the name)")
-    if isinstance(exc, ConnectionRefusedError):
-        return Unreachable(
-            f"{where} refused the connection: no {listener} is listening on that port"
+        return TlsFailed(
+            _("TLS failed with {where}: {reason}").format(where=where, reason=exc.reason or exc)
         )
-    return Unreachable(f"cannot connect to {where}: {describe_os_error(exc)}")
+    if isinstance(exc, TimeoutError):
+        return Unreachable(
+            _("no answer from {where} within {seconds} s").format(
+                where=where, seconds=f"{timeout:g}"
+            )
+        )
+    if isinstance(exc, socket.gaierror):
+        return Unreachable(
+            _("cannot find the host {host} (check the name)").format(host=repr(target.host))
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        if proxy:
+            message = _(
+                "{where} refused the connection: no console proxy is listening on that port"
+            )
+        else:
+            message = _("{where} refused the connection: no console is listening on that port")
+        return Unreachable(message.format(where=where))
+    return Unreachable(
+        _("cannot connect to {where}: {reason}").format(where=where, reason=describe_os_error(exc))
+    )
 
 
 def describe_os_error(exc: OSError) -> str:
     """An OSError as words, without Python's bracketed errno prefix."""
     if exc.errno == errno.ENETUNREACH:
-        return "the network is unreachable (are you online?)"
+        return _("the network is unreachable (are you online?)")
     if exc.errno == errno.EHOSTUNREACH:
-        return "no route to the host"
+        return _("no route to the host")
     if exc.errno == errno.ECONNRESET:
-        return "the connection was reset"
+        return _("the connection was reset")
     return exc.strerror or str(exc) or type(exc).__name__

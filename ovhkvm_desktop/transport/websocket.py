@@ -38,15 +38,16 @@ from ovhkvm_desktop.errors import ConnectFailed, TlsFailed
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.transport.stream import WRITE_HIGH_WATER, WRITE_LOW_WATER, ByteStream
 from ovhkvm_desktop.transport.tcp import READ_LIMIT, connect_error, describe_os_error, keep_alive
+from ovhkvm_desktop.words import N_, _
 
 _STATUS_HINTS = {
-    400: "the proxy did not accept the request (subprotocol or path)",
-    401: "the console token was refused",
-    403: "the console token is wrong or has expired: ask for a new console",
-    404: "the console token is unknown or has expired: ask for a new console",
-    500: "the console proxy failed",
-    502: "the console proxy could not reach the VPS",
-    503: "the console proxy is unavailable",
+    400: N_("the proxy did not accept the request (subprotocol or path)"),
+    401: N_("the console token was refused"),
+    403: N_("the console token is wrong or has expired: ask for a new console"),
+    404: N_("the console token is unknown or has expired: ask for a new console"),
+    500: N_("the console proxy failed"),
+    502: N_("the console proxy could not reach the VPS"),
+    503: N_("the console proxy is unavailable"),
 }
 
 #: A ping every PING_INTERVAL seconds; no pong within PING_TIMEOUT seconds ends the connection
@@ -77,7 +78,9 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise ConnectFailed(f"cannot read the CA file {ca_file!r}: {exc}") from None
+            raise ConnectFailed(
+                _("cannot read the CA file {path}: {reason}").format(path=repr(ca_file), reason=exc)
+            ) from None
     return context
 
 
@@ -155,7 +158,9 @@ async def open_websocket(
         raise _opening_failed(exc, target, timeout, opening) from None
     if ws.subprotocol != "binary":
         await ws.close()
-        raise ConnectFailed(f"{target.display} did not agree to carry binary RFB data")
+        raise ConnectFailed(
+            _("{where} did not agree to carry binary RFB data").format(where=target.display)
+        )
     sock = ws.transport.get_extra_info("socket")
     if sock is not None:
         keep_alive(sock)
@@ -164,7 +169,7 @@ async def open_websocket(
     reader.set_transport(flow)
     writer = WebSocketWriter(ws)
     writer.pump = asyncio.get_running_loop().create_task(_pump(ws, reader, flow))
-    hint = "the console token may be wrong or expired: ask for a new console"
+    hint = _("the console token may be wrong or expired: ask for a new console")
     return ByteStream(reader, writer, f"WebSocket {target.display}", hint, backlog=writer.backlog)
 
 
@@ -179,16 +184,18 @@ def _opening_failed(
         return exc
     # ssl.SSLError is an OSError: it goes first, whatever the stage.
     if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or exc.reason or "verification failed"
+        reason = exc.verify_message or exc.reason or _("verification failed")
         return TlsFailed(
-            f"the TLS certificate of {target.host} could not be verified ({reason});"
-            " if you trust it, give its CA with --ca-file"
+            _(
+                "the TLS certificate of {host} could not be verified ({reason});"
+                " if you trust it, give its CA with --ca-file"
+            ).format(host=target.host, reason=reason)
         )
     if isinstance(exc, ssl.SSLError):
-        return TlsFailed(f"TLS failed with {target.host} ({where}): {_tls_reason(exc)}")
+        return _tls_failed(target, exc)
     if opening.stage is _Stage.CONNECTING and isinstance(exc, OSError):
         # Refused, no route, unknown host, or no TCP connection within the timeout.
-        return connect_error(exc, target, timeout, listener="console proxy")
+        return connect_error(exc, target, timeout, proxy=True)
     if opening.stage is _Stage.TLS:
         # TCP was accepted and TLS did not complete: reset, closed, or stalled. A stalled
         # handshake is a TLS failure too, not "nothing answered": something took the connection
@@ -196,49 +203,79 @@ def _opening_failed(
         # like; treating it as unreachable would let exactly that send us to a plain door.
         if isinstance(exc, TimeoutError):
             return TlsFailed(
-                f"the TLS handshake with {target.host} ({where}) did not complete within"
-                f" {timeout:g} s"
+                _(
+                    "the TLS handshake with {host} ({where}) did not complete within {seconds} s"
+                ).format(host=target.host, where=where, seconds=f"{timeout:g}")
             )
         if isinstance(exc, OSError):
             return TlsFailed(
-                f"the TLS handshake with {target.host} ({where}) failed: {describe_os_error(exc)}"
+                _("the TLS handshake with {host} ({where}) failed: {reason}").format(
+                    host=target.host, where=where, reason=describe_os_error(exc)
+                )
             )
     if isinstance(opening.lost_with, ssl.SSLError):
         # TLS broke after its handshake (an alert, e.g. the proxy wants a client certificate):
         # websockets reports only that no HTTP answer came.
-        lost = opening.lost_with
-        return TlsFailed(f"TLS failed with {target.host} ({where}): {_tls_reason(lost)}")
+        return _tls_failed(target, opening.lost_with)
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
             phrase = exc.response.reason_phrase or ""
-        hint = _STATUS_HINTS.get(status, "the console proxy refused the connection")
+        hint = _(_STATUS_HINTS.get(status, N_("the console proxy refused the connection")))
         return ConnectFailed(
-            f"{where} refused the WebSocket connection with HTTP {status} {phrase}: {hint}"
+            _(
+                "{where} refused the WebSocket connection with HTTP {status} {phrase}: {hint}"
+            ).format(where=where, status=status, phrase=phrase, hint=hint)
         )
     if isinstance(exc, InvalidURI):
-        return ConnectFailed(f"{where} is not a valid WebSocket URL")
+        return ConnectFailed(_("{where} is not a valid WebSocket URL").format(where=where))
     if isinstance(exc, InvalidMessage):
         # websockify hangs up on an unknown token before answering the upgrade.
-        hint = "the console token may be wrong or expired" if target.token else "no HTTP answer"
-        return ConnectFailed(f"{where} closed the connection without answering ({hint})")
+        if target.token:
+            message = _(
+                "{where} closed the connection without answering (the console token may be"
+                " wrong or expired)"
+            )
+        else:
+            message = _("{where} closed the connection without answering (no HTTP answer)")
+        return ConnectFailed(message.format(where=where))
     if isinstance(exc, InvalidHandshake):
-        return ConnectFailed(f"{where} did not complete the WebSocket handshake: {exc}")
+        return _no_handshake(where, exc)
     if isinstance(exc, TimeoutError):
         return ConnectFailed(
-            f"{where} took the connection but did not answer the WebSocket upgrade within"
-            f" {timeout:g} s"
+            _(
+                "{where} took the connection but did not answer the WebSocket upgrade within"
+                " {seconds} s"
+            ).format(where=where, seconds=f"{timeout:g}")
         )
     if isinstance(exc, OSError):
         return ConnectFailed(
-            f"{where} failed during the WebSocket handshake: {describe_os_error(exc)}"
+            _("{where} failed during the WebSocket handshake: {reason}").format(
+                where=where, reason=describe_os_error(exc)
+            )
         )
     if isinstance(exc, ValueError):
         # websockets' refusals of a redirect (e.g. to another origin when a proxy is used).
-        return ConnectFailed(f"{where} did not complete the WebSocket handshake: {exc}")
+        return _no_handshake(where, exc)
     return exc
+
+
+def _tls_failed(target: ConsoleTarget, exc: ssl.SSLError) -> TlsFailed:
+    return TlsFailed(
+        _("TLS failed with {host} ({where}): {reason}").format(
+            host=target.host, where=target.display, reason=_tls_reason(exc)
+        )
+    )
+
+
+def _no_handshake(where: str, exc: Exception) -> ConnectFailed:
+    return ConnectFailed(
+        _("{where} did not complete the WebSocket handshake: {reason}").format(
+            where=where, reason=exc
+        )
+    )
 
 
 def _tls_reason(exc: ssl.SSLError) -> str:
@@ -301,12 +338,13 @@ def _closed_reason(ws: ClientConnection, exc: ConnectionClosedError) -> str | No
     if exc.rcvd is not None or sent is None:
         return None
     if sent.code == CloseCode.INTERNAL_ERROR and "ping" in sent.reason:
-        return (
-            f"the console stopped answering (no reply to a WebSocket ping within"
-            f" {ws.ping_timeout:g} s)"
-        )
+        return _(
+            "the console stopped answering (no reply to a WebSocket ping within {seconds} s)"
+        ).format(seconds=f"{ws.ping_timeout:g}")
     if sent.code == CloseCode.MESSAGE_TOO_BIG:
-        return f"the console proxy sent a WebSocket message bigger than {MAX_MESSAGE >> 10} KiB"
+        return _("the console proxy sent a WebSocket message bigger than {size} KiB").format(
+            size=MAX_MESSAGE >> 10
+        )
     return None
 
 

@@ -1,12 +1,16 @@
 """The app's language: the one chosen in the Settings, else the system's. Qt's own words (its
 dialogs' buttons, the file dialog) come from Qt's qtbase translations; the app's own from its
-compiled translations in ``TRANSLATIONS_DIR``, when they exist for that language."""
+compiled translations in ``TRANSLATIONS_DIR``, when they exist for that language; the messages
+made below the windows (errors, the demo console's screen) from the gettext catalogue of
+``ovhkvm_desktop.words``, switched to the same language."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from ovhkvm_desktop import words
 
 
 def _translations() -> Path:
@@ -33,6 +37,9 @@ def install_language(language: str) -> QLocale:
     app = QCoreApplication.instance()
     locale = QLocale(language) if language else QLocale.system()
     QLocale.setDefault(locale)
+    # The rest of what a window shows (a lower layer's error, the demo console's screen) comes
+    # from the gettext catalogue: the same language as Qt's.
+    words.install(languages=[name.replace("-", "_") for name in locale.uiLanguages()])
     if app is None:
         return locale
     for translator in _installed:
