@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QStyleOptionComboBox,
-    QToolBar,
     QToolButton,
     QWidget,
 )
@@ -84,6 +83,7 @@ from ovhkvm_desktop.ui.overlay import ConnectionOverlay, FullScreenBar
 from ovhkvm_desktop.ui.screen_selection import ScreenTextCopier
 from ovhkvm_desktop.ui.session_thread import SessionThread
 from ovhkvm_desktop.ui.text import PlainLabel
+from ovhkvm_desktop.ui.toolbar import FittingToolBar
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 
 K = TypeVar("K")  # the value an exclusive menu choice stands for
@@ -602,10 +602,11 @@ class ConsoleWindow(QMainWindow):
         return button
 
     def _build_toolbar(self) -> None:
-        bar = self.toolbar = QToolBar(QCoreApplication.translate("ConsoleWindow", "Console"))
-        bar.setMovable(False)
+        bar = self.toolbar = FittingToolBar(QCoreApplication.translate("ConsoleWindow", "Console"))
         bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        bar.addWidget(PlainLabel(QCoreApplication.translate("ConsoleWindow", " Guest layout ")))
+        caption = bar.addWidget(
+            PlainLabel(QCoreApplication.translate("ConsoleWindow", " Guest layout "))
+        )
         self.layout_combo = self._layout_combo()
         bar.addWidget(self.layout_combo)
         self.mode_combo = QComboBox()
@@ -617,7 +618,7 @@ class ConsoleWindow(QMainWindow):
         self.mode_combo.activated.connect(
             lambda i: self.set_keyboard_mode(KeyboardMode(self.mode_combo.itemData(i)))
         )
-        bar.addWidget(self.mode_combo)
+        mode_choice = bar.addWidget(self.mode_combo)
         bar.addSeparator()
         bar.addWidget(
             self._menu_button(
@@ -636,7 +637,7 @@ class ConsoleWindow(QMainWindow):
         self.scale_combo.activated.connect(
             lambda i: self.set_scale_mode(ScaleMode(self.scale_combo.itemData(i)))
         )
-        bar.addWidget(self.scale_combo)
+        scale_choice = bar.addWidget(self.scale_combo)
         bar.addAction(self.view_only_action)
         bar.addAction(self.screenshot_action)
         bar.addAction(self.fullscreen_action)
@@ -657,6 +658,9 @@ class ConsoleWindow(QMainWindow):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         for button in bar.findChildren(QToolButton):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Short of room, the caption goes first (the selector's tooltip says what it is), then
+        # the scaling and the keyboard mode's choices (the Menu offers both).
+        bar.give_way(caption, scale_choice, mode_choice)
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:
@@ -1184,6 +1188,7 @@ class ConsoleWindow(QMainWindow):
             return
         if self._sized_once and self.view.scale_mode is ScaleMode.FIT:
             return
+        first = not self._sized_once
         self._sized_once = True
         screen = self.screen()
         if screen is None:
@@ -1194,6 +1199,12 @@ class ConsoleWindow(QMainWindow):
         want = QSize(self._fb.width, self._fb.height) + chrome
         room = avail.size() - frame_extra
         if want.width() <= room.width() and want.height() <= room.height():
+            if first and self.view.scale_mode is not ScaleMode.REMOTE:
+                # As wide as the toolbar's controls need, where the monitor has room (a narrow
+                # remote screen shows centred, rather than the toolbar losing its controls;
+                # a remote screen that follows the window is left the size it has).
+                toolbar = self.toolbar.full_width() + self.width() - self.toolbar.width()
+                want.setWidth(max(want.width(), min(toolbar, room.width())))
             self.resize(want)
         else:
             # Too large: as large as the monitor allows, keeping the screen's aspect.

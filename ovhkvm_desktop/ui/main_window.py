@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QSystemTrayIcon,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -89,6 +88,7 @@ from ovhkvm_desktop.ui.server_list import (
     server_row,
 )
 from ovhkvm_desktop.ui.text import PlainLabel
+from ovhkvm_desktop.ui.toolbar import FittingToolBar
 from ovhkvm_desktop.ui.widgets import EmptyState, MessageAction, MessageBar
 
 #: Where the window's geometry is remembered (config.json's free-form settings).
@@ -272,10 +272,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.refresh_action)
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar(self.tr("Servers"))
+        toolbar = FittingToolBar(self.tr("Servers"))
         toolbar.setObjectName("serversToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.rescue_action)
         toolbar.addSeparator()
@@ -285,6 +283,16 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.add_account_action)
         toolbar.addSeparator()
         toolbar.addAction(self.settings_action)
+        # Where the labels do not all fit (French ones are longer), the secondary actions show
+        # their icon alone first; opening a console keeps its words longest.
+        toolbar.give_way(
+            self.settings_action,
+            self.refresh_action,
+            self.add_account_action,
+            self.address_action,
+            self.rescue_action,
+            self.open_action,
+        )
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 

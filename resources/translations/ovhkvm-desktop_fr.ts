@@ -98,7 +98,7 @@
     <name>ConsoleWindow</name>
     <message>
         <source>Translate (type what you mean)</source>
-        <translation>Traduire (tape les caractères voulus)</translation>
+        <translation>Traduire (ce que vous tapez)</translation>
     </message>
     <message>
         <source>Physical (key positions)</source>

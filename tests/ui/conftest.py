@@ -6,6 +6,8 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything creates the QApplication
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,9 +17,15 @@ from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.keyboard import KeyboardMode
 from ovhkvm_desktop.session import Backoff, Phase, SessionOptions
 from ovhkvm_desktop.targets import ConsoleTarget
+from ovhkvm_desktop.ui import language
 from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
 from tests.ui.rfb_server import RfbServer
+
+#: The French catalogue's source (Qt Linguist's .ts).
+FRENCH_TS = (
+    Path(__file__).resolve().parents[2] / "resources" / "translations" / "ovhkvm-desktop_fr.ts"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +87,39 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
     yield make
     for window in windows:
         window.close()
+
+
+@pytest.fixture(scope="module")
+def compiled_french(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The French catalogue compiled from its .ts by Qt's lrelease, as setup.py does."""
+    out = tmp_path_factory.mktemp("translations")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from PySide6.scripts.pyside_tool import qt_tool_wrapper;"
+            " qt_tool_wrapper('lrelease', sys.argv[1:])",
+            "-silent",
+            str(FRENCH_TS),
+            "-qm",
+            str(out / "ovhkvm-desktop_fr.qm"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+@pytest.fixture
+def speak(compiled_french: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[Callable]:
+    """``speak("fr")``: the app speaks French from now on (its catalogue compiled from the .ts
+    of the checkout, whatever an older .qm beside it says); the system's language afterwards."""
+    monkeypatch.setattr(language, "TRANSLATIONS_DIR", compiled_french)
+
+    def switch(lang: str) -> None:
+        language.install_language(lang)
+
+    yield switch
+    language.install_language("")  # the system's, as the other tests expect

@@ -15,9 +15,8 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,6 @@ from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.keyboard.layouts import guest_layout_names
 from ovhkvm_desktop.opening import open_console
 from ovhkvm_desktop.session import Phase
-from ovhkvm_desktop.ui import language
 from ovhkvm_desktop.ui.address_dialog import AddressDialog
 from ovhkvm_desktop.ui.background import Background
 from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
@@ -158,40 +156,6 @@ def shown_texts(root: QWidget) -> list[tuple[str, str]]:
 
 
 # -- the windows, built the same way in each language --------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def compiled_french(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The French catalogue compiled from its .ts by Qt's lrelease, as setup.py does."""
-    out = tmp_path_factory.mktemp("translations")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from PySide6.scripts.pyside_tool import qt_tool_wrapper;"
-            " qt_tool_wrapper('lrelease', sys.argv[1:])",
-            "-silent",
-            str(FRENCH),
-            "-qm",
-            str(out / "ovhkvm-desktop_fr.qm"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    return out
-
-
-@pytest.fixture
-def speak(compiled_french: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[Callable]:
-    monkeypatch.setattr(language, "TRANSLATIONS_DIR", compiled_french)
-
-    def switch(lang: str) -> None:
-        language.install_language(lang)
-
-    yield switch
-    language.install_language("")  # the system's, as the other tests expect
 
 
 @pytest.fixture
