@@ -119,6 +119,11 @@ def prepare_opening(request: ConsoleRequest, progress: Callable[[str], None]) ->
         return browse_kvm(dedicated, progress=progress)
 
 
+def _capitalised(sentence: str) -> str:
+    """A sentence that starts with a name phrase ("the console of…") starts with a capital."""
+    return sentence[:1].upper() + sentence[1:]
+
+
 def _settings_or_none() -> Settings | None:
     """The settings store, or None when its file is damaged (the message bar says so)."""
     try:
@@ -802,16 +807,21 @@ class MainWindow(QMainWindow):
         what: str,
         view: WindowOptions | None = None,
         recent: Recent | None = None,
+        console: str | None = None,
     ) -> None:
+        """Open a console of ``what`` (a server's label, an address); ``console`` names the
+        console itself where ``what`` does not ("the rescue console of…"; else "the console of
+        ``what``"), for the notices that speak of it."""
         if key is not None:
             if key in self._opening:
                 return
             self._opening.add(key)
         self._say(self.tr("Opening {server}…").format(server=what))
         started = time.monotonic()
+        console = console or self.tr("the console of {server}").format(server=what)
         self.background.run(
             partial(prepare_opening, request, self.background.reporter(self._say)),
-            partial(self._opened, key, what, view or WindowOptions(), recent, started),
+            partial(self._opened, key, what, view or WindowOptions(), recent, started, console),
             partial(self._open_failed, key, what),
             name="open-console",
         )
@@ -823,6 +833,7 @@ class MainWindow(QMainWindow):
         view: WindowOptions,
         recent: Recent | None,
         started: float,
+        console: str,
         result: Opening | KvmPage,
     ) -> None:
         if key is not None:
@@ -856,11 +867,11 @@ class MainWindow(QMainWindow):
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.consoles.append((key, window))
         window.destroyed.connect(partial(self._forget_console, window))
-        self._watch_console(window, what, started)
+        self._watch_console(window, console, started)
         window.show()
         self._say(self.tr("Opened {server}").format(server=what))
 
-    def _watch_console(self, window: ConsoleWindow, what: str, started: float) -> None:
+    def _watch_console(self, window: ConsoleWindow, console: str, started: float) -> None:
         """Notices about a console: ready after a long wait, dropped while its window was
         hidden (minimised, or behind the tray)."""
         first: list[bool] = []
@@ -873,7 +884,7 @@ class MainWindow(QMainWindow):
                 self.notifier.notify(
                     Notice(
                         self.tr("Console ready"),
-                        self.tr("The console of {server} is ready.").format(server=what),
+                        _capitalised(self.tr("{console} is ready.").format(console=console)),
                     )
                 )
 
@@ -886,8 +897,11 @@ class MainWindow(QMainWindow):
                 self.notifier.notify(
                     Notice(
                         self.tr("Console dropped"),
-                        self.tr("The console of {server} was disconnected: {reason}").format(
-                            server=what, reason=state.reason or self.tr("no reason given")
+                        _capitalised(
+                            self.tr("{console} was disconnected: {reason}").format(
+                                console=console,
+                                reason=state.reason or self.tr("no reason given"),
+                            )
                         ),
                         warning=True,
                     )
@@ -921,7 +935,7 @@ class MainWindow(QMainWindow):
         what = self.tr("the demo console")
 
         def started(demo: BackgroundDemo) -> None:
-            self._open(None, demo_request(demo.address, DEFAULT_LAYOUT), what=what)
+            self._open(None, demo_request(demo.address, DEFAULT_LAYOUT), what=what, console=what)
 
         self.background.run(
             partial(running_demo, DEFAULT_LAYOUT),
@@ -1047,12 +1061,14 @@ class MainWindow(QMainWindow):
         existing = self.console_of(entry.key)
         if existing is not None:
             existing.close()  # its guest and keyboard were the VPS's own system's
+        rescue_console = self.tr("the rescue console of {server}").format(server=entry.label)
         self._open(
             entry.key,
             ConsoleRequest(entry.target, entry.profile, guest=GuestSystem.CONSOLE),
-            what=self.tr("the rescue console of {server}").format(server=entry.label),
+            what=rescue_console,
             view=WindowOptions(fullscreen=True),
             recent=Recent.server(entry.profile, entry.server.name, entry.label),
+            console=rescue_console,
         )
 
     def _rescue_failed(self, entry: ServerEntry, exc: BaseException) -> None:

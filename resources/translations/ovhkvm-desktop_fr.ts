@@ -637,6 +637,10 @@
         <translation>Ouverture de {server}…</translation>
     </message>
     <message>
+        <source>the console of {server}</source>
+        <translation>la console de {server}</translation>
+    </message>
+    <message>
         <source>The KVM of {server} is open in your browser</source>
         <translation>Le KVM de {server} est ouvert dans votre navigateur</translation>
     </message>
@@ -653,16 +657,16 @@
         <translation>Console prête</translation>
     </message>
     <message>
-        <source>The console of {server} is ready.</source>
-        <translation>La console de {server} est prête.</translation>
+        <source>{console} is ready.</source>
+        <translation>{console} est prête.</translation>
+    </message>
+    <message>
+        <source>{console} was disconnected: {reason}</source>
+        <translation>{console} a été déconnectée : {reason}</translation>
     </message>
     <message>
         <source>Console dropped</source>
         <translation>Console interrompue</translation>
-    </message>
-    <message>
-        <source>The console of {server} was disconnected: {reason}</source>
-        <translation>La console de {server} a été déconnectée : {reason}</translation>
     </message>
     <message>
         <source>no reason given</source>

@@ -30,12 +30,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QWidget,
 )
 
-from ovhkvm_desktop.config import Preferences, Settings
+from ovhkvm_desktop.config import Preferences, Recent, Settings
 from ovhkvm_desktop.demo import BackgroundDemo
 from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.keyboard.layouts import guest_layout_names
@@ -47,7 +48,7 @@ from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
 from ovhkvm_desktop.ui.main_window import MainWindow, Timings
 from ovhkvm_desktop.ui.settings_dialog import SettingsDialog
-from ovhkvm_desktop.ui.tray import build_tray_menu
+from ovhkvm_desktop.ui.tray import ServerTray, build_tray_menu
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi
@@ -69,6 +70,7 @@ API_DATA = {"paris", "web", "running", "stopped", "ok", "value", "region", "open
             "gra", "sbg", "net", "ip", "fr", "old", "ns", "storage", "example", "advance",
             "cloud", "work", "demo"}  # fmt: skip
 FAST = Timings(login_poll=0.1, rescue_poll=0.05, rescue_grace=5.0)
+PARIS = "vps-fr.vps.ovh.net"
 
 
 def words(text: str) -> list[str]:
@@ -293,6 +295,104 @@ def test_every_window_shows_french_and_no_english_left(
     shown = {text for _, text in french}
     for expected in ("Mode rescue…", "Clé d'application :", "Point d'accès :", "Favoris"):
         assert expected in shown, expected
+
+
+def _wait_notices(qtbot, window: MainWindow, count: int) -> None:
+    qtbot.waitUntil(lambda: len(window.notifier.given) >= count, timeout=20000)
+
+
+def notices_tray_and_overlay_texts(
+    qtbot, fake_api: FakeOvhApi, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, str]]:
+    """What the app says while the user looks elsewhere, as it happens: a rescue reboot that
+    finished, a console ready after a long wait, the tray's tooltip and its menu with a recent
+    console, then that console dropping while minimised (its notice, and the overlay its window
+    shows)."""
+    monkeypatch.setattr("ovhkvm_desktop.ui.main_window.READY_AFTER_S", 0.0)  # all are slow
+    with fake_api.lock:  # back from the rescue of the other language's run
+        fake_api.vps[PARIS].update(state="running", netbootMode="local")
+    settings = Settings()  # the same recents before each language's run
+    for n in reversed(range(5)):
+        settings.remember_recent(Recent.of_address(f"vnc://10.0.0.{n}:5900"))
+    texts: list[tuple[str, str]] = []
+    window = _main_window(qtbot, 3)
+    rescue_demo, address_demo = BackgroundDemo("fr"), BackgroundDemo("fr")
+    try:
+        # The rescue of the Paris VPS: its console (the demo) opens full screen once rebooted.
+        port = int(rescue_demo.address.rsplit(":", 1)[1])
+        fake_api.set_console(PARIS, "VNC", {"host": "127.0.0.1", "port": port})
+        paris = next(
+            e for _, group in window.server_groups() for e in group if e.server.name == PARIS
+        )
+        window.table.setCurrentIndex(window.row_of(paris))
+        assert window.selected_entry() == paris
+        window.rescue_action.trigger()
+        qtbot.waitUntil(lambda: window.rescue_question is not None, timeout=5000)
+        box = window.rescue_question
+        assert box is not None
+        (go,) = [b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole]
+        go.click()
+        _wait_notices(qtbot, window, 2)  # rescued, then its console ready
+        for window_of_console in [c for _, c in window.consoles]:
+            window_of_console.close()
+        # An address, opened through the dialog: a recent console, announced when ready.
+        window.address_action.trigger()
+        dialog = window.address_dialog
+        assert dialog is not None
+        dialog.address.setText(address_demo.address)
+        dialog.accept()
+        _wait_notices(qtbot, window, 3)
+        tray = ServerTray(window, on_quit=lambda: None)
+        tray.rebuild()
+        texts.append(("tray tooltip", tray.toolTip()))
+        texts += shown_texts(tray.menu)
+        # The console drops while minimised: a notice, and its overlay says so.
+        console = window.consoles[-1][1]
+        console.showMinimized()
+        qtbot.waitUntil(console.isMinimized, timeout=5000)
+        address_demo.stop()
+        _wait_notices(qtbot, window, 4)
+        qtbot.waitUntil(
+            lambda: (
+                console.bridge.state.phase is Phase.WAITING and bool(console.overlay.reason.text())
+            ),
+            timeout=10000,
+        )
+        texts += [(f"{where} (dropped)", text) for where, text in shown_texts(console.overlay)]
+        for notice in window.notifier.given:
+            texts += [("notice title", notice.title), ("notice", notice.text)]
+        window.notifier.tray = None
+        tray.hide()
+        tray.deleteLater()
+    finally:
+        _close(window)
+        rescue_demo.stop()
+        address_demo.stop()
+    return texts
+
+
+def test_the_notices_the_tray_and_a_dropped_consoles_overlay_are_french(
+    qtbot, speak, fake_api: FakeOvhApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_api.add_vps("vps-fr.vps.ovh.net", displayName="Paris web", keymap="fr")
+    fake_api.add_vps("vps-old.vps.ovh.net", state="stopped")
+    fake_api.add_dedicated("ns1.ip-1-2-3.eu", reverse="storage.example.net")
+    Account(fake_api, fake_api.memory, "work")  # type: ignore[attr-defined]
+    speak("en")
+    english = notices_tray_and_overlay_texts(qtbot, fake_api, monkeypatch)
+    speak("fr")
+    french = notices_tray_and_overlay_texts(qtbot, fake_api, monkeypatch)
+    assert len(french) == len(english), _pairs_diff(english, french)
+    allowed = SAME_IN_BOTH | API_DATA | xkb_words()
+    left = [
+        (where, en)
+        for (where, en), (_, fr) in zip(english, french, strict=True)
+        if fr == en and not set(words(en)) <= allowed
+    ]
+    assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
+    shown = [text for _, text in french]
+    assert "Consoles récentes" in shown, shown
+    assert any(text.startswith("ovhkvm-desktop — 3 serveurs") for text in shown), shown
 
 
 def test_the_layout_selector_names_the_layouts_in_the_apps_language(
