@@ -5,6 +5,7 @@ Regenerate with (Debian: apt-get install xkb-data libx11-data libxkbcommon-dev
 qemu-system-data; pip install xkbcommon; run tools/gen_scancodes.py first):
 
     .venv/bin/python tools/gen_layouts.py
+    .venv/bin/python tools/gen_layout_names.py   # then: the layouts' names in French
 
 For each layout, libxkbcommon compiles xkeyboard-config's keymap (rules evdev, model pc105, no
 options) and is asked, for every key that has an XT set-1 scancode (XKB keycode − 8 = evdev →
