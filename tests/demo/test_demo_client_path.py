@@ -112,6 +112,9 @@ def test_the_client_learns_the_demo_resizes_like_qemu_and_hears_its_refusal(
     async def body(session: ConsoleSession, recorder: Recorder) -> None:
         assert session.capabilities.remote_resize
         assert "extended-desktop-size" in session.extensions
+        await asyncio.sleep(0.3)  # the client asks for nothing more in full: no loop of sizes
+        sizes = [e for e in recorder.events if isinstance(e, ev.ExtendedDesktopSizeReply)]
+        assert [(e.reason, e.status) for e in sizes] == [(0, 0)]
         assert session.set_desktop_size(1024, 768)
         await until(lambda: bool(recorder.refusals), "the refusal")
         replies = [e for e in recorder.events if isinstance(e, ev.ExtendedDesktopSizeReply)]
