@@ -129,21 +129,29 @@ _Check = Callable[[object, str], str | None]
 
 
 def _kind(value: object) -> str:
+    """What a JSON value is, in words (a noun phrase of its own, said inside the sentences
+    below)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true or false"
+        return _("true or false")
     if isinstance(value, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "a string"
+        return _("a string")
     if isinstance(value, list):
-        return "a list"
-    return "an object"
+        return _("a list")
+    return _("an object")
+
+
+def _not_an_object(value: object, where: str) -> str:
+    return _("{where} is {kind}, not an object").format(where=where, kind=_kind(value))
 
 
 def _string(value: object, where: str) -> str | None:
-    return None if isinstance(value, str) else f"{where!r} is {_kind(value)}, not a string"
+    if isinstance(value, str):
+        return None
+    return _("{where} is {kind}, not a string").format(where=repr(where), kind=_kind(value))
 
 
 def _object_of(each: _Check | None = None) -> _Check:
@@ -151,7 +159,7 @@ def _object_of(each: _Check | None = None) -> _Check:
 
     def check(value: object, where: str) -> str | None:
         if not isinstance(value, dict):
-            return f"{where!r} is {_kind(value)}, not an object"
+            return _not_an_object(value, repr(where))
         if each is None:
             return None
         for key, item in value.items():
@@ -168,7 +176,7 @@ def _list_of(each: _Check) -> _Check:
 
     def check(value: object, where: str) -> str | None:
         if not isinstance(value, list):
-            return f"{where!r} is {_kind(value)}, not a list"
+            return _("{where} is {kind}, not a list").format(where=repr(where), kind=_kind(value))
         for number, item in enumerate(value):
             problem = each(item, f"{where}[{number}]")
             if problem:
@@ -183,15 +191,20 @@ def _fields(types: dict[str, tuple[type, ...]]) -> _Check:
 
     def check(value: object, where: str) -> str | None:
         if not isinstance(value, dict):
-            return f"{where!r} is {_kind(value)}, not an object"
+            return _not_an_object(value, repr(where))
         for field, allowed in types.items():
             if field not in value:
                 continue
             item = value[field]
             numeric = float in allowed and isinstance(item, int) and not isinstance(item, bool)
             if not (numeric or (isinstance(item, allowed) and not _bool_as_number(item, allowed))):
-                wanted = " or ".join(_kind(t()) for t in allowed)
-                return f"{where}.{field!r} is {_kind(item)}, not {wanted}"
+                kinds = [_kind(t()) for t in allowed]
+                wanted = kinds[0]
+                for other in kinds[1:]:
+                    wanted = _("{kind} or {other}").format(kind=wanted, other=other)
+                return _("{where} is {kind}, not {wanted}").format(
+                    where=f"{where}.{field!r}", kind=_kind(item), wanted=wanted
+                )
         return None
 
     return check
@@ -204,7 +217,7 @@ def _bool_as_number(item: object, allowed: tuple[type, ...]) -> bool:
 
 def _profile_shape(value: object, where: str) -> str | None:
     if not isinstance(value, dict):
-        return f"{where!r} is {_kind(value)}, not an object"
+        return _not_an_object(value, repr(where))
     for field in ("endpoint", "method", "application_key", "client_id"):
         problem = _string(value[field], f"{where}.{field}") if field in value else None
         if problem:
@@ -231,7 +244,7 @@ def settings_problem(data: object) -> str | None:
     """What makes ``data`` (a parsed settings file) unusable by the app, in a few words, or
     None when every part the app reads has the type it expects."""
     if not isinstance(data, dict):
-        return f"it holds {_kind(data)}, not an object"
+        return _("it holds {kind}, not an object").format(kind=_kind(data))
     for key, check in _SHAPE.items():
         problem = check(data[key], key) if key in data else None
         if problem:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ovhkvm_desktop.errors import ConsoleError
+from ovhkvm_desktop.words import _
 
 #: The Debian/Ubuntu package of each library Qt's GUI side may ask the system for (Debian 12,
 #: Ubuntu 22.04 and 24.04 names; apt takes Ubuntu's t64 renames by their old names).
@@ -103,8 +104,10 @@ class QtRuntimeMissing(ConsoleError):
         self.packages = packages
         which = ", ".join(libraries)
         super().__init__(
-            f"Qt cannot open a window: its {platform} platform needs {which}, not installed;"
-            f" install with: sudo apt install {' '.join(packages)}"
+            _(
+                "Qt cannot open a window: its {platform} platform needs {libraries}, not"
+                " installed; install with: sudo apt install {packages}"
+            ).format(platform=platform, libraries=which, packages=" ".join(packages))
         )
 
 
@@ -117,13 +120,17 @@ class NoDisplay(ConsoleError):
         self.address = address
         if address is None:
             super().__init__(
-                "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set);"
-                " the headless commands work without one: see 'ovhkvm-desktop --help'"
+                _(
+                    "the app needs a graphical session (neither DISPLAY nor WAYLAND_DISPLAY is"
+                    " set); the headless commands work without one: see 'ovhkvm-desktop --help'"
+                )
             )
         else:
             super().__init__(
-                f"the app needs a graphical session: nothing answers at {address}"
-                " (is the desktop session running, or the SSH connection forwarding X?)"
+                _(
+                    "the app needs a graphical session: nothing answers at {address} (is the"
+                    " desktop session running, or the SSH connection forwarding X?)"
+                ).format(address=address)
             )
 
 

@@ -410,14 +410,14 @@ class WebSocketWriter:
                 if self._pending_size <= WRITE_LOW_WATER:
                     self._below_high.set()
         except (ConnectionClosed, OSError):
-            self._error = "the WebSocket connection is closed"
+            self._error = _("the WebSocket connection is closed")
             self._pending.clear()
             self._pending_size = 0
             self._below_high.set()
 
     def _raise_if_closed(self) -> None:
         if self._error is None and self._ws.transport.is_closing():
-            self._error = "the WebSocket connection is closed"
+            self._error = _("the WebSocket connection is closed")
         if self._error is not None:
             raise ConnectionResetError(self._error)
 
@@ -439,7 +439,7 @@ class WebSocketWriter:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._ws.close(), CLOSE_TIMEOUT)
         finally:
-            self._error = self._error or "the WebSocket connection is closed"
+            self._error = self._error or _("the WebSocket connection is closed")
             if self._sender is not None:
                 self._sender.cancel()
             # Whatever the closing handshake did, the socket goes now.

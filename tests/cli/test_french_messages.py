@@ -226,3 +226,16 @@ def test_untypable_characters_and_waits_timeout_read_in_french(speak, capsys, de
 def test_every_layer_speaks_through_the_one_catalogue() -> None:
     """The runtime and the catalogue's helpers name the same gettext domain."""
     assert words.DOMAIN == catalogue.DOMAIN
+
+
+def test_a_damaged_settings_file_reads_in_french(speak, capsys, tmp_path: Path) -> None:
+    config = tmp_path / "config"  # where speak points OVHKVM_CONFIG_DIR
+    config.mkdir()
+    (config / "config.json").write_text('{"profiles": {"work": []}}', encoding="utf-8")
+    speak("fr_FR.UTF-8")
+    status, line = said(capsys, "servers")
+    assert (status, line) == (
+        1,
+        f"ovhkvm-desktop: le fichier de réglages {config / 'config.json'} est endommagé"
+        " ('profiles.work' est une liste, pas un objet) ; corrigez-le ou supprimez-le",
+    )
