@@ -3,10 +3,10 @@ labels, the least important actions show their icon alone (their name stays in t
 optional widgets (a caption, a choice the window's menu also offers) step aside, instead of Qt
 moving controls behind its » menu.
 
-Which go first is the owner's choice (``give_way``), so a long translation (French labels are a
-third longer than English ones) or a large font costs the secondary actions their text, never
-the main action its place. Only a window narrower than every control's icon and least room
-shows the » menu.
+Which go first is the owner's choice (``give_way``), so a long translation (the French main
+toolbar's labels are a quarter longer than the English) or a large font costs the secondary
+actions their text, never the main action its place. Only a window narrower than every
+control's icon and least room shows the » menu.
 """
 
 from __future__ import annotations
