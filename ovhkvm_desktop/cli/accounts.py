@@ -209,7 +209,16 @@ def servers(args: argparse.Namespace) -> int:
         return 0
     columns = ("kind", "name", "displayName", "state", "model", "zone", "keymap", "netbootMode")
     rows = [[str(getattr(s, c) or "-") for c in columns] for s in listing.servers]
-    header = ["KIND", "NAME", "DISPLAY NAME", "STATE", "MODEL", "ZONE", "KEYMAP", "NETBOOT"]
+    header = [
+        _("KIND"),
+        _("NAME"),
+        _("DISPLAY NAME"),
+        _("STATE"),
+        _("MODEL"),
+        _("ZONE"),
+        _("KEYMAP"),
+        _("NETBOOT"),
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print(escaped("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()))

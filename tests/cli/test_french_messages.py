@@ -135,6 +135,10 @@ def test_the_ovhcloud_apis_refusals_read_in_french(
     with app_on_fake_api(monkeypatch) as (fake, keyring):
         account = Account(fake, keyring, "work")
         speak("fr_FR.UTF-8")
+        fake.add_vps("vps-1.vps.ovh.net")
+        assert cli.main(["servers", "--profile", "work"]) == 0
+        header = capsys.readouterr().out.splitlines()[0].split()
+        assert " ".join(header) == "TYPE NOM NOM AFFICHÉ ÉTAT MODÈLE ZONE CLAVIER NETBOOT"
         # An expired consumer key.
         fake.expire(account.consumer_key)
         status, line = said(capsys, "servers", "--profile", "work")
