@@ -43,17 +43,27 @@ cdef inline int _check_rect(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_
     return 0
 
 
+@cython.boundscheck(False)
+cdef inline void _set(Screen screen, Py_ssize_t row, Py_ssize_t col, uint32_t colour) noexcept:
+    """Write one pixel of a rectangle its caller has checked inside the screen (``_check_rect``)
+    and stays within (the loops that call it are written to stay inside it)."""
+    screen[row, col] = colour
+
+
 cdef inline int _fill(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h,
                        uint32_t colour) except -1:
     cdef Py_ssize_t row, col
     # The whole rectangle is checked inside the screen first, so each write needs no check of
     # its own (the loop below writes nothing outside the rows and columns checked here).
-    if x < 0 or y < 0 or w < 0 or h < 0 or x + w > screen.shape[1] or y + h > screen.shape[0]:
-        raise IndexError("rectangle outside the screen")
+    _check_rect(screen, x, y, w, h)
+    if not w or not h:
+        return 0
     with cython.boundscheck(False):
-        for row in range(y, y + h):
-            for col in range(x, x + w):
-                screen[row, col] = colour
+        for col in range(x, x + w):
+            screen[y, col] = colour
+    for row in range(y + 1, y + h):
+        # The first row copied down: both addresses are taken with bounds checks.
+        memcpy(&screen[row, x], &screen[y, x], 4 * w)
     return 0
 
 
@@ -266,6 +276,9 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
     cdef Py_ssize_t line_row = 0
     cdef bint bad_single, in_stretch
     cdef Py_ssize_t stop
+    # Every pixel written below lies in a tile of the rectangle, checked inside the screen here
+    # once (``_set`` writes without a check of its own); reads of ``data`` stay checked.
+    _check_rect(screen, rx, ry, rw, rh)
     for ty in range(ry, ry + rh, 64):
         th = min(64, ry + rh - ty)
         for tx in range(rx, rx + rw, 64):
@@ -285,7 +298,7 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                 for row in range(ty, ty + th):
                     line_row = row
                     for col in range(tx, tx + tw):
-                        screen[line_row, col] = _cpixel(data, p)
+                        _set(screen, line_row, col, _cpixel(data, p))
                         p += 3
             elif sub <= 16:
                 colours = sub
@@ -311,7 +324,7 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                             index = (b >> shift) & value_mask
                             if index >= colours:
                                 return p, (ZRLE_NO_SUCH_COLOUR, colours)
-                            screen[line_row, tx + col + count] = palette[index]
+                            _set(screen, line_row, tx + col + count, palette[index])
                         col += per_byte
                     p += row_bytes
             elif sub == 128 or sub >= 130:
@@ -346,7 +359,7 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                                 colour = 0
                             else:
                                 colour = palette[b]
-                            screen[ty + count // tw, tx + count % tw] = colour
+                            _set(screen, ty + count // tw, tx + count % tw, colour)
                             count += 1
                             continue
                         in_stretch = False
@@ -372,7 +385,7 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
                     run_row = count // tw
                     run_col = count % tw
                     for i in range(length):
-                        screen[ty + run_row, tx + run_col] = colour
+                        _set(screen, ty + run_row, tx + run_col, colour)
                         run_col += 1
                         if run_col == tw:
                             run_col = 0
@@ -383,6 +396,154 @@ cdef tuple _zrle(Bytes data, Screen screen, Py_ssize_t rx, Py_ssize_t ry, Py_ssi
             else:
                 return p, (ZRLE_SUBENCODING, sub)
     return p, None
+
+
+# --- zlib streams, through zlib's C API -----------------------------------------------------------
+
+cdef extern from "zlib.h":
+    ctypedef struct z_stream:
+        unsigned char *next_in
+        unsigned int avail_in
+        unsigned char *next_out
+        unsigned int avail_out
+        const char *msg
+    int inflateInit(z_stream *strm)
+    int inflate(z_stream *strm, int flush)
+    int inflateEnd(z_stream *strm)
+    int Z_OK, Z_STREAM_END, Z_NEED_DICT, Z_BUF_ERROR, Z_DATA_ERROR, Z_STREAM_ERROR
+    int Z_VERSION_ERROR, Z_SYNC_FLUSH
+
+from libc.string cimport memset
+
+#: Inflated data goes to one buffer the decoders share (they run one at a time, the GIL held
+#: throughout); outputs larger than this get a buffer of their own, dropped after use.
+cdef Py_ssize_t SCRATCH_SIZE = 1 << 20
+cdef Py_ssize_t OUTPUT_STEP = 1 << 16  # a large output's buffer grows by doubling from this
+cdef uint8_t[::1] _scratch = bytearray(OUTPUT_STEP)
+cdef uint8_t[::1] _out = _scratch  # where the last ``Inflater.run`` put its output
+
+
+cdef int _reserve(Py_ssize_t size, Py_ssize_t kept) except -1:
+    """Make ``_out`` at least ``size`` bytes long, keeping its first ``kept`` bytes."""
+    global _scratch, _out
+    cdef uint8_t[::1] bigger
+    if _out.shape[0] >= size:
+        return 0
+    if size <= SCRATCH_SIZE:
+        if _scratch.shape[0] < size:
+            _scratch = bytearray(max(size, min(2 * _scratch.shape[0], SCRATCH_SIZE)))
+        bigger = _scratch
+    else:
+        bigger = bytearray(size)
+    if kept:
+        if kept > _out.shape[0] or kept > bigger.shape[0]:
+            raise IndexError("kept past the buffer")
+        if &bigger[0] != &_out[0]:
+            memcpy(&bigger[0], &_out[0], kept)
+    _out = bigger
+    return 0
+
+
+cdef class Inflater:
+    """One of a connection's zlib streams (RFB's zlib, ZRLE and Tight's four each keep theirs
+    for the whole connection), inflated through zlib's C API into a shared buffer: what Python's
+    ``zlib.decompressobj().decompress(data, limit)`` does, without a Python call, a new bytes
+    object and a memoryview per rectangle (the pure-Python decoders keep using ``zlib``).
+
+    ``run`` follows CPython's ``zlib`` module to the letter, so that both paths see the same
+    output, leave the same input behind and fail with the same words: inflate with
+    ``Z_SYNC_FLUSH`` until the input is used up, the output reaches the limit, or the stream
+    ends (what follows its end is ignored, and so is any later input: nothing more comes out);
+    a zlib error is reported in the module's words ("Error -3 while decompressing data: ...").
+    The input is read between two checked addresses; the output is written only within the
+    buffer's length, which zlib is told."""
+
+    cdef z_stream zst
+    cdef bint ready
+    cdef bint ended
+    #: After ``run``: whether input was left unconsumed (the output reached the limit first),
+    #: and zlib's words for a corrupt stream.
+    cdef public bint tail
+    cdef public str error
+
+    def __cinit__(self):
+        memset(&self.zst, 0, sizeof(z_stream))
+        if inflateInit(&self.zst) != Z_OK:
+            raise MemoryError("zlib could not start a stream")
+        self.ready = True
+        self.tail = False
+        self.error = None
+
+    def __dealloc__(self):
+        if self.ready:
+            inflateEnd(&self.zst)
+
+    cdef Py_ssize_t run(self, Bytes src, Py_ssize_t start, Py_ssize_t end,
+                        Py_ssize_t limit, bint aside=False) except -2:
+        """Inflate ``src[start:end]`` into ``_out[:n]``, ``n`` at most ``limit`` (at least 1);
+        return ``n``, or -1 when the stream is corrupt (``error`` says how). With ``aside``
+        (and a limit of 1: bytes that must inflate to nothing), the output byte goes to a byte
+        of its own and ``_out`` is left as it was."""
+        cdef Py_ssize_t produced = 0, room
+        cdef unsigned int given
+        cdef int err
+        cdef unsigned char empty = 0
+        cdef unsigned char sink = 0
+        if start < 0 or end < start or end > src.shape[0] or limit < 1 or (aside and limit != 1):
+            raise IndexError("input outside its buffer")
+        if end - start > 0xFFFFFFFF:
+            raise IndexError("input too long for one zlib call")
+        self.tail = False
+        self.error = None
+        if self.ended:
+            return 0  # Python's zlib after the stream's end: nothing more comes out
+        if not aside:
+            _reserve(min(limit, OUTPUT_STEP), 0)
+        # Both addresses are taken through bounds-checked indexing (an empty input points at a
+        # byte of our own, which zlib does not read).
+        self.zst.next_in = <unsigned char *>&src[start] if end > start else &empty
+        self.zst.avail_in = <unsigned int>(end - start)
+        while produced < limit:
+            if aside:
+                given = 1
+                self.zst.next_out = &sink
+            else:
+                if produced == _out.shape[0]:
+                    _reserve(min(limit, 2 * produced), produced)
+                room = min(limit, _out.shape[0]) - produced
+                given = <unsigned int>min(room, 1 << 30)
+                self.zst.next_out = &_out[produced]
+            self.zst.avail_out = given
+            err = inflate(&self.zst, Z_SYNC_FLUSH)
+            produced += given - self.zst.avail_out
+            if err == Z_STREAM_END:
+                self.ended = True
+                self.zst.avail_in = 0  # Python keeps it as ``unused_data``, which nobody reads
+                break
+            if err != Z_OK and err != Z_BUF_ERROR:
+                self.error = _zlib_words(err, self.zst.msg)
+                self.tail = self.zst.avail_in > 0
+                return -1
+            if self.zst.avail_out:
+                break  # the input is used up
+        self.tail = self.zst.avail_in > 0
+        return produced
+
+
+cdef str _zlib_words(int err, const char *msg):
+    """CPython's ``zlib`` module's message for an error while decompressing."""
+    cdef str detail
+    if msg != NULL:
+        detail = (<bytes>msg).decode("latin-1")[:200]
+    elif err == Z_BUF_ERROR:
+        detail = "incomplete or truncated stream"
+    elif err == Z_STREAM_ERROR:
+        detail = "inconsistent stream state"
+    elif err == Z_DATA_ERROR:
+        detail = "invalid input data"
+    else:
+        return f"Error {err} while decompressing data"
+    return f"Error {err} while decompressing data: {detail}"
 
 
 # --- Tight --------------------------------------------------------------------------------------
@@ -399,6 +560,9 @@ def tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t 
 
 cdef int _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
                      Py_ssize_t h, bint gradient) except -1:
+    # Checked first (the rectangle inside the screen, the data long enough for it), so the
+    # loops below, which stay within both, need no check per pixel.
+    _check_rect(screen, x, y, w, h)
     if data.shape[0] < 3 * w * h:
         raise IndexError("too few pixels")
     cdef Py_ssize_t row, col, p = 0, c
@@ -408,12 +572,13 @@ cdef int _tight_rgb(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ss
     cdef Py_ssize_t line_row = 0
     cdef Py_ssize_t above_row = 0
     if not gradient:
-        for row in range(h):
-            line_row = y + row
-            for col in range(x, x + w):
-                screen[line_row, col] = OPAQUE | (<uint32_t>data[p] << 16) | (<uint32_t>data[p + 1] << 8) | (
-                    data[p + 2])
-                p += 3
+        with cython.boundscheck(False):
+            for row in range(h):
+                line_row = y + row
+                for col in range(x, x + w):
+                    screen[line_row, col] = OPAQUE | (<uint32_t>data[p] << 16) | (
+                        <uint32_t>data[p + 1] << 8) | data[p + 2]
+                    p += 3
         return 0
     for row in range(h):
         line_row = y + row
@@ -453,32 +618,37 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
     for i in range(colours):
         table[i] = OPAQUE | (<uint32_t>palette[at + 3 * i] << 16) | (
             <uint32_t>palette[at + 3 * i + 1] << 8) | palette[at + 3 * i + 2]
+    # The rectangle is checked inside the screen and the data long enough for it first, so
+    # the loops below (which stay within both) need no check per pixel.
+    _check_rect(screen, x, y, w, h)
     if colours == 2:
         row_bytes = (w + 7) // 8
         if data.shape[0] < row_bytes * h:
             raise IndexError("too few pixels")
-        for row in range(h):
-            line_row = y + row
-            col = 0
-            for i in range(row_bytes):
-                bits = data[p + i]
-                for bit in range(min(8, w - col)):
-                    screen[line_row, x + col + bit] = table[(bits >> (7 - bit)) & 1]
-                col += 8
-            p += row_bytes
+        with cython.boundscheck(False):
+            for row in range(h):
+                line_row = y + row
+                col = 0
+                for i in range(row_bytes):
+                    bits = data[p + i]
+                    for bit in range(min(8, w - col)):
+                        screen[line_row, x + col + bit] = table[(bits >> (7 - bit)) & 1]
+                    col += 8
+                p += row_bytes
         return 0
     if data.shape[0] < w * h:
         raise IndexError("too few pixels")
-    for row in range(h):
-        line_row = y + row
-        for col in range(x, x + w):
-            index = data[p]
-            p += 1
-            if index >= colours:
-                if index > largest:
-                    largest = index
-            else:
-                screen[line_row, col] = table[index]
+    with cython.boundscheck(False):
+        for row in range(h):
+            line_row = y + row
+            for col in range(x, x + w):
+                index = data[p]
+                p += 1
+                if index >= colours:
+                    if index > largest:
+                        largest = index
+                else:
+                    screen[line_row, col] = table[index]
     return largest
 
 
@@ -516,7 +686,10 @@ cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssi
     cdef uint8_t control = buf[pos]
     cdef uint8_t method = control >> 4
     cdef Py_ssize_t p = pos + 1, colours = 0, expected, length, end, palette_at = 0, i
+    cdef Py_ssize_t inflated
     cdef uint8_t filter_id = 0
+    cdef Inflater stream
+    cdef Bytes data
     if method == 8:
         if pos + 4 > size:
             return TIGHT_INCOMPLETE, pos
@@ -565,7 +738,7 @@ cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssi
         if end > size:
             return TIGHT_INCOMPLETE, pos
         _reset(streams, control)
-        data = bytes(view[p:end])
+        data = buf[p:end]
     else:
         p, length = _compact_length(buf, p)
         if p < 0:
@@ -576,15 +749,15 @@ cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssi
         if end > size:
             return TIGHT_INCOMPLETE, pos
         _reset(streams, control)
-        stream = streams[method & 3]
-        try:
-            # One byte of room more than expected: zlib then consumes all the input (the flush
-            # marker too), and too much data shows as a longer output.
-            data = stream.decompress(view[p:end], expected + 1)
-        except _zlib.error as exc:
-            return TIGHT_CORRUPT, str(exc)
-        if len(data) != expected or stream.unconsumed_tail:
-            return TIGHT_WRONG_SIZE, (len(data), expected)
+        stream = <Inflater?>streams[method & 3]
+        # One byte of room more than expected: zlib then consumes all the input (the flush
+        # marker too), and too much data shows as a longer output.
+        inflated = stream.run(buf, p, end, expected + 1)
+        if inflated < 0:
+            return TIGHT_CORRUPT, stream.error
+        if inflated != expected or stream.tail:
+            return TIGHT_WRONG_SIZE, (inflated, expected)
+        data = _out[:expected]
     if not expected:
         return end
     if filter_id == 1:
@@ -620,7 +793,7 @@ cdef inline int _reset(list streams, uint8_t control) except -1:
     if control & 15:
         for i in range(4):
             if control & (1 << i):
-                streams[i] = _zlib.decompressobj()
+                streams[i] = Inflater()
     return 0
 
 
@@ -782,9 +955,10 @@ def zlib_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize
 
 
 cdef object _zlib_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
-                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream,
+                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream_object,
                        Py_ssize_t slack):
-    cdef Py_ssize_t size = buf.shape[0], length, end, expected = 4 * w * h
+    cdef Py_ssize_t size = buf.shape[0], length, end, expected = 4 * w * h, inflated
+    cdef Inflater stream = <Inflater?>stream_object
     if pos + 4 > size:
         return ZLIB_INCOMPLETE, pos
     length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
@@ -794,39 +968,35 @@ cdef object _zlib_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py
     end = pos + 4 + length
     if end > size:
         return ZLIB_INCOMPLETE, pos
-    data = view[pos + 4 : end]
     if not expected:
         # Nothing to paint, but any bytes still belong to the stream.
         if length:
-            outcome = _inflate_nothing(stream, data)
+            outcome = _inflate_nothing(stream, buf, pos + 4, end)
             if outcome is not None:
                 return outcome
         return end
-    try:
-        pixels = stream.decompress(data, expected)
-    except _zlib.error as exc:
-        return ZLIB_CORRUPT, str(exc)
-    if len(pixels) != expected:
-        return ZLIB_WRONG_SIZE, (len(pixels), expected)
-    tail = stream.unconsumed_tail
-    if tail:
+    inflated = stream.run(buf, pos + 4, end, expected)
+    if inflated < 0:
+        return ZLIB_CORRUPT, stream.error
+    if inflated != expected:
+        return ZLIB_WRONG_SIZE, (inflated, expected)
+    cdef Bytes p = _out[:expected]
+    if stream.tail:
         # Output stopped at ``expected`` bytes; what is left may only be a flush marker.
-        outcome = _inflate_nothing(stream, tail)
+        outcome = _inflate_nothing(stream, buf, end - stream.zst.avail_in, end)
         if outcome is not None:
             return outcome
-    cdef Bytes p = pixels
     cdef Py_ssize_t row
     for row in range(h):
         _copy_row(screen, x, y + row, p, 4 * w * row, w)
     return end
 
 
-cdef object _inflate_nothing(object stream, object data):
+cdef object _inflate_nothing(Inflater stream, Bytes buf, Py_ssize_t start, Py_ssize_t end):
     """Feed bytes that must not produce pixels: None, or the outcome that they did."""
-    try:
-        extra = stream.decompress(data, 1)
-    except _zlib.error as exc:
-        return ZLIB_CORRUPT, str(exc)
+    cdef Py_ssize_t extra = stream.run(buf, start, end, 1, True)
+    if extra < 0:
+        return ZLIB_CORRUPT, stream.error
     if extra:
         return ZLIB_TOO_MUCH, 0
     return None
@@ -852,9 +1022,10 @@ def zrle_rect(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize
 
 
 cdef object _zrle_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
-                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream,
+                       Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, object stream_object,
                        Py_ssize_t slack, Py_ssize_t tile_slack):
-    cdef Py_ssize_t size = buf.shape[0], length, end, limit
+    cdef Py_ssize_t size = buf.shape[0], length, end, limit, inflated
+    cdef Inflater stream = <Inflater?>stream_object
     if pos + 4 > size:
         return ZRLE_INCOMPLETE, pos
     length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
@@ -865,19 +1036,18 @@ cdef object _zrle_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py
     if end > size:
         return ZRLE_INCOMPLETE, pos
     limit = 4 * w * h + tile_slack * (-(-w // 64)) * (-(-h // 64))
-    try:
-        # One byte more than the limit: more output means the data is too long, and zlib,
-        # never short of room, consumes all the input (the flush marker included).
-        data = stream.decompress(view[pos + 4 : end], limit + 1)
-    except _zlib.error as exc:
-        return ZRLE_CORRUPT, str(exc)
-    if len(data) > limit or stream.unconsumed_tail:
+    # One byte more than the limit: more output means the data is too long, and zlib, never
+    # short of room, consumes all the input (the flush marker included).
+    inflated = stream.run(buf, pos + 4, end, limit + 1)
+    if inflated < 0:
+        return ZRLE_CORRUPT, stream.error
+    if inflated > limit or stream.tail:
         return ZRLE_TOO_MUCH, 0
-    used, error = _zrle(data, screen, x, y, w, h)
+    used, error = _zrle(_out[:inflated], screen, x, y, w, h)
     if error is not None:
         return error
-    if used != len(data):
-        return ZRLE_LEFT_OVER, len(data) - used
+    if used != inflated:
+        return ZRLE_LEFT_OVER, inflated - used
     return end
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from types import ModuleType
+from typing import Any
 
 #: The environment variable that can force the pure-Python path.
 ENVIRONMENT = "OVHKVM_DECODERS"
@@ -53,3 +55,9 @@ def use_compiled(enabled: bool) -> bool:
 def path() -> str:
     """The path decoders made now take, in words: "compiled" or "python"."""
     return "compiled" if accelerator() is not None else "python"
+
+
+def zlib_stream(accelerator: ModuleType | None) -> Any:
+    """A new zlib stream for a decoder on that path: the accelerator's ``Inflater`` (zlib's C API,
+    which only the compiled code drives) or Python's ``zlib.decompressobj()``."""
+    return accelerator.Inflater() if accelerator is not None else zlib.decompressobj()

@@ -54,11 +54,11 @@ class TightDecoder(Decoder):
     name = "Tight"
 
     def __init__(self) -> None:
-        self._streams: list[Any] = [zlib.decompressobj() for _ in range(4)]
+        self._accel = compiled.accelerator()
+        self._streams: list[Any] = [compiled.zlib_stream(self._accel) for _ in range(4)]
         # Palette lookup tables keyed by the palette's TPIXELs as they came: for 2 colours
         # each packed byte's 8 pixels, for more each index's pixel.
         self._palettes: dict[bytes, np.ndarray] = {}
-        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         width, height = rect.width, rect.height
@@ -213,7 +213,7 @@ class TightDecoder(Decoder):
     def _reset(self, control: int) -> None:
         for stream_id in range(4):
             if control & (1 << stream_id):
-                self._streams[stream_id] = zlib.decompressobj()
+                self._streams[stream_id] = compiled.zlib_stream(self._accel)
 
     def _inflate(self, stream_id: int, data: memoryview, expected: int) -> bytes:
         stream = self._streams[stream_id]

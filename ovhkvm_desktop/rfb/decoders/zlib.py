@@ -33,8 +33,8 @@ class ZlibDecoder(Decoder):
     encoding = Encoding.ZLIB
 
     def __init__(self) -> None:
-        self._stream = _zlib.decompressobj()
         self._accel = compiled.accelerator()
+        self._stream = compiled.zlib_stream(self._accel)
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         accel = self._accel

@@ -60,11 +60,11 @@ class ZRLEDecoder(Decoder):
     encoding = Encoding.ZRLE
 
     def __init__(self) -> None:
-        self._zlib = zlib.decompressobj()
+        self._accel = compiled.accelerator()
+        self._zlib = compiled.zlib_stream(self._accel)
         # Keyed by the subencoding byte and the palette's CPIXELs as they came.
         self._packed_tables: dict[bytes, np.ndarray] = {}
         self._rle_palettes: dict[bytes, np.ndarray] = {}
-        self._accel = compiled.accelerator()
 
     def decode(self, buf: memoryview, pos: int, rect: Rect, fb: Framebuffer) -> int:
         width = rect.width
