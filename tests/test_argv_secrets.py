@@ -170,6 +170,7 @@ def test_it_is_cheap_nothing_heavy_is_imported() -> None:
         "ovhkvm_desktop.argv_secrets",
         "ovhkvm_desktop.targets",
         "ovhkvm_desktop.errors",
+        "ovhkvm_desktop.words",  # the messages' language: the standard library's gettext
     }
 
 
