@@ -104,7 +104,7 @@ def extensions() -> list[Extension]:
         return []
     try:
         return cythonize(
-            [Extension(ACCELERATOR, [SOURCE], libraries=["z"], extra_compile_args=["-O2"])],
+            [Extension(ACCELERATOR, [SOURCE], libraries=["z", "jpeg"], extra_compile_args=["-O2"])],
             language_level=3,
             quiet=True,
             build_dir="build/cython",  # the generated C stays out of the package (and wheels)

@@ -4,6 +4,7 @@ both refuse the stream with the same sentence."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from ovhkvm_desktop.rfb.connection import Connection
 from ovhkvm_desktop.rfb.decoders import compiled
@@ -241,6 +243,51 @@ def test_a_gradient_that_clamps_everywhere() -> None:
     stream = fbu(rect(5, 5, 70, 40, Encoding.TIGHT, payload))
     kind, _ = assert_paths_agree(Encoding.TIGHT, stream, [])
     assert kind == "painted"
+
+
+def jpeg_file(kind: str) -> tuple[bytes, int, int]:
+    """A JPEG such as a server could send in a Tight rectangle, and its size."""
+    y, x = np.mgrid[0:37, 0:53]
+    rgb = np.stack([x * 4, y * 6, (x + y) * 3], -1).astype(np.uint8)
+    out = io.BytesIO()
+    if kind == "grey":
+        Image.fromarray(rgb[:, :, 1]).save(out, "JPEG", quality=80)
+    elif kind == "cmyk":
+        Image.fromarray(rgb).convert("CMYK").save(out, "JPEG", quality=80)
+    elif kind == "progressive":
+        Image.fromarray(rgb).save(out, "JPEG", quality=80, progressive=True)
+    elif kind == "4:4:4":
+        Image.fromarray(rgb).save(out, "JPEG", quality=95, subsampling=0)
+    else:
+        Image.fromarray(rgb).save(out, "JPEG", quality=60)
+    data = out.getvalue()
+    if kind == "truncated":
+        data = data[: len(data) * 2 // 3]  # libjpeg warns and fills in; Pillow refuses
+    elif kind == "corrupt":
+        data = data[:300] + bytes(range(200)) + data[500:]
+    return data, 53, 37
+
+
+@pytest.mark.parametrize(
+    "kind", ["colour", "grey", "cmyk", "progressive", "4:4:4", "truncated", "corrupt"]
+)
+def test_tight_jpegs_are_painted_as_pillow_decodes_them_or_refused_alike(kind: str) -> None:
+    """The compiled update loop decodes Tight's JPEGs with libjpeg straight into the screen;
+    the reference decodes them with Pillow. Every kind of JPEG paints the same pixels on both,
+    and a broken one is refused with the same sentence."""
+    data, w, h = jpeg_file(kind)
+    payload = b"\x90" + zt.compact_length(len(data)) + data
+    stream = fbu(rect(11, 9, w, h, Encoding.TIGHT, payload))
+    verdict, screen = assert_paths_agree(Encoding.TIGHT, stream, [])
+    if kind == "corrupt":
+        return  # libjpeg warns, and what Pillow makes of it both paths show (or refuse) alike
+    assert verdict == ("refused" if kind == "truncated" else "painted")
+    if verdict == "painted":
+        painted = np.frombuffer(screen, np.uint8).reshape(HEIGHT, WIDTH, 4)  # type: ignore[arg-type]
+        reference = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        assert (painted[9 : 9 + h, 11 : 11 + w, 3] == 255).all()
+        difference = np.abs(painted[9 : 9 + h, 11 : 11 + w, 2::-1].astype(int) - reference)
+        assert difference.max() <= (0 if kind != "cmyk" else 255)
 
 
 # Updates that mix encodings, CopyRect, Tight's JPEGs and pseudo-rectangles: the compiled path

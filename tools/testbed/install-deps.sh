@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages that the real-server test bed needs (QEMU, the guest's build tools,
 # websockify; X servers, xdotool and the libraries of Qt's xcb plugin for the window's tests;
-# gnome-keyring and D-Bus for the Secret Service test; gcc and zlib's headers for the compiled
+# gnome-keyring and D-Bus for the Secret Service test; gcc, zlib's and libjpeg's headers for the compiled
 # decoders). Idempotent: installs only what is
 # missing, and runs `apt-get update` only when the package lists are absent or do not know a
 # needed package.
@@ -28,6 +28,7 @@ gzip
 gcc
 libc6-dev
 zlib1g-dev
+libjpeg-dev
 util-linux
 libxkbcommon-dev
 libx11-data

@@ -1282,12 +1282,137 @@ cdef object _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, P
     if end > buf.shape[0]:
         return None
     _reset(streams, buf[pos])
+    _check_rect(screen, x, y, w, h)
+    if _jpeg_into(buf, p, end, screen, x, y, w, h):
+        return end
+    # Anything libjpeg did not decode cleanly here goes through Pillow, the reference's decoder,
+    # which repaints the whole rectangle or leaves it to Python to refuse.
     rgbx = jpeg(bytes(view[p:end]), w, h)
     if rgbx is None:
         return None
-    _check_rect(screen, x, y, w, h)
     _paint_rgbx(rgbx, screen, x, y, w, h)
     return end
+
+
+# --- JPEG, straight into the screen with libjpeg(-turbo) -------------------------------------------
+
+cdef extern from *:
+    """
+    /* One JPEG decoder for the module (the GIL is held throughout a decode), whose errors come
+       back here through setjmp/longjmp as libjpeg requires, never past Cython's frames. */
+    #include <stdio.h>
+    #include <string.h>
+    #include <setjmp.h>
+    #include <jpeglib.h>
+
+    typedef struct {
+        struct jpeg_error_mgr pub;
+        jmp_buf escape;
+    } ovhkvm_jpeg_errors;
+
+    typedef struct {
+        struct jpeg_decompress_struct cinfo;
+        ovhkvm_jpeg_errors errors;
+        int ready;
+    } ovhkvm_jpeg;
+
+    static void ovhkvm_jpeg_fail(j_common_ptr cinfo) {
+        longjmp(((ovhkvm_jpeg_errors *)cinfo->err)->escape, 1);
+    }
+
+    static void ovhkvm_jpeg_silent(j_common_ptr cinfo) {
+        (void)cinfo;  /* warnings are counted (num_warnings), not printed */
+    }
+
+    static int ovhkvm_jpeg_open(ovhkvm_jpeg *j) {
+        memset(j, 0, sizeof *j);
+        j->cinfo.err = jpeg_std_error(&j->errors.pub);
+        j->errors.pub.error_exit = ovhkvm_jpeg_fail;
+        j->errors.pub.output_message = ovhkvm_jpeg_silent;
+        if (setjmp(j->errors.escape))
+            return -1;
+        jpeg_create_decompress(&j->cinfo);
+        j->ready = 1;
+        return 0;
+    }
+
+    /* Decode a JPEG of exactly w x h pixels, colour or grey, into ``rows`` (h rows of w blue,
+       green, red, 0xFF pixels each). 0: done, without a warning; 1: not such a JPEG, or
+       libjpeg failed or warned (rows may be partly written): the caller's other decoder
+       judges. */
+    static int ovhkvm_jpeg_decode(ovhkvm_jpeg *j, const unsigned char *data,
+                                  unsigned long length, unsigned char **rows,
+                                  unsigned int w, unsigned int h) {
+        JDIMENSION line;
+        if (!j->ready)
+            return 1;
+        if (setjmp(j->errors.escape)) {
+            jpeg_abort_decompress(&j->cinfo);
+            return 1;
+        }
+        j->errors.pub.num_warnings = 0;
+        jpeg_mem_src(&j->cinfo, data, length);
+        if (jpeg_read_header(&j->cinfo, TRUE) != JPEG_HEADER_OK
+            || j->cinfo.image_width != w || j->cinfo.image_height != h
+            || (j->cinfo.jpeg_color_space != JCS_YCbCr
+                && j->cinfo.jpeg_color_space != JCS_GRAYSCALE
+                && j->cinfo.jpeg_color_space != JCS_RGB)) {
+            jpeg_abort_decompress(&j->cinfo);
+            return 1;
+        }
+        j->cinfo.out_color_space = JCS_EXT_BGRA;
+        jpeg_start_decompress(&j->cinfo);
+        if (j->cinfo.output_width != w || j->cinfo.output_height != h
+            || j->cinfo.output_components != 4) {
+            jpeg_abort_decompress(&j->cinfo);
+            return 1;
+        }
+        while (j->cinfo.output_scanline < h) {
+            line = j->cinfo.output_scanline;
+            if (jpeg_read_scanlines(&j->cinfo, &rows[line], h - line) == 0) {
+                jpeg_abort_decompress(&j->cinfo);
+                return 1;
+            }
+        }
+        jpeg_finish_decompress(&j->cinfo);
+        return j->errors.pub.num_warnings ? 1 : 0;
+    }
+    """
+    ctypedef struct ovhkvm_jpeg:
+        pass
+    int ovhkvm_jpeg_open(ovhkvm_jpeg *j)
+    int ovhkvm_jpeg_decode(ovhkvm_jpeg *j, const unsigned char *data, unsigned long length,
+                           unsigned char **rows, unsigned int w, unsigned int h)
+
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+
+cdef ovhkvm_jpeg _jpeg
+ovhkvm_jpeg_open(&_jpeg)  # on failure it stays unready: every JPEG goes to Pillow
+
+
+cdef bint _jpeg_into(Bytes buf, Py_ssize_t start, Py_ssize_t end, Screen screen, Py_ssize_t x,
+                     Py_ssize_t y, Py_ssize_t w, Py_ssize_t h) except -1:
+    """Decode the JPEG ``buf[start:end]`` straight into the screen's rectangle (checked inside
+    it by the caller): whether it was, pixel for pixel as Pillow decodes it (the same libjpeg
+    settings: its default DCT and upsampling). libjpeg writes each row through an address taken
+    with a bounds check, ``w`` pixels from there, and reads the JPEG between two checked ones."""
+    cdef Py_ssize_t row
+    cdef int outcome
+    if w <= 0 or h <= 0 or end <= start or start < 0 or end > buf.shape[0]:
+        return False
+    if x < 0 or y < 0 or x + w > screen.shape[1] or y + h > screen.shape[0]:
+        raise IndexError("rectangle outside the screen")
+    cdef unsigned char **rows = <unsigned char **>PyMem_Malloc(h * sizeof(unsigned char *))
+    if rows == NULL:
+        raise MemoryError()
+    try:
+        for row in range(h):
+            rows[row] = <unsigned char *>&screen[y + row, x]
+        outcome = ovhkvm_jpeg_decode(&_jpeg, &buf[start], <unsigned long>(end - start), rows,
+                                     <unsigned int>w, <unsigned int>h)
+    finally:
+        PyMem_Free(rows)
+    return outcome == 0
 
 
 cdef int _paint_rgbx(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w,
