@@ -57,6 +57,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from ovhkvm_desktop.rfb import connection as connection_module  # noqa: E402
@@ -627,9 +628,16 @@ def inflate_floor(work: CWork) -> float:
     return best
 
 
+#: A screen for the floor's JPEG decoding to write into (the largest Tight rectangle fits).
+_JPEG_SCREEN = np.zeros((2048, 2048), np.uint32)
+
+
 def decode_jpeg(data: bytes, width: int, height: int) -> None:
-    """libjpeg through Pillow's decoder, without its file parser: the least a decoder pays."""
-    Image.frombytes("RGB", (width, height), data, "jpeg", "RGB", "")
+    """libjpeg's decoding alone: the accelerator's call of libjpeg (the least a decoder pays),
+    or without it libjpeg through Pillow's decoder, without Pillow's file parser."""
+    accel = compiled.accelerator()
+    if accel is None or not accel.jpeg(data, _JPEG_SCREEN, 0, 0, width, height):
+        Image.frombytes("RGB", (width, height), data, "jpeg", "RGB", "")
 
 
 def image_decoding(work: CWork) -> float:

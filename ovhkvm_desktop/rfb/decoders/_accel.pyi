@@ -56,6 +56,13 @@ def tight(
     png_allowed: bool,
 ) -> int | tuple[int, Any]: ...
 def png(data: Buffer, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...
+def jpeg(data: Buffer, screen: np.ndarray, x: int, y: int, w: int, h: int) -> bool: ...
+
+class Inflater:
+    """A zlib stream driven through zlib's C API by the compiled decoders only."""
+
+    tail: bool
+    error: str | None
 
 ZLIB_INCOMPLETE: int
 ZLIB_TOO_LONG: int

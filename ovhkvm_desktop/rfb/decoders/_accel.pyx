@@ -18,7 +18,7 @@ little-endian machines, where such a word is the bytes B, G, R, X the framebuffe
 
 cimport cython
 from libc.stdint cimport uint8_t, uint32_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 import zlib as _zlib
 
@@ -413,7 +413,6 @@ cdef extern from "zlib.h":
     int Z_OK, Z_STREAM_END, Z_NEED_DICT, Z_BUF_ERROR, Z_DATA_ERROR, Z_STREAM_ERROR
     int Z_VERSION_ERROR, Z_SYNC_FLUSH
 
-from libc.string cimport memset
 
 #: Inflated data goes to one buffer the decoders share (they run one at a time, the GIL held
 #: throughout); outputs larger than this get a buffer of their own, dropped after use.
@@ -612,7 +611,7 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
     if colours < 2 or colours > 256 or at + 3 * colours > palette.shape[0]:
         raise IndexError("bad palette")
     cdef uint32_t table[256]
-    cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0, bit
+    cdef Py_ssize_t i, row, col, p = 0, row_bytes, largest = 0, bit, whole
     cdef uint8_t index, bits
     cdef Py_ssize_t line_row = 0
     for i in range(colours):
@@ -625,31 +624,43 @@ cdef Py_ssize_t _tight_palette(Bytes data, Bytes palette, Py_ssize_t at, Py_ssiz
         row_bytes = (w + 7) // 8
         if data.shape[0] < row_bytes * h:
             raise IndexError("too few pixels")
+        whole = w // 8  # bytes whose 8 pixels all lie in the row
         with cython.boundscheck(False):
             for row in range(h):
                 line_row = y + row
-                col = 0
-                for i in range(row_bytes):
+                col = x
+                for i in range(whole):
                     bits = data[p + i]
-                    for bit in range(min(8, w - col)):
-                        screen[line_row, x + col + bit] = table[(bits >> (7 - bit)) & 1]
+                    screen[line_row, col] = table[bits >> 7]
+                    screen[line_row, col + 1] = table[(bits >> 6) & 1]
+                    screen[line_row, col + 2] = table[(bits >> 5) & 1]
+                    screen[line_row, col + 3] = table[(bits >> 4) & 1]
+                    screen[line_row, col + 4] = table[(bits >> 3) & 1]
+                    screen[line_row, col + 5] = table[(bits >> 2) & 1]
+                    screen[line_row, col + 6] = table[(bits >> 1) & 1]
+                    screen[line_row, col + 7] = table[bits & 1]
                     col += 8
+                if whole < row_bytes:
+                    bits = data[p + whole]
+                    for bit in range(w - 8 * whole):
+                        screen[line_row, col + bit] = table[(bits >> (7 - bit)) & 1]
                 p += row_bytes
         return 0
     if data.shape[0] < w * h:
         raise IndexError("too few pixels")
+    # Indices past the palette paint the table's zeros and are reported (the largest) once the
+    # rectangle is read: the stream is refused then, whatever was painted.
+    memset(&table[colours], 0, (256 - colours) * sizeof(uint32_t))
     with cython.boundscheck(False):
         for row in range(h):
             line_row = y + row
             for col in range(x, x + w):
                 index = data[p]
                 p += 1
-                if index >= colours:
-                    if index > largest:
-                        largest = index
-                else:
-                    screen[line_row, col] = table[index]
-    return largest
+                if index > largest:
+                    largest = index
+                screen[line_row, col] = table[index]
+    return largest if largest >= colours else 0
 
 
 # Outcomes of ``tight``.
@@ -1388,6 +1399,14 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
 cdef ovhkvm_jpeg _jpeg
 ovhkvm_jpeg_open(&_jpeg)  # on failure it stays unready: every JPEG goes to Pillow
+
+
+def jpeg(Bytes data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
+    """Decode the JPEG ``data`` into the screen's rectangle with libjpeg, as the update loop
+    does; whether it did (False: another size, neither colour nor grey, a warning or an error,
+    with nothing or part of the rectangle painted: Pillow judges)."""
+    _check_rect(screen, x, y, w, h)
+    return _jpeg_into(data, 0, data.shape[0], screen, x, y, w, h)
 
 
 cdef bint _jpeg_into(Bytes buf, Py_ssize_t start, Py_ssize_t end, Screen screen, Py_ssize_t x,

@@ -108,6 +108,10 @@ class TightDecoder(Decoder):
             if control & 15:
                 self._reset(control)
             if kind == "JPEG":
+                if accel is not None and accel.jpeg(
+                    buf[p:end], fb.pixels32, rect.x, rect.y, width, height
+                ):
+                    return end
                 rgb = decode_jpeg(bytes(buf[p:end]), width, height)
                 if rgb is not None:
                     if accel is not None:
