@@ -410,6 +410,7 @@ cdef extern from "zlib.h":
     int inflateInit(z_stream *strm)
     int inflate(z_stream *strm, int flush)
     int inflateEnd(z_stream *strm)
+    int inflateReset(z_stream *strm)
     int Z_OK, Z_STREAM_END, Z_NEED_DICT, Z_BUF_ERROR, Z_DATA_ERROR, Z_STREAM_ERROR
     int Z_VERSION_ERROR, Z_SYNC_FLUSH
 
@@ -477,18 +478,26 @@ cdef class Inflater:
         if self.ready:
             inflateEnd(&self.zst)
 
+    cdef int reset(self) except -1:
+        """Start a new stream, as a new ``zlib.decompressobj()`` would (keeping the memory)."""
+        if not self.ready or inflateReset(&self.zst) != Z_OK:
+            raise MemoryError("zlib could not restart a stream")
+        self.ended = False
+        return 0
+
     cdef Py_ssize_t run(self, Bytes src, Py_ssize_t start, Py_ssize_t end,
-                        Py_ssize_t limit, bint aside=False) except -2:
-        """Inflate ``src[start:end]`` into ``_out[:n]``, ``n`` at most ``limit`` (at least 1);
-        return ``n``, or -1 when the stream is corrupt (``error`` says how). With ``aside``
-        (and a limit of 1: bytes that must inflate to nothing), the output byte goes to a byte
-        of its own and ``_out`` is left as it was."""
+                        Py_ssize_t limit, bint aside=False, Py_ssize_t at=0) except -2:
+        """Inflate ``src[start:end]`` into ``_out[at:at + n]`` (keeping ``_out[:at]``), ``n`` at
+        most ``limit`` (at least 1); return ``n``, or -1 when the stream is corrupt (``error``
+        says how). With ``aside`` (and a limit of 1: bytes that must inflate to nothing), the
+        output byte goes to a byte of its own and ``_out`` is left as it was."""
         cdef Py_ssize_t produced = 0, room
         cdef unsigned int given
         cdef int err
         cdef unsigned char empty = 0
         cdef unsigned char sink = 0
-        if start < 0 or end < start or end > src.shape[0] or limit < 1 or (aside and limit != 1):
+        if (start < 0 or end < start or end > src.shape[0] or limit < 1 or at < 0
+                or (aside and limit != 1)):
             raise IndexError("input outside its buffer")
         if end - start > 0xFFFFFFFF:
             raise IndexError("input too long for one zlib call")
@@ -497,7 +506,7 @@ cdef class Inflater:
         if self.ended:
             return 0  # Python's zlib after the stream's end: nothing more comes out
         if not aside:
-            _reserve(min(limit, OUTPUT_STEP), 0)
+            _reserve(at + min(limit, OUTPUT_STEP), at)
         # Both addresses are taken through bounds-checked indexing (an empty input points at a
         # byte of our own, which zlib does not read).
         self.zst.next_in = <unsigned char *>&src[start] if end > start else &empty
@@ -507,11 +516,11 @@ cdef class Inflater:
                 given = 1
                 self.zst.next_out = &sink
             else:
-                if produced == _out.shape[0]:
-                    _reserve(min(limit, 2 * produced), produced)
-                room = min(limit, _out.shape[0]) - produced
+                if at + produced == _out.shape[0]:
+                    _reserve(at + min(limit, max(2 * produced, OUTPUT_STEP)), at + produced)
+                room = min(limit - produced, _out.shape[0] - at - produced)
                 given = <unsigned int>min(room, 1 << 30)
-                self.zst.next_out = &_out[produced]
+                self.zst.next_out = &_out[at + produced]
             self.zst.avail_out = given
             err = inflate(&self.zst, Z_SYNC_FLUSH)
             produced += given - self.zst.avail_out
@@ -527,6 +536,9 @@ cdef class Inflater:
                 break  # the input is used up
         self.tail = self.zst.avail_in > 0
         return produced
+
+
+cdef Inflater _png_stream = Inflater()  # TightPNG's images, one after the other (reset each)
 
 
 cdef str _zlib_words(int err, const char *msg):
@@ -827,14 +839,10 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
             return False
     cdef Py_ssize_t pos = 8, size = d.shape[0], length, body, header = -1, header_length = 0
     cdef Py_ssize_t plte = -1, plte_length = 0
-    idat = []
     while pos + 8 <= size:
         length = (<Py_ssize_t>d[pos] << 24) | (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
         body = pos + 8
-        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"D"[0] and d[pos + 6] == b"A"[0] and (
-                d[pos + 7] == b"T"[0]):
-            idat.append(data[body : body + length])
-        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"H"[0] and d[pos + 6] == b"D"[0] and (
+        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"H"[0] and d[pos + 6] == b"D"[0] and (
                 d[pos + 7] == b"R"[0]):
             header = body
             header_length = min(length, size - body)
@@ -868,24 +876,42 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
     else:
         return False
     cdef Py_ssize_t stride = width * bpp + 1
-    inflater = _zlib.decompressobj()
-    try:
-        inflated = inflater.decompress(idat[0] if len(idat) == 1 else b"".join(idat),
-                                       height * stride + 1)
-    except _zlib.error:
+    # The image data: the IDAT chunks' contents one after the other (each cut at the end of the
+    # data, as a slice is), inflated as one stream that must end (its checksum right) with
+    # exactly the image's bytes.
+    cdef Py_ssize_t expected = height * stride, total = 0, got, chunk_end
+    _png_stream.reset()
+    pos = 8
+    while pos + 8 <= size:
+        length = (<Py_ssize_t>d[pos] << 24) | (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
+        body = pos + 8
+        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"D"[0] and d[pos + 6] == b"A"[0] and (
+                d[pos + 7] == b"T"[0]):
+            chunk_end = min(body + length, size)
+            if body < chunk_end:
+                got = _png_stream.run(d, body, chunk_end, expected + 1 - total, False, total)
+                if got < 0:
+                    return False
+                total += got
+                if _png_stream.ended or total > expected:
+                    break
+        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"E"[0] and d[pos + 6] == b"N"[0] and (
+                d[pos + 7] == b"D"[0]):
+            break
+        pos += 12 + length
+    if total != expected or not _png_stream.ended:
         return False
-    if len(inflated) != height * stride or not inflater.eof:  # eof: the checksum was right
-        return False
-    cdef const uint8_t[::1] raw = inflated
+    # Two rows of work after the image data, in the same buffer.
+    _reserve(expected + 2 * (stride - 1), expected)
+    cdef const uint8_t[::1] raw = _out[:expected]
     cdef Py_ssize_t row, col
     for row in range(height):
         if raw[row * stride] > 4:
             return False
-    rows = bytearray(2 * (stride - 1))
-    cdef uint8_t[::1] both = rows
-    cdef uint8_t[::1] cur = both[: stride - 1]
-    cdef uint8_t[::1] prev = both[stride - 1 :]
+    cdef uint8_t[::1] cur = _out[expected : expected + stride - 1]
+    cdef uint8_t[::1] prev = _out[expected + stride - 1 : expected + 2 * (stride - 1)]
     cdef uint8_t[::1] swap
+    prev[:] = 0  # above the first row: zeros
     cdef int a, b, c, p, pa, pb, pc
     cdef uint8_t kind, index
     cdef Py_ssize_t line_row = 0
@@ -935,11 +961,11 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
                 index = cur[col]
                 if index >= colours:
                     return False
-                screen[line_row, x + col] = table[index]
+                _set(screen, line_row, x + col, table[index])
         else:
             for col in range(width):
-                screen[line_row, x + col] = OPAQUE | (<uint32_t>cur[3 * col] << 16) | (
-                    <uint32_t>cur[3 * col + 1] << 8) | cur[3 * col + 2]
+                _set(screen, line_row, x + col, OPAQUE | (<uint32_t>cur[3 * col] << 16) | (
+                    <uint32_t>cur[3 * col + 1] << 8) | cur[3 * col + 2])
         swap = prev
         prev = cur
         cur = swap
