@@ -374,8 +374,8 @@ class Connection:
                         f"the server sent a rectangle in encoding {encoding},"
                         " which this client did not ask for"
                     )
-                elif encoding not in _NOTICES:
-                    self._answers = True
+                elif encoding not in _NOTICES and encoding != Encoding.EXTENDED_DESKTOP_SIZE:
+                    self._answers = True  # (ExtendedDesktopSize answers only if it resizes)
                 self._rect = current = (rect, encoding, decoder)
             rect, encoding, decoder = current
             try:
@@ -456,7 +456,11 @@ class Connection:
                 ExtendedDesktopSizeReply(rect.x, rect.y, rect.width, rect.height, screens)
             )
             if rect.y == 0 and (rect.width, rect.height) != (self.fb.width, self.fb.height):
+                self._answers = True
                 self._resize(rect.width, rect.height, events)
+            # Otherwise a notice: QEMU sends the size as a message of its own before the pixels
+            # that answer a full update request (and in reply to SetDesktopSize); counted as the
+            # answer, it would leave those pixels unanswered for.
             return pos + 4 + 16 * count
         if encoding == Encoding.CURSOR:
             w, h = rect.width, rect.height

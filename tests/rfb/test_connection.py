@@ -193,6 +193,32 @@ def test_extended_desktop_size_resizes_and_is_answered_incrementally():
     ]
 
 
+@pytest.mark.parametrize("reads", ["one read", "two reads"])
+def test_the_screens_size_sent_before_the_pixels_leaves_the_request_to_them(reads: str):
+    """QEMU answers a full update request with the screen's size in a message of its own
+    (ExtendedDesktopSize, nothing changed), then the pixels: the pixels are the answer, however
+    the two arrive, so a command waiting for an answered, whole screen gets it (the demo's
+    `read` timed out one run in three when both came in one read)."""
+    conn = started(4, 2)
+    conn.receive_bytes(b"")
+    size = fbu(
+        rect(0, 0, 4, 2, Encoding.EXTENDED_DESKTOP_SIZE, b"\x01\0\0\0" + bytes(16))
+    )
+    pixels = fbu(raw_rect(0, 0, 4, 2, bytes(range(32))))
+    if reads == "one read":
+        events = conn.receive_bytes(size + pixels)
+    else:
+        events = conn.receive_bytes(size) + conn.receive_bytes(pixels)
+    updates = [e for e in events if isinstance(e, ev.FramebufferUpdated)]
+    assert [u.answered_request for u in updates] == [False, True]
+    assert updates[1].rects == [Rect(0, 0, 4, 2)]
+    assert not any(isinstance(e, ev.DesktopResized) for e in events)
+    # One request after the answer, none after the size alone.
+    assert parse_client_messages(conn.data_to_send()) == [
+        ("FramebufferUpdateRequest", (1, 0, 0, 4, 2))
+    ]
+
+
 def test_desktop_size_then_pixels_in_the_same_update():
     conn = started(8, 8)
     events = conn.receive_bytes(
