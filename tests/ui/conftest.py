@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from ovhkvm_desktop.config import Settings
+from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.keyboard import KeyboardMode
+from ovhkvm_desktop.opening import open_console
 from ovhkvm_desktop.session import Backoff, Phase, SessionOptions
 from ovhkvm_desktop.targets import ConsoleTarget
 from ovhkvm_desktop.ui import language
-from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow
+from ovhkvm_desktop.ui.console_window import ConsoleConfig, ConsoleWindow, console_config
 from ovhkvm_desktop.ui.framebuffer_view import ScaleMode
 from tests.ui.rfb_server import RfbServer
 
@@ -123,3 +125,22 @@ def speak(compiled_french: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Itera
 
     yield switch
     language.install_language("")  # the system's, as the other tests expect
+
+
+def demo_console_window(qtbot, address: str, layout: str, settings_dir: Path) -> ConsoleWindow:
+    """A console window on a demo server at ``address``, opened the way the main window opens
+    one (the demo's request → open_console → the window), connected and showing its screen."""
+    opening = open_console(demo_request(address, layout))
+    window = ConsoleWindow(
+        opening.source,
+        console_config(opening),
+        opening.request.options,
+        Settings(settings_dir / "settings"),
+    )
+    qtbot.addWidget(window)
+    shown: list[bool] = []
+    window.first_frame.connect(lambda: shown.append(True))
+    window.show()
+    qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    return window

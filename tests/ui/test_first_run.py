@@ -14,17 +14,14 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.demo import BackgroundDemo, running_demo
-from ovhkvm_desktop.demo.opening import demo_request
-from ovhkvm_desktop.opening import open_console
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE, read_screen
-from ovhkvm_desktop.session import Phase
-from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
+from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from ovhkvm_desktop.ui.main_window import MainWindow
 from tests.cloud.conftest import app_on_fake_api
 from tests.demo.test_demo_server import XT_CAPS, Client
+from tests.ui.conftest import demo_console_window
 
 # Keys as Qt delivers them on X11: (Qt key, XKB keycode = evdev + 8, keysym, text).
 Key = tuple[Qt.Key, int, int, str]
@@ -129,20 +126,8 @@ def demo_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., DemoAndWindow]]
 
     def make(layout: str = "fr", qemu_keys: bool = True) -> DemoAndWindow:
         demo = BackgroundDemo(layout, qemu_keys=qemu_keys)
-        opening = open_console(demo_request(demo.address, layout))
-        window = ConsoleWindow(
-            opening.source,
-            console_config(opening),
-            opening.request.options,
-            Settings(tmp_path / "settings"),
-        )
-        qtbot.addWidget(window)
+        window = demo_console_window(qtbot, demo.address, layout, tmp_path)
         made.append((demo, window))
-        shown: list[bool] = []
-        window.first_frame.connect(lambda: shown.append(True))
-        window.show()
-        qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
-        qtbot.waitUntil(lambda: bool(shown), timeout=5000)
         return demo, window
 
     yield make

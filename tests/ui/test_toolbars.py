@@ -13,14 +13,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar, QToolButton
 
-from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.demo import BackgroundDemo
-from ovhkvm_desktop.demo.opening import demo_request
-from ovhkvm_desktop.opening import open_console
-from ovhkvm_desktop.session import Phase
-from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
+from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from ovhkvm_desktop.ui.main_window import MainWindow
 from tests.cloud.conftest import app_on_fake_api
+from tests.ui.conftest import demo_console_window
 
 ICON_ONLY = Qt.ToolButtonStyle.ToolButtonIconOnly
 
@@ -118,20 +115,8 @@ def demo_console(qtbot, speak, tmp_path: Path) -> Iterator[Callable]:
 
     def make(lang: str) -> ConsoleWindow:
         speak(lang)
-        opening = open_console(demo_request(demo.address, "fr"))
-        window = ConsoleWindow(
-            opening.source,
-            console_config(opening),
-            opening.request.options,
-            Settings(tmp_path / "settings"),
-        )
-        qtbot.addWidget(window)
+        window = demo_console_window(qtbot, demo.address, "fr", tmp_path)
         made.append(window)
-        shown: list[bool] = []
-        window.first_frame.connect(lambda: shown.append(True))
-        window.show()
-        qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
-        qtbot.waitUntil(lambda: bool(shown), timeout=5000)
         settle(qtbot, window)
         return window
 

@@ -38,13 +38,11 @@ from PySide6.QtWidgets import (
 
 from ovhkvm_desktop.config import Preferences, Recent, Settings
 from ovhkvm_desktop.demo import BackgroundDemo
-from ovhkvm_desktop.demo.opening import demo_request
 from ovhkvm_desktop.keyboard.layouts import guest_layout_names
-from ovhkvm_desktop.opening import open_console
 from ovhkvm_desktop.session import Phase
 from ovhkvm_desktop.ui.address_dialog import AddressDialog
 from ovhkvm_desktop.ui.background import Background
-from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
+from ovhkvm_desktop.ui.console_window import ConsoleWindow
 from ovhkvm_desktop.ui.login_dialog import LoginDialog
 from ovhkvm_desktop.ui.main_window import MainWindow, Timings
 from ovhkvm_desktop.ui.settings_dialog import SettingsDialog
@@ -52,6 +50,7 @@ from ovhkvm_desktop.ui.tray import ServerTray, build_tray_menu
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
 from tests.cloud.conftest import Account, app_on_fake_api
 from tests.cloud.fake_api import FakeOvhApi
+from tests.ui.conftest import demo_console_window
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "resources" / "translations"
@@ -214,20 +213,7 @@ def main_window_and_tray_texts(qtbot) -> list[tuple[str, str]]:
 
 def _console_window(qtbot, demo: BackgroundDemo, tmp_path: Path) -> ConsoleWindow:
     """A console window on the demo, connected and showing its screen."""
-    opening = open_console(demo_request(demo.address, "fr"))
-    window = ConsoleWindow(
-        opening.source,
-        console_config(opening),
-        opening.request.options,
-        Settings(tmp_path / "settings"),
-    )
-    qtbot.addWidget(window)
-    shown: list[bool] = []
-    window.first_frame.connect(lambda: shown.append(True))
-    window.show()
-    qtbot.waitUntil(lambda: window.bridge.state.phase is Phase.CONNECTED, timeout=5000)
-    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
-    return window
+    return demo_console_window(qtbot, demo.address, "fr", tmp_path)
 
 
 def console_texts(qtbot, demo: BackgroundDemo, tmp_path: Path) -> list[tuple[str, str]]:

@@ -1147,19 +1147,14 @@ cdef object _new_rect(object rect_type, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w
     cdef PyObject *made = PyType_GenericAlloc(<PyTypeObject *>rect_type, 4)
     cdef object rect = <object>made
     Py_DECREF(rect)  # ``rect`` holds the reference the allocation gave
+    cdef Py_ssize_t values[4]
+    cdef Py_ssize_t i
     cdef object item
-    item = x
-    Py_INCREF(item)
-    PyTuple_SET_ITEM(rect, 0, item)
-    item = y
-    Py_INCREF(item)
-    PyTuple_SET_ITEM(rect, 1, item)
-    item = w
-    Py_INCREF(item)
-    PyTuple_SET_ITEM(rect, 2, item)
-    item = h
-    Py_INCREF(item)
-    PyTuple_SET_ITEM(rect, 3, item)
+    values[0], values[1], values[2], values[3] = x, y, w, h
+    for i in range(4):
+        item = values[i]
+        Py_INCREF(item)  # the tuple takes this reference over
+        PyTuple_SET_ITEM(rect, i, item)
     PyObject_GC_UnTrack(made)
     return rect
 
