@@ -20,11 +20,7 @@ PACKAGE = Path(words.__file__).resolve().parent
 ROOT = PACKAGE.parent
 FRENCH = ROOT / "resources" / "translations" / "ovhkvm-desktop_fr.po"
 #: Rooms whose sentences are not marked yet, and why (each a list of their own, not hidden).
-NOT_YET = {
-    # The lead's (decoder speed work under way): its ProtocolErrors are said in English.
-    "ovhkvm_desktop/rfb/connection.py",
-    "ovhkvm_desktop/rfb/decoders",
-}
+NOT_YET: set[str] = set()
 
 
 def _modules() -> list[Path]:

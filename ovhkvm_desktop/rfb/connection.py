@@ -40,6 +40,7 @@ from ovhkvm_desktop.rfb.events import (
     ServerCutText,
 )
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 #: The data encodings in the order the client prefers them by default. QEMU picks the first one
 #: it supports. CopyRect is free to decode; then the encodings that decode fastest per byte on
@@ -283,18 +284,31 @@ class Connection:
             text = bytes(buf[pos + 8 : pos + 8 + length]).decode("latin-1")
             events.append(ServerCutText(text.replace("\r\n", "\n")))
             return pos + 8 + length
-        name = _SERVER_MESSAGE_NAMES.get(kind, "unknown")
+        name = _SERVER_MESSAGE_NAMES.get(kind)
+        if name is None:
+            raise ProtocolError(
+                _(
+                    "the server sent a message of type {type} (unknown)"
+                    " that this client never asked for"
+                ).format(type=kind)
+            )
         raise ProtocolError(
-            f"the server sent a message of type {kind} ({name}) that this client never asked for"
+            _(
+                "the server sent a message of type {type} ({name}) that this client never asked for"
+            ).format(type=kind, name=name)
         )
 
     def _parse_extended_clipboard(
         self, buf: memoryview, pos: int, length: int, events: list[Event]
     ) -> int | None:
         if Encoding.EXTENDED_CLIPBOARD not in self.offered:
-            raise ProtocolError("the server sent an extended clipboard message unasked")
+            raise ProtocolError(_("the server sent an extended clipboard message unasked"))
         if length < 4 or length > _MAX_CUT_TEXT:
-            raise ProtocolError(f"the server sent an extended clipboard message of {length} bytes")
+            raise ProtocolError(
+                _("the server sent an extended clipboard message of {length} bytes").format(
+                    length=length
+                )
+            )
         if len(buf) - pos < 8 + length:
             return None
         payload = bytes(buf[pos + 8 : pos + 8 + length])
@@ -302,7 +316,7 @@ class Connection:
         if flags & messages.CLIPBOARD_CAPS:  # the other action bits then list what it supports
             formats = [bit for bit in range(16) if flags & (1 << bit)]
             if len(payload) < 4 + 4 * len(formats):
-                raise ProtocolError("the server's clipboard capabilities are truncated")
+                raise ProtocolError(_("the server's clipboard capabilities are truncated"))
             sizes = struct.unpack_from(f">{len(formats)}I", payload, 4)
             self.clipboard_caps = ClipboardCapabilities(flags, tuple(sizes))
             self.acknowledged.add(Encoding.EXTENDED_CLIPBOARD)
@@ -328,7 +342,9 @@ class Connection:
                 events.append(ServerCutText(text))
         else:
             raise ProtocolError(
-                f"the server sent an extended clipboard message with flags {flags:#x}"
+                _("the server sent an extended clipboard message with flags {flags}").format(
+                    flags=f"{flags:#x}"
+                )
             )
         return pos + 8 + length
 
@@ -371,8 +387,10 @@ class Connection:
                     self._answers = True
                 elif encoding >= 0 or encoding == Encoding.TIGHT_PNG:
                     raise ProtocolError(
-                        f"the server sent a rectangle in encoding {encoding},"
-                        " which this client did not ask for"
+                        _(
+                            "the server sent a rectangle in encoding {encoding},"
+                            " which this client did not ask for"
+                        ).format(encoding=encoding)
                     )
                 elif encoding not in _NOTICES and encoding != Encoding.EXTENDED_DESKTOP_SIZE:
                     self._answers = True  # (ExtendedDesktopSize answers only if it resizes)
@@ -445,7 +463,7 @@ class Connection:
                 return None
             count = buf[pos]
             if count > _MAX_SCREENS:
-                raise ProtocolError(f"the server described {count} screens")
+                raise ProtocolError(_("the server described {count} screens").format(count=count))
             if avail < 4 + 16 * count:
                 return None
             screens = tuple(
@@ -465,7 +483,9 @@ class Connection:
         if encoding == Encoding.CURSOR:
             w, h = rect.width, rect.height
             if w > _MAX_CURSOR or h > _MAX_CURSOR:
-                raise ProtocolError(f"the server sent a {w}x{h} pointer shape")
+                raise ProtocolError(
+                    _("the server sent a {width}x{height} pointer shape").format(width=w, height=h)
+                )
             size = w * h * 4 + (w + 7) // 8 * h
             if avail < size:
                 return None
@@ -491,8 +511,10 @@ class Connection:
             events.append(PointerModeChanged(absolute=bool(rect.x)))
             return pos
         raise ProtocolError(
-            f"the server sent a rectangle in pseudo-encoding {encoding}, which this client did not"
-            " ask for"
+            _(
+                "the server sent a rectangle in pseudo-encoding {encoding},"
+                " which this client did not ask for"
+            ).format(encoding=encoding)
         )
 
     def _resize(self, width: int, height: int, events: list[Event]) -> None:
@@ -582,17 +604,17 @@ def _provided_text(flags: int, compressed: bytes) -> str | None:
     try:
         data = inflater.decompress(compressed, _MAX_CUT_TEXT + 64)
     except zlib.error:
-        raise ProtocolError("the server's clipboard data is corrupt") from None
+        raise ProtocolError(_("the server's clipboard data is corrupt")) from None
     pos = 0
     for bit in range(16):
         if not flags & (1 << bit):
             continue
         if pos + 4 > len(data):
-            raise ProtocolError("the server's clipboard data is truncated")
+            raise ProtocolError(_("the server's clipboard data is truncated"))
         (size,) = struct.unpack_from(">I", data, pos)
         pos += 4
         if pos + size > len(data):
-            raise ProtocolError("the server's clipboard data is truncated")
+            raise ProtocolError(_("the server's clipboard data is truncated"))
         if bit == 0:
             raw = data[pos : pos + size]
             return raw.rstrip(b"\x00").decode("utf-8", "replace").replace("\r\n", "\n")

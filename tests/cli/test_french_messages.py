@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import read_screen
 from ovhkvm_desktop.secrets import APPLICATION_SECRET
 from tests.cloud.conftest import Account, app_on_fake_api
-from tests.hostile_rfb import HostileServer, Peer, desktop_size, huge_refusal
+from tests.hostile_rfb import HostileServer, Peer, desktop_size, huge_refusal, rect, update
 from tests.session.servers import closed_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +127,61 @@ def test_a_hostile_servers_malformed_message_reads_in_french(speak, capsys) -> N
         "ovhkvm-desktop: the server sent something this client cannot read: the server announced"
         " an impossible screen size 9000x9000"
     )
+
+
+def broken_rectangle(data: bytes) -> Callable[[Peer], Awaitable[None]]:
+    """A server (its screen 64x48) that answers the first update request with ``data``."""
+
+    async def script(peer: Peer) -> None:
+        await peer.greet()
+        await peer.accept()
+        reading = asyncio.ensure_future(peer.read_client_messages())
+        await peer.server.first_request.wait()
+        await peer.send(update(data))
+        with contextlib.suppress(Exception):
+            await reading
+
+    return script
+
+
+@pytest.mark.parametrize(
+    ("broken", "french", "english"),
+    [
+        pytest.param(
+            # CopyRect: copy 16x16 pixels from (60,40), past the 64x48 screen's edges.
+            rect(0, 0, 16, 16, 1, b"\x00\x3c\x00\x28"),
+            "le serveur a demandé de copier un rectangle 16x16 depuis (60,40), hors de l'écran"
+            " de 64x48",
+            "the server asked to copy a 16x16 rectangle from (60,40), outside the 64x48 screen",
+            id="copyrect-from-outside-the-screen",
+        ),
+        pytest.param(
+            # zlib: 4 bytes of data that are no zlib stream (zlib's own words stay as they are).
+            rect(0, 0, 8, 8, 6, b"\x00\x00\x00\x04\x00\x01\x02\x03"),
+            "les données zlib du serveur sont corrompues (Error -3 while decompressing data:"
+            " incorrect header check)",
+            "the server's zlib data is corrupt (Error -3 while decompressing data: incorrect"
+            " header check)",
+            id="corrupt-zlib-data",
+        ),
+    ],
+)
+def test_a_hostile_servers_broken_rectangle_reads_in_french(
+    speak, capsys, broken: bytes, french: str, english: str
+) -> None:
+    speak("fr_FR.UTF-8")
+    with HostileServer(broken_rectangle(broken)) as server:
+        status, line = said(capsys, "info", f"vnc://127.0.0.1:{server.port}")
+    assert status == 1
+    assert line == (
+        "ovhkvm-desktop: le serveur a envoyé quelque chose que ce client ne sait pas lire : "
+        + french
+    )
+    speak("C.UTF-8")
+    with HostileServer(broken_rectangle(broken)) as server:
+        status, line = said(capsys, "info", f"vnc://127.0.0.1:{server.port}")
+    assert status == 1
+    assert line == ("ovhkvm-desktop: the server sent something this client cannot read: " + english)
 
 
 def test_the_ovhcloud_apis_refusals_read_in_french(

@@ -8,6 +8,7 @@ from typing import Any
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 #: Slack allowed on top of a rectangle's raw size for a compressed payload's length
 #: (deflate can grow incompressible data a little; a flush adds a few bytes).
@@ -36,7 +37,9 @@ class Decoder(ABC):
     def compiled_fault(self, outcome: tuple[Any, ...], rect: Rect) -> Exception:
         """The error for a fault the compiled update loop (``_accel.rects``) found in one of
         this decoder's rectangles, worded as ``decode`` words it (decoders with zlib streams)."""
-        return ProtocolError(f"the server sent a broken {self.encoding.name} rectangle")
+        return ProtocolError(
+            _("the server sent a broken {encoding} rectangle").format(encoding=self.encoding.name)
+        )
 
 
 def need(buf: memoryview, pos: int, length: int, resume_at: int) -> None:
@@ -46,11 +49,17 @@ def need(buf: memoryview, pos: int, length: int, resume_at: int) -> None:
 
 
 def check_payload_length(length: int, rect: Rect, what: str, bytes_per_pixel: int = 4) -> None:
-    """Refuse a compressed length that no honest server would send for this rectangle."""
+    """Refuse a compressed length that no honest server would send for this rectangle.
+
+    ``what`` names the data by its encoding ("zlib", "Tight JPEG"): a name, the same in every
+    language, so it fills a placeholder of the sentence (as in ``corrupt`` and ``inflated_wrong``).
+    """
     if length > rect.area * bytes_per_pixel + COMPRESSED_SLACK:
         raise ProtocolError(
-            f"the server announced {length} bytes of {what} data"
-            f" for a {rect.width}x{rect.height} rectangle"
+            _(
+                "the server announced {length} bytes of {encoding} data"
+                " for a {width}x{height} rectangle"
+            ).format(length=length, encoding=what, width=rect.width, height=rect.height)
         )
 
 
@@ -71,10 +80,23 @@ def inflate(stream: Any, data: memoryview | bytes, expected: int, what: str) -> 
 
 
 def corrupt(what: str, reason: str) -> ProtocolError:
-    return ProtocolError(f"the server's {what} data is corrupt ({reason})")
-
-
-def inflated_wrong(what: str, inflated: int, expected: int) -> ProtocolError:
+    """The ``what`` stream's data does not inflate; ``reason`` is zlib's own words (data)."""
     return ProtocolError(
-        f"the server's {what} data inflated to {inflated} bytes where {expected} were expected"
+        _("the server's {encoding} data is corrupt ({reason})").format(encoding=what, reason=reason)
     )
+
+
+def inflated_wrong(what: str, inflated: int, expected: int, beyond: bool = False) -> ProtocolError:
+    """The ``what`` stream inflated to the wrong size; ``beyond``: it would have given more than
+    ``inflated`` bytes, had it been let (a decoder that stopped it there)."""
+    if beyond:
+        sentence = _(
+            "the server's {encoding} data inflated to more than {inflated} bytes"
+            " where {expected} were expected"
+        )
+    else:
+        sentence = _(
+            "the server's {encoding} data inflated to {inflated} bytes"
+            " where {expected} were expected"
+        )
+    return ProtocolError(sentence.format(encoding=what, inflated=inflated, expected=expected))

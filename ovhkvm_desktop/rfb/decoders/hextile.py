@@ -13,6 +13,7 @@ from ovhkvm_desktop.rfb.decoders.base import Decoder
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 # Subencoding mask bits.
 _RAW = 1
@@ -299,15 +300,21 @@ def batch_tiles() -> int:
 
 
 def unknown_subencoding(mask: int) -> ProtocolError:
-    return ProtocolError(f"the server sent a Hextile tile with an unknown subencoding ({mask})")
+    return ProtocolError(
+        _("the server sent a Hextile tile with an unknown subencoding ({mask})").format(mask=mask)
+    )
 
 
 def misfit(
     x: int, y: int, width: int, height: int, tile_width: int, tile_height: int
 ) -> ProtocolError:
     return ProtocolError(
-        f"the server sent a Hextile sub-rectangle {width}x{height} at ({x},{y}),"
-        f" outside its {tile_width}x{tile_height} tile"
+        _(
+            "the server sent a Hextile sub-rectangle {width}x{height} at ({x},{y}),"
+            " outside its {tile_width}x{tile_height} tile"
+        ).format(
+            width=width, height=height, x=x, y=y, tile_width=tile_width, tile_height=tile_height
+        )
     )
 
 

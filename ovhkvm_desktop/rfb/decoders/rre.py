@@ -11,6 +11,7 @@ from ovhkvm_desktop.rfb.decoders.base import Decoder
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 _COUNT = struct.Struct(">I")
 _PIXEL = struct.Struct("=I")  # native order, so the 4 wire bytes land in memory as they came
@@ -51,8 +52,10 @@ class RREDecoder(Decoder):
             (remaining,) = _COUNT.unpack_from(buf, pos)
             if remaining > rect.area:
                 raise ProtocolError(
-                    f"the server announced {remaining} RRE sub-rectangles"
-                    f" for a {rect.width}x{rect.height} rectangle"
+                    _(
+                        "the server announced {count} RRE sub-rectangles"
+                        " for a {width}x{height} rectangle"
+                    ).format(count=remaining, width=rect.width, height=rect.height)
                 )
             (background,) = _PIXEL.unpack_from(buf, pos + 4)
             fb.fill(rect.x, rect.y, rect.width, rect.height, background)
@@ -155,6 +158,10 @@ def _fill_run(screen: np.ndarray, colour: int, places: np.ndarray, boxes: list[l
 
 def _outside(x: int, y: int, width: int, height: int, rect: Rect) -> ProtocolError:
     return ProtocolError(
-        f"the server sent an RRE sub-rectangle {width}x{height} at ({x},{y}),"
-        f" outside its {rect.width}x{rect.height} rectangle"
+        _(
+            "the server sent an RRE sub-rectangle {width}x{height} at ({x},{y}),"
+            " outside its {rect_width}x{rect_height} rectangle"
+        ).format(
+            width=width, height=height, x=x, y=y, rect_width=rect.width, rect_height=rect.height
+        )
     )

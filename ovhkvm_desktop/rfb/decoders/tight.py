@@ -11,10 +11,17 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ovhkvm_desktop.rfb.decoders import compiled
-from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
+from ovhkvm_desktop.rfb.decoders.base import (
+    COMPRESSED_SLACK,
+    Decoder,
+    check_payload_length,
+    corrupt,
+    inflated_wrong,
+)
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 # Compression methods: the high four bits of the control byte. Below 8 it is basic compression,
 # whose bits say which stream (bits 4-5) and whether a filter byte follows (bit 6).
@@ -210,8 +217,10 @@ class TightDecoder(Decoder):
 
     def _no_such_colour(self, index: int, colours: int) -> ProtocolError:
         return ProtocolError(
-            f"the server's {self.name} data uses palette entry {index}"
-            f" of a {colours}-colour palette"
+            _(
+                "the server's {encoding} data uses palette entry {index}"
+                " of a {colours}-colour palette"
+            ).format(encoding=self.name, index=index, colours=colours)
         )
 
     def _reset(self, control: int) -> None:
@@ -226,7 +235,7 @@ class TightDecoder(Decoder):
             # marker too), and too much data shows as a longer output.
             out: bytes = stream.decompress(data, expected + 1)
         except zlib.error as exc:
-            raise self._corrupt(str(exc)) from None
+            raise corrupt(self.name, str(exc)) from None
         if len(out) != expected or stream.unconsumed_tail:
             raise self._inflated_wrong(len(out), expected)
         return out
@@ -247,34 +256,36 @@ class TightDecoder(Decoder):
         if outcome == accel.TIGHT_IMAGE_TOO_LONG:
             check_payload_length(value, rect, f"{self.name} PNG")  # raises
         if outcome == accel.TIGHT_CORRUPT:
-            return self._corrupt(value)
+            return corrupt(self.name, value)
         if outcome == accel.TIGHT_WRONG_SIZE:
             return self._inflated_wrong(*value)
         return self._no_such_colour(*value)
 
     def _single_colour(self) -> ProtocolError:
-        return ProtocolError(f"the server sent a {self.name} palette of a single colour")
+        return ProtocolError(
+            _("the server sent a {encoding} palette of a single colour").format(encoding=self.name)
+        )
 
     def _unknown_filter(self, filter_id: int) -> ProtocolError:
-        return ProtocolError(f"the server sent {self.name} data with unknown filter {filter_id}")
-
-    def _corrupt(self, reason: str) -> ProtocolError:
-        return ProtocolError(f"the server's {self.name} data is corrupt ({reason})")
+        return ProtocolError(
+            _("the server sent {encoding} data with unknown filter {filter}").format(
+                encoding=self.name, filter=filter_id
+            )
+        )
 
     def _inflated_wrong(self, inflated: int, expected: int) -> ProtocolError:
-        return ProtocolError(
-            f"the server's {self.name} data inflated to"
-            f" {'more than ' if inflated > expected else ''}{inflated} bytes"
-            f" where {expected} were expected"
-        )
+        # Inflated with a byte of room more than expected: a longer output is data too long.
+        return inflated_wrong(self.name, inflated, expected, beyond=inflated > expected)
 
     def _unknown_method(self, method: int) -> str:
         if method in (PNG, PNG | EXPLICIT_FILTER) and self.encoding == Encoding.TIGHT:
             # 0xA and 0xE are Tight's basic compression without zlib (not asked for here).
-            return (
+            return _(
                 "the server sent a Tight rectangle without zlib, which this client did not ask for"
             )
-        return f"the server sent a {self.name} rectangle with unknown compression {method:#x}"
+        return _("the server sent a {encoding} rectangle with unknown compression {method}").format(
+            encoding=self.name, method=f"{method:#x}"
+        )
 
 
 class TightPNGDecoder(TightDecoder):
@@ -326,8 +337,16 @@ def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> No
         image: Image.Image = Image.open(io.BytesIO(data), formats=[kind])
         if image.size != (rect.width, rect.height):
             raise ProtocolError(
-                f"the server sent a {image.size[0]}x{image.size[1]} {kind} image"
-                f" for a {rect.width}x{rect.height} rectangle"
+                _(
+                    "the server sent a {image_width}x{image_height} {format} image"
+                    " for a {width}x{height} rectangle"
+                ).format(
+                    image_width=image.size[0],
+                    image_height=image.size[1],
+                    format=kind,
+                    width=rect.width,
+                    height=rect.height,
+                )
             )
         if image.mode != "RGB":
             image = image.convert("RGB")
@@ -335,11 +354,16 @@ def _paint_image(data: memoryview, kind: str, rect: Rect, fb: Framebuffer) -> No
     except UnidentifiedImageError:
         # Its own message names the in-memory file object (an address), not the image.
         raise ProtocolError(
-            f"the server sent a {kind} image that cannot be decoded (not a {kind} image)"
+            _(
+                "the server sent a {format} image that cannot be decoded (not a {format} image)"
+            ).format(format=kind)
         ) from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        # Pillow's own words for the fault are data, as zlib's are.
         raise ProtocolError(
-            f"the server sent a {kind} image that cannot be decoded ({exc})"
+            _("the server sent a {format} image that cannot be decoded ({reason})").format(
+                format=kind, reason=exc
+            )
         ) from None
     _paint_rgb(out, rgb)
 
@@ -580,7 +604,7 @@ def _repair_row(v: np.ndarray, diffs: np.ndarray, row: int) -> bool:
     here = v[row + 1]
     d = diffs[row]
     col = 0  # here[:col + 1] is right
-    for _ in range(_NUMPY_REPAIRS_PER_ROW):
+    for _repair in range(_NUMPY_REPAIRS_PER_ROW):
         # Without clamping, here - up grows by the difference at each step.
         sums = np.add.accumulate(d[col:], axis=0, dtype=np.uint8) + (here[col] - up[col])
         here[col + 1 :] = (sums + up[col + 1 :]) & 255

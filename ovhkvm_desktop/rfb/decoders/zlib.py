@@ -19,6 +19,7 @@ from ovhkvm_desktop.rfb.decoders.base import (
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 _LENGTH = struct.Struct(">I")
 
@@ -101,4 +102,6 @@ class ZlibDecoder(Decoder):
 
 
 def _too_much() -> ProtocolError:
-    return ProtocolError("the server's zlib data inflated to more pixels than its rectangle holds")
+    return ProtocolError(
+        _("the server's zlib data inflated to more pixels than its rectangle holds")
+    )

@@ -9,10 +9,16 @@ from typing import Any
 import numpy as np
 
 from ovhkvm_desktop.rfb.decoders import compiled
-from ovhkvm_desktop.rfb.decoders.base import COMPRESSED_SLACK, Decoder, check_payload_length
+from ovhkvm_desktop.rfb.decoders.base import (
+    COMPRESSED_SLACK,
+    Decoder,
+    check_payload_length,
+    corrupt,
+)
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.errors import Incomplete, ProtocolError
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer, Rect
+from ovhkvm_desktop.words import _
 
 TILE_SIZE = 64
 
@@ -217,7 +223,7 @@ class ZRLEDecoder(Decoder):
         marks = b""
         base = p
         unchecked = False  # stretches of single pixels are checked against the palette at the end
-        for _ in range(_PYTHON_RUNS):
+        for _run in range(_PYTHON_RUNS):
             if p >= size:
                 raise _past_end()
             b = data[p]
@@ -288,37 +294,48 @@ def _compiled_fault(accel: ModuleType, outcome: tuple[Any, ...], rect: Rect) -> 
 
 
 def _corrupt(reason: str) -> ProtocolError:
-    return ProtocolError(f"the server's ZRLE data is corrupt ({reason})")
+    return corrupt("ZRLE", reason)
 
 
 def _too_much(rect: Rect) -> ProtocolError:
     return ProtocolError(
-        f"the server's ZRLE data inflates to more than"
-        f" a {rect.width}x{rect.height} rectangle can hold"
+        _(
+            "the server's ZRLE data inflates to more than a {width}x{height} rectangle can hold"
+        ).format(width=rect.width, height=rect.height)
     )
 
 
 def _left_over(extra: int, rect: Rect) -> ProtocolError:
     return ProtocolError(
-        f"the server's ZRLE data for a {rect.width}x{rect.height} rectangle has"
-        f" {extra} bytes left over after the last tile"
+        _(
+            "the server's ZRLE data for a {width}x{height} rectangle has"
+            " {extra} bytes left over after the last tile"
+        ).format(width=rect.width, height=rect.height, extra=extra)
     )
 
 
 def _unknown_subencoding(sub: int) -> ProtocolError:
-    return ProtocolError(f"the server sent a ZRLE tile of unknown subencoding {sub}")
+    return ProtocolError(
+        _("the server sent a ZRLE tile of unknown subencoding {subencoding}").format(
+            subencoding=sub
+        )
+    )
 
 
 def _past_end() -> ProtocolError:
-    return ProtocolError("a ZRLE tile runs past the end of the rectangle's data")
+    return ProtocolError(_("a ZRLE tile runs past the end of the rectangle's data"))
 
 
 def _run_past_tile(tw: int, th: int) -> ProtocolError:
-    return ProtocolError(f"a ZRLE run goes past the end of its {tw}x{th} tile")
+    return ProtocolError(
+        _("a ZRLE run goes past the end of its {width}x{height} tile").format(width=tw, height=th)
+    )
 
 
 def _no_such_colour(colours: int) -> ProtocolError:
-    return ProtocolError(f"a ZRLE tile uses a palette index beyond its {colours} colours")
+    return ProtocolError(
+        _("a ZRLE tile uses a palette index beyond its {colours} colours").format(colours=colours)
+    )
 
 
 def _run_length(data: bytes, p: int, size: int, limit: int, tw: int, th: int) -> tuple[int, int]:
@@ -401,7 +418,7 @@ def _check_255s(where: np.ndarray | None, first: np.ndarray, last: int) -> None:
     gaps = np.diff(where[: last + 1], prepend=-1) - 1  # 255s right before each kept byte
     after_first = np.concatenate(([0], first[:last]))
     if (gaps[after_first == 0] > 0).any():
-        raise ProtocolError("a ZRLE tile uses palette index 127, which no palette has")
+        raise ProtocolError(_("a ZRLE tile uses palette index 127, which no palette has"))
 
 
 def _plain_rle(data: bytes, padded: bytes, p: int, out: np.ndarray, tw: int, th: int) -> int:
@@ -410,7 +427,7 @@ def _plain_rle(data: bytes, padded: bytes, p: int, out: np.ndarray, tw: int, th:
     count = 0
     starts: list[int] = []
     lengths: list[int] = []
-    for _ in range(_PYTHON_PLAIN_RUNS):
+    for _run in range(_PYTHON_PLAIN_RUNS):
         if p + 4 > size:
             raise _past_end()
         starts.append(p)
