@@ -697,15 +697,27 @@ def tight(object view, Py_ssize_t pos, Screen screen, Py_ssize_t x, Py_ssize_t y
     (reset in place). Returns the position after the rectangle (an int), or a tuple: an
     outcome below and its value."""
     _check_rect(screen, x, y, w, h)
-    return _tight(view, view, pos, screen, x, y, w, h, streams, slack, png_allowed)
+    cdef Py_ssize_t end = _tight(view, view, pos, screen, x, y, w, h, streams, slack, png_allowed)
+    return end if end >= 0 else _outcome
 
 
-cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+cdef object _outcome = None  # what the last ``_tight`` that returned -1 found
+
+
+cdef inline Py_ssize_t _fail(int code, object value) except -2:
+    global _outcome
+    _outcome = (code, value)
+    return -1
+
+
+cdef Py_ssize_t _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
                    Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, list streams, Py_ssize_t slack,
-                   bint png_allowed):
+                   bint png_allowed) except -2:
+    """``tight`` without the check of its rectangle: the position after the rectangle, or -1
+    with the outcome and its value in ``_outcome`` (no Python int or tuple per rectangle)."""
     cdef Py_ssize_t size = buf.shape[0]
     if pos >= size:
-        return TIGHT_INCOMPLETE, pos
+        return _fail(TIGHT_INCOMPLETE, pos)
     cdef uint8_t control = buf[pos]
     cdef uint8_t method = control >> 4
     cdef Py_ssize_t p = pos + 1, colours = 0, expected, length, end, palette_at = 0, i
@@ -715,7 +727,7 @@ cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssi
     cdef Bytes data
     if method == 8:
         if pos + 4 > size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         _reset(streams, control)
         _fill(screen, x, y, w, h,
               OPAQUE | (<uint32_t>buf[pos + 1] << 16) | (<uint32_t>buf[pos + 2] << 8) | buf[pos + 3])
@@ -723,70 +735,70 @@ cdef object _tight(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssi
     if method == 10 and png_allowed:
         p, length = _compact_length(buf, p)
         if p < 0:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         if length > 4 * w * h + slack:
-            return TIGHT_IMAGE_TOO_LONG, length
+            return _fail(TIGHT_IMAGE_TOO_LONG, length)
         end = p + length
         if end > size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         _reset(streams, control)
         if png(view[p:end], screen, x, y, w, h):
             return end
-        return TIGHT_NOT_BASIC, 0  # another kind of PNG, or a broken one: Python judges
+        return _fail(TIGHT_NOT_BASIC, 0)  # another kind of PNG, or a broken one: Python judges
     if method >= 8:
-        return TIGHT_NOT_BASIC, 0
+        return _fail(TIGHT_NOT_BASIC, 0)
     if method & 4:
         if p >= size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         filter_id = buf[p]
         p += 1
     if filter_id == 1:
         if p >= size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         colours = buf[p] + 1
         p += 1
         if colours < 2:
-            return TIGHT_SINGLE_COLOUR, 0
+            return _fail(TIGHT_SINGLE_COLOUR, 0)
         if p + 3 * colours > size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         palette_at = p
         p += 3 * colours
         expected = (w + 7) // 8 * h if colours == 2 else w * h
     elif filter_id == 0 or filter_id == 2:
         expected = w * h * 3
     else:
-        return TIGHT_UNKNOWN_FILTER, filter_id
+        return _fail(TIGHT_UNKNOWN_FILTER, filter_id)
     if expected < MIN_TO_COMPRESS:
         end = p + expected
         if end > size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         _reset(streams, control)
         data = buf[p:end]
     else:
         p, length = _compact_length(buf, p)
         if p < 0:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         if length > 4 * w * h + slack:
-            return TIGHT_TOO_LONG, length
+            return _fail(TIGHT_TOO_LONG, length)
         end = p + length
         if end > size:
-            return TIGHT_INCOMPLETE, pos
+            return _fail(TIGHT_INCOMPLETE, pos)
         _reset(streams, control)
         stream = <Inflater?>streams[method & 3]
         # One byte of room more than expected: zlib then consumes all the input (the flush
         # marker too), and too much data shows as a longer output.
         inflated = stream.run(buf, p, end, expected + 1)
         if inflated < 0:
-            return TIGHT_CORRUPT, stream.error
+            return _fail(TIGHT_CORRUPT, stream.error)
         if inflated != expected or stream.tail:
-            return TIGHT_WRONG_SIZE, (inflated, expected)
+            return _fail(TIGHT_WRONG_SIZE, (inflated, expected))
         data = _out[:expected]
     if not expected:
         return end
     if filter_id == 1:
         largest = _tight_palette(data, buf, palette_at, colours, screen, x, y, w, h)
         if largest:
-            return TIGHT_NO_SUCH_COLOUR, (largest, colours)
+            return _fail(TIGHT_NO_SUCH_COLOUR, (largest, colours))
         return end
     _tight_rgb(data, screen, x, y, w, h, filter_id == 2)
     return end
@@ -1274,22 +1286,22 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
                 return start, done, RECTS_PYTHON, last, None
             control = buf[p]
             if control >> 4 == 9:
-                result = _tight_jpeg(view, buf, p, screen, x, y, w, h,
-                                     tight_streams if encoding == TIGHT else tight_png_streams,
-                                     slack, jpeg)
-                if result is None:
+                end = _tight_jpeg(view, buf, p, screen, x, y, w, h,
+                                  tight_streams if encoding == TIGHT else tight_png_streams,
+                                  slack, jpeg)
+                if end < 0:
                     return start, done, RECTS_PYTHON, last, None
             else:
-                result = _tight(view, buf, p, screen, x, y, w, h,
-                                tight_streams if encoding == TIGHT else tight_png_streams, slack,
-                                encoding == TIGHT_PNG)
-            if type(result) is not int:
-                if result[0] == TIGHT_INCOMPLETE or result[0] == TIGHT_NOT_BASIC:
-                    # Nothing painted for good, the streams reset (if at all) as Python would
-                    # reset them again: Python takes the rectangle from its header.
-                    return start, done, RECTS_PYTHON, last, None
-                return p, done + 1, RECTS_FAULT, encoding, (encoding, x, y, w, h, result)
-            pos = result
+                end = _tight(view, buf, p, screen, x, y, w, h,
+                             tight_streams if encoding == TIGHT else tight_png_streams, slack,
+                             encoding == TIGHT_PNG)
+                if end < 0:
+                    if _outcome[0] == TIGHT_INCOMPLETE or _outcome[0] == TIGHT_NOT_BASIC:
+                        # Nothing painted for good, the streams reset (if at all) as Python
+                        # would reset them again: Python takes the rectangle from its header.
+                        return start, done, RECTS_PYTHON, last, None
+                    return p, done + 1, RECTS_FAULT, encoding, (encoding, x, y, w, h, _outcome)
+            pos = end
         done += 1
         last = encoding
         if w and h:
@@ -1300,19 +1312,19 @@ def rects(object view, Py_ssize_t pos, Screen screen, Py_ssize_t count, Py_ssize
     return pos, done, RECTS_DONE, last, None
 
 
-cdef object _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
+cdef Py_ssize_t _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py_ssize_t x,
                         Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, list streams,
-                        Py_ssize_t slack, object jpeg):
-    """A Tight JPEG rectangle, the control byte at ``pos``: the position after it, or None for
+                        Py_ssize_t slack, object jpeg) except -2:
+    """A Tight JPEG rectangle, the control byte at ``pos``: the position after it, or -1 for
     Python to take it from its header (not all here, too long, or ``jpeg`` cannot decode it;
     resetting the streams again there changes nothing)."""
     cdef Py_ssize_t p, length, end
     p, length = _compact_length(buf, pos + 1)
     if p < 0 or length > 4 * w * h + slack:
-        return None
+        return -1
     end = p + length
     if end > buf.shape[0]:
-        return None
+        return -1
     _reset(streams, buf[pos])
     _check_rect(screen, x, y, w, h)
     if _jpeg_into(buf, p, end, screen, x, y, w, h):
@@ -1321,7 +1333,7 @@ cdef object _tight_jpeg(object view, Bytes buf, Py_ssize_t pos, Screen screen, P
     # which repaints the whole rectangle or leaves it to Python to refuse.
     rgbx = jpeg(bytes(view[p:end]), w, h)
     if rgbx is None:
-        return None
+        return -1
     _paint_rgbx(rgbx, screen, x, y, w, h)
     return end
 
