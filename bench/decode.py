@@ -263,6 +263,11 @@ async def record(
                 await reader
             except Exception as exc:
                 failure = str(exc) if ended else None
+        # A session stopped between two slices of its decoding leaves bytes it read (and the
+        # tap kept) but had not decoded: decode them, so that the live screen is that of every
+        # byte recorded, which the replays must reproduce.
+        if conn.paused:
+            receive(b"")
     return Recording(
         name=name,
         width=info.width,
