@@ -201,9 +201,7 @@ def test_the_screens_size_sent_before_the_pixels_leaves_the_request_to_them(read
     `read` timed out one run in three when both came in one read)."""
     conn = started(4, 2)
     conn.receive_bytes(b"")
-    size = fbu(
-        rect(0, 0, 4, 2, Encoding.EXTENDED_DESKTOP_SIZE, b"\x01\0\0\0" + bytes(16))
-    )
+    size = fbu(rect(0, 0, 4, 2, Encoding.EXTENDED_DESKTOP_SIZE, b"\x01\0\0\0" + bytes(16)))
     pixels = fbu(raw_rect(0, 0, 4, 2, bytes(range(32))))
     if reads == "one read":
         events = conn.receive_bytes(size + pixels)
