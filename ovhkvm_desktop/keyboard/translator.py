@@ -17,8 +17,10 @@ Every event carries an XT scancode and a keysym that is never 0. With QEMU exten
 events and no server keymap, the keysym is what the guest layout gives at that key and level;
 with a server keymap (QEMU `-k`, which maps keysyms back to keys and ignores scancodes), it is
 a keysym that keymap maps to that very key with the modifiers held; with plain KeyEvents, the
-same for QEMU's default en-us map. One down and one up per physical key; a held key repeats
-downs only; the release repeats the values of the press.
+same for QEMU's default en-us map. A keypad key goes with the keysym the user typed (KP_1 or
+KP_End), when the server maps it to that key too: a QEMU that is not sending LED state brings
+the guest's Num Lock to what that keysym needs. One down and one up per physical key; a held
+key repeats downs only; the release repeats the values of the press.
 """
 
 from __future__ import annotations
@@ -213,14 +215,21 @@ class KeyTranslator:
             flags |= ServerKeymap.CTRL
         return flags
 
-    def _keysym_for(self, scancode: int, hint: int = 0) -> int:
-        """The keysym to send with this key now (see the module docstring)."""
+    def _keysym_for(self, scancode: int, hint: int = 0, meant: int = 0) -> int:
+        """The keysym to send with this key now (see the module docstring); `meant`, a keysym
+        the user's key gives on this very key of the guest (a keypad key's, which tells Num Lock
+        from no Num Lock), is sent when the server would press this key for it too."""
         if self.server_keymap is not None or not self.extended_keys:
             keymap = self.server_keymap or self._default_keymap
-            keysym = keymap.keysym_for(scancode, self._qemu_flags())
+            flags = self._qemu_flags()
+            if meant and keymap.scancode_for(meant, flags) == scancode:
+                return meant
+            keysym = keymap.keysym_for(scancode, flags)
             if keysym is None:
                 raise _CannotSend(scancode)
             return keysym
+        if meant:
+            return meant
         return (
             self.layout.keysym_at(scancode, self._guest_level())
             or self.layout.keysym_at(scancode, Mods.NONE)
@@ -230,11 +239,11 @@ class KeyTranslator:
         )
 
     def _send(
-        self, out: list[WireKeyEvent], down: bool, scancode: int, hint: int = 0
+        self, out: list[WireKeyEvent], down: bool, scancode: int, hint: int = 0, meant: int = 0
     ) -> WireKeyEvent:
         """Press a key on the guest, or release it with the values it was pressed with."""
         if down:
-            keysym = self._keysym_for(scancode, hint)
+            keysym = self._keysym_for(scancode, hint, meant)
             event = WireKeyEvent(True, keysym, scancode, self.extended_keys)
             self._s.guest_down[scancode] = event
         else:
@@ -493,7 +502,10 @@ class KeyTranslator:
         def steps(out: list[WireKeyEvent]) -> None:
             self._sync_num(out, num_on)
             self._restore_user_mods(out)
-            self._s.held[key_id] = _Held(self._send(out, True, scancode, stroke.keysym))
+            # The keypad keysym the user meant, not the key's first level (KP_End for KP_1):
+            # without the LED state, QEMU brings Num Lock to what that keysym needs.
+            event = self._send(out, True, scancode, stroke.keysym, meant=stroke.keysym)
+            self._s.held[key_id] = _Held(event)
 
         return self._attempt(steps) or []
 

@@ -103,6 +103,24 @@ def test_keypad_end_on_a_plain_keys_demo_turns_the_guests_num_lock_off_first(
     assert not console.keyboard.num_lock
 
 
+def test_keypad_1_types_1_on_a_guest_whose_num_lock_is_off(plain_demo: BackgroundDemo) -> None:
+    """The mirror case: the guest's Num Lock is off, the user types 1 on the keypad (KP_1). The
+    translator does not know the guest's LEDs; the keysym it sends is the one the user meant, so
+    the server (as QEMU) turns Num Lock on first and the guest types "1". (It used to send the
+    key's first level, KP_End, and the guest moved its cursor instead.)"""
+    console = plain_demo.server.console
+    console.keyboard.num_lock = False
+
+    async def body(session: ConsoleSession, recorder: Recorder) -> None:
+        translator = KeyTranslator("fr", extended_keys=False)
+        press(translator, session, XT_KP_1, NAMES["KP_1"], "1")
+        await until(lambda: console.typed == "1", "the guest typing")
+
+    on_demo(plain_demo, body)
+    assert console.typed == "1"
+    assert console.keyboard.num_lock
+
+
 def test_the_client_learns_the_demo_resizes_like_qemu_and_hears_its_refusal(
     plain_demo: BackgroundDemo,
 ) -> None:

@@ -150,6 +150,26 @@ def test_num_lock_follows_the_keypad_key_the_user_meant() -> None:
     assert not guest.num_lock
 
 
+@pytest.mark.parametrize("extended_keys", [True, False], ids=["extended", "plain"])
+def test_a_keypad_key_goes_with_the_keysym_the_user_meant_when_the_leds_are_unknown(
+    extended_keys: bool,
+) -> None:
+    """Without the guest's LED state nothing syncs Num Lock on our side: the keysym sent is
+    the one typed (KP_1, KP_End), which a QEMU without LED state uses to bring Num Lock where
+    it should be, on the same key either way (not the key's first level, KP_End, for both)."""
+    translator = KeyTranslator("fr", extended_keys=extended_keys)
+    assert translator.leds is None
+    keys = {"KP_1": 0x4F, "KP_End": 0x4F, "KP_5": 0x4C, "KP_Begin": 0x4C}
+    for name, scancode in keys.items():
+        keysym = by_name(name)
+        down = translator.key(KeyStroke(True, scancode, keysym))
+        up = translator.key(KeyStroke(False, scancode, keysym))
+        assert [(e.down, e.scancode, e.keysym) for e in down + up] == [
+            (True, scancode, keysym),
+            (False, scancode, keysym),
+        ], name
+
+
 def test_unsupported_characters_are_reported_never_replaced() -> None:
     typed = text_to_events("a€b€ç\x07", "us")
     assert typed.unsupported == ["€", "ç", "\x07"]
