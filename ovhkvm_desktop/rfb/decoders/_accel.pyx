@@ -98,6 +98,12 @@ def put(Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h, B
 # --- Hextile ------------------------------------------------------------------------------------
 
 
+cdef inline Py_ssize_t _u32(Bytes data, Py_ssize_t p):
+    """The 4 bytes at ``p`` as a big-endian number (a length, a PNG's width or height)."""
+    return ((<Py_ssize_t>data[p] << 24) | (<Py_ssize_t>data[p + 1] << 16)
+            | (<Py_ssize_t>data[p + 2] << 8) | data[p + 3])
+
+
 cdef inline uint32_t _word(Bytes data, Py_ssize_t p):
     """The 4 bytes at ``p`` as a little-endian word (a pixel as it came)."""
     return data[p] | (<uint32_t>data[p + 1] << 8) | (<uint32_t>data[p + 2] << 16) | (
@@ -837,6 +843,12 @@ cdef inline int _reset(list streams, uint8_t control) except -1:
 cdef bytes _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+cdef inline bint _chunk_is(Bytes d, Py_ssize_t pos, const char *kind):
+    """Whether the PNG chunk at ``pos`` (its length, then its type) is of that 4-letter type."""
+    return (d[pos + 4] == kind[0] and d[pos + 5] == kind[1] and d[pos + 6] == kind[2]
+            and d[pos + 7] == kind[3])
+
+
 def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py_ssize_t h):
     """Paint the kind of PNG QEMU makes (8-bit RGB or palette, not interlaced), any row filter;
     return False, having painted nothing or not all, for any other PNG and for a palette index
@@ -852,26 +864,21 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
     cdef Py_ssize_t pos = 8, size = d.shape[0], length, body, header = -1, header_length = 0
     cdef Py_ssize_t plte = -1, plte_length = 0
     while pos + 8 <= size:
-        length = (<Py_ssize_t>d[pos] << 24) | (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
+        length = _u32(d, pos)
         body = pos + 8
-        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"H"[0] and d[pos + 6] == b"D"[0] and (
-                d[pos + 7] == b"R"[0]):
+        if _chunk_is(d, pos, b"IHDR"):
             header = body
             header_length = min(length, size - body)
-        elif d[pos + 4] == b"P"[0] and d[pos + 5] == b"L"[0] and d[pos + 6] == b"T"[0] and (
-                d[pos + 7] == b"E"[0]):
+        elif _chunk_is(d, pos, b"PLTE"):
             plte = body
             plte_length = max(0, min(length, size - body))
-        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"E"[0] and d[pos + 6] == b"N"[0] and (
-                d[pos + 7] == b"D"[0]):
+        elif _chunk_is(d, pos, b"IEND"):
             break
         pos += 12 + length
     if header < 0 or header_length != 13:
         return False
-    cdef Py_ssize_t width = (<Py_ssize_t>d[header] << 24) | (d[header + 1] << 16) | (
-        d[header + 2] << 8) | d[header + 3]
-    cdef Py_ssize_t height = (<Py_ssize_t>d[header + 4] << 24) | (d[header + 5] << 16) | (
-        d[header + 6] << 8) | d[header + 7]
+    cdef Py_ssize_t width = _u32(d, header)
+    cdef Py_ssize_t height = _u32(d, header + 4)
     if (width != w or height != h or d[header + 8] != 8 or d[header + 10] or d[header + 11]
             or d[header + 12] or not width or not height):
         return False
@@ -895,10 +902,9 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
     _png_stream.reset()
     pos = 8
     while pos + 8 <= size:
-        length = (<Py_ssize_t>d[pos] << 24) | (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
+        length = _u32(d, pos)
         body = pos + 8
-        if d[pos + 4] == b"I"[0] and d[pos + 5] == b"D"[0] and d[pos + 6] == b"A"[0] and (
-                d[pos + 7] == b"T"[0]):
+        if _chunk_is(d, pos, b"IDAT"):
             chunk_end = min(body + length, size)
             if body < chunk_end:
                 got = _png_stream.run(d, body, chunk_end, expected + 1 - total, False, total)
@@ -907,8 +913,7 @@ def png(object data, Screen screen, Py_ssize_t x, Py_ssize_t y, Py_ssize_t w, Py
                 total += got
                 if _png_stream.ended or total > expected:
                     break
-        elif d[pos + 4] == b"I"[0] and d[pos + 5] == b"E"[0] and d[pos + 6] == b"N"[0] and (
-                d[pos + 7] == b"D"[0]):
+        elif _chunk_is(d, pos, b"IEND"):
             break
         pos += 12 + length
     if total != expected or not _png_stream.ended:
@@ -1010,8 +1015,7 @@ cdef object _zlib_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py
     cdef Inflater stream = <Inflater?>stream_object
     if pos + 4 > size:
         return ZLIB_INCOMPLETE, pos
-    length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
-              | (<Py_ssize_t>buf[pos + 2] << 8) | buf[pos + 3])
+    length = _u32(buf, pos)
     if length > expected + slack:
         return ZLIB_TOO_LONG, length
     end = pos + 4 + length
@@ -1077,8 +1081,7 @@ cdef object _zrle_rect(object view, Bytes buf, Py_ssize_t pos, Screen screen, Py
     cdef Inflater stream = <Inflater?>stream_object
     if pos + 4 > size:
         return ZRLE_INCOMPLETE, pos
-    length = ((<Py_ssize_t>buf[pos] << 24) | (<Py_ssize_t>buf[pos + 1] << 16)
-              | (<Py_ssize_t>buf[pos + 2] << 8) | buf[pos + 3])
+    length = _u32(buf, pos)
     if length > 4 * w * h + slack:
         return ZRLE_TOO_LONG, length
     end = pos + 4 + length
