@@ -269,14 +269,7 @@ def test_every_window_shows_french_and_no_english_left(
     speak("fr")
     assert QCoreApplication.translate("MainWindow", "Open console") == "Ouvrir la console"
     french = everything(qtbot, demo, tmp_path)
-    assert len(french) == len(english), _pairs_diff(english, french)
-    allowed = SAME_IN_BOTH | API_DATA | xkb_words()
-    left = [
-        (where, en)
-        for (where, en), (_, fr) in zip(english, french, strict=True)
-        if fr == en and not set(words(en)) <= allowed
-    ]
-    assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
+    assert_nothing_left_in_english(english, french)
     # What a French-speaking administrator reads, in OVHcloud's words.
     shown = {text for _, text in french}
     for expected in ("Mode rescue…", "Clé d'application :", "Point d'accès :", "Favoris"):
@@ -368,14 +361,7 @@ def test_the_notices_the_tray_and_a_dropped_consoles_overlay_are_french(
     english = notices_tray_and_overlay_texts(qtbot, fake_api, monkeypatch)
     speak("fr")
     french = notices_tray_and_overlay_texts(qtbot, fake_api, monkeypatch)
-    assert len(french) == len(english), _pairs_diff(english, french)
-    allowed = SAME_IN_BOTH | API_DATA | xkb_words()
-    left = [
-        (where, en)
-        for (where, en), (_, fr) in zip(english, french, strict=True)
-        if fr == en and not set(words(en)) <= allowed
-    ]
-    assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
+    assert_nothing_left_in_english(english, french)
     shown = [text for _, text in french]
     assert "Consoles récentes" in shown, shown
     assert any(text.startswith("ovhkvm-desktop — 3 serveurs") for text in shown), shown
@@ -406,14 +392,26 @@ def test_the_first_run_window_is_french(qtbot, speak, fake_api: FakeOvhApi) -> N
     english = first_run_texts(qtbot)
     speak("fr")
     french = first_run_texts(qtbot)
+    assert_nothing_left_in_english(english, french, allowed=SAME_IN_BOTH)
+    assert ("PlainLabel", "Aucun compte pour l'instant") in french
+
+
+def assert_nothing_left_in_english(
+    english: list[tuple[str, str]],
+    french: list[tuple[str, str]],
+    allowed: set[str] | None = None,
+) -> None:
+    """The same widgets walked in both languages: none shows the same English words in French
+    but the ``allowed`` ones (by default names, codes, the API's data and xkb's words)."""
     assert len(french) == len(english), _pairs_diff(english, french)
+    if allowed is None:
+        allowed = SAME_IN_BOTH | API_DATA | xkb_words()
     left = [
         (where, en)
         for (where, en), (_, fr) in zip(english, french, strict=True)
-        if fr == en and not set(words(en)) <= SAME_IN_BOTH
+        if fr == en and not set(words(en)) <= allowed
     ]
     assert not left, "\n".join(f"{where}: {text!r}" for where, text in left)
-    assert ("PlainLabel", "Aucun compte pour l'instant") in french
 
 
 def _pairs_diff(english: list, french: list) -> str:
