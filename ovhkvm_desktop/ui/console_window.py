@@ -277,7 +277,6 @@ class ConsoleWindow(QMainWindow):
         self._connected = False
         self._ever_connected = False
         self._extended_acked = False
-        self._can_resize_remote = False
         self._leds: LockState | None = None
         self._sized_once = False
         self._framed = False
@@ -754,7 +753,7 @@ class ConsoleWindow(QMainWindow):
         v.menu_requested.connect(self.open_console_menu)
         v.fullscreen_requested.connect(lambda: self.set_fullscreen(not self.isFullScreen()))
         v.top_edge.connect(self._on_top_edge)
-        v.remote_size_wanted.connect(self._request_remote_size)
+        v.remote_size_wanted.connect(self.bridge.set_desktop_size)
         self.screen_text.notice.connect(lambda text: self.statusBar().showMessage(text, 5000))
         o = self.overlay
         o.reconnect_clicked.connect(self.bridge_reconnect)
@@ -820,7 +819,7 @@ class ConsoleWindow(QMainWindow):
         self._framed = False
         self._ever_connected = True
         self._extended_acked = False
-        self._can_resize_remote = False
+        self.view.remote_resize = False
         self.clipboard.connection_changed()
         self.translator = self._make_translator()
         self.view.set_framebuffer(fb)
@@ -898,11 +897,8 @@ class ConsoleWindow(QMainWindow):
         if capabilities.extended_keys and not self._extended_acked:
             self._extended_acked = True
             self.translator.extended_keys = self.config.extended_keys
-        if capabilities.remote_resize and not self._can_resize_remote:
-            self._can_resize_remote = True
-            if self.view.scale_mode is ScaleMode.REMOTE:
-                size = self.view.viewport().size()
-                self._request_remote_size(size.width(), size.height())
+        if capabilities.remote_resize and not self.view.remote_resize:
+            self.view.remote_resize = True  # the view asks, if it follows the window
 
     def _on_resize_refused(self, reason: str) -> None:
         self.statusBar().showMessage(
@@ -1134,15 +1130,8 @@ class ConsoleWindow(QMainWindow):
         self.view.set_scale_mode(mode)
         self.scale_actions[mode].setChecked(True)
         self.scale_combo.setCurrentIndex(self.scale_combo.findData(mode.value))
-        if mode is ScaleMode.REMOTE and self._can_resize_remote:
-            size = self.view.viewport().size()
-            self._request_remote_size(size.width(), size.height())
-        elif mode is ScaleMode.ACTUAL:
+        if mode is ScaleMode.ACTUAL:
             self._fit_window()
-
-    def _request_remote_size(self, width: int, height: int) -> None:
-        if self._can_resize_remote and self.view.scale_mode is ScaleMode.REMOTE:
-            self.bridge.set_desktop_size(width, height)
 
     def set_view_only(self, on: bool) -> None:
         if on:

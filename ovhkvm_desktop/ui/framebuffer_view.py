@@ -106,6 +106,8 @@ class FramebufferView(QAbstractScrollArea):
         self._relative = False
         self._captured = False
         self._capture_click: Qt.MouseButton | None = None  # the click that captured, while down
+        self._remote_resize = False  # the server said it can take a new screen size
+        self._asked: tuple[QSize, QSize] | None = None  # (viewport, screen) when last asked
         self._remote_timer = QTimer(self)
         self._remote_timer.setSingleShot(True)
         self._remote_timer.setInterval(300)
@@ -287,9 +289,27 @@ class FramebufferView(QAbstractScrollArea):
         if self._mode is ScaleMode.REMOTE:
             self._remote_timer.start()
 
+    @property
+    def remote_resize(self) -> bool:
+        """Whether the server can be asked for a new screen size (it said so, this connection)."""
+        return self._remote_resize
+
+    @remote_resize.setter
+    def remote_resize(self, able: bool) -> None:
+        self._remote_resize = able
+        self._asked = None
+        if able and self._mode is ScaleMode.REMOTE:
+            self._remote_timer.start()
+
     def _ask_remote_size(self) -> None:
-        size = self.viewport().size()
-        if self._image is not None and size != self._image.size() and not size.isEmpty():
+        """Ask for the viewport's size, once per viewport and screen: a server that keeps its
+        size (or gives another) is not asked the same again until one of them changes."""
+        if not self._remote_resize or self._mode is not ScaleMode.REMOTE or self._image is None:
+            return
+        size = self.maximumViewportSize()  # the whole viewport, as without scroll bars
+        asked = (size, self._image.size())
+        if size != self._image.size() and not size.isEmpty() and asked != self._asked:
+            self._asked = asked
             self.remote_size_wanted.emit(size.width(), size.height())
 
     def sizeHint(self) -> QSize:

@@ -217,10 +217,12 @@ def test_a_new_process_reads_the_settings(qtbot, tmp_path: Path) -> None:
         )  # fit: the screen stays its size
         first = server.port
     Settings().save_preferences(Preferences(scale="remote"))
-    with RfbServer(320, 200) as server:
+    # A screen larger than the (offscreen) monitor: a window that follows it asks for its own size.
+    with RfbServer(1600, 1000) as server:
         asked = open_in_a_new_process(qtbot, tmp_path, server)
         second = server.port
     assert asked, "the window never asked the server to follow its size"
+    assert all(size.width < 1600 and size.height < 1000 for size in asked)
     # The consoles it opened are the app's recent ones too, the latest first.
     assert [r.address for r in Settings().recents()] == [
         f"vnc://127.0.0.1:{port}" for port in (second, first)
