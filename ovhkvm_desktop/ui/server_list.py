@@ -152,7 +152,8 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
         if s.kind == "vps"
         else QCoreApplication.translate("ServerList", "Dedicated")
     )
-    texts = [s.displayName, s.name, kind, s.state, s.model or "", s.zone or "", entry.profile]
+    state = state_words(s.state)
+    texts = [s.displayName, s.name, kind, state, s.model or "", s.zone or "", entry.profile]
     items = []
     for text in texts:
         item = QStandardItem(text)
@@ -166,7 +167,7 @@ def server_row(entry: ServerEntry, favourite: bool = False) -> list[QStandardIte
     items[STATE].setIcon(state_icon(s.state))
     tip = [
         QCoreApplication.translate("ServerList", "{server} — {kind}, {state}").format(
-            server=entry.label, kind=kind, state=s.state
+            server=entry.label, kind=kind, state=state
         ),
         QCoreApplication.translate("ServerList", "profile {profile}").format(profile=entry.profile),
     ]
@@ -242,7 +243,7 @@ class ServerDetails(QFrame):
         s = entry.server
         unknown = QCoreApplication.translate("ServerList", "unknown")
         self.title.setText(entry.label)
-        self.values["state"].setText(s.state)
+        self.values["state"].setText(state_words(s.state))
         self.values["model"].setText(s.model or unknown)
         self.values["zone"].setText(s.zone or unknown)
         if s.kind != "vps":
@@ -256,6 +257,25 @@ class ServerDetails(QFrame):
         self.values["keymap"].setText(keymap)
         self.values["netboot"].setText(netboot_words(s.netbootMode))
         self.show()
+
+
+def state_words(state: str) -> str:
+    """A server's state as the user reads it (the API's own word when it is not one we know)."""
+    words = {
+        "running": QCoreApplication.translate("ServerList", "running"),
+        "stopped": QCoreApplication.translate("ServerList", "stopped"),
+        "stopping": QCoreApplication.translate("ServerList", "stopping"),
+        "rebooting": QCoreApplication.translate("ServerList", "rebooting"),
+        "rescued": QCoreApplication.translate("ServerList", "in rescue mode"),
+        "installing": QCoreApplication.translate("ServerList", "installing"),
+        "maintenance": QCoreApplication.translate("ServerList", "in maintenance"),
+        "upgrading": QCoreApplication.translate("ServerList", "upgrading"),
+        "expired": QCoreApplication.translate("ServerList", "expired"),
+        "error": QCoreApplication.translate("ServerList", "in error"),
+        "hacked": QCoreApplication.translate("ServerList", "blocked (hacked)"),
+        "hackedBlocked": QCoreApplication.translate("ServerList", "blocked (hacked)"),
+    }
+    return words.get(state, state)
 
 
 def netboot_words(mode: str | None) -> str:

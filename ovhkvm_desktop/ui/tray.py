@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ovhkvm_desktop.ui.icon import app_icon
-from ovhkvm_desktop.ui.server_list import star_icon
+from ovhkvm_desktop.ui.server_list import star_icon, state_words
 from ovhkvm_desktop.ui.text import plain_tooltip
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def server_label(entry: ServerEntry) -> str:
         text = QCoreApplication.translate(
             "ServerTray", "{server} — dedicated, KVM in browser, {state}"
         )
-    return text.format(server=entry.label, state=entry.server.state)
+    return text.format(server=entry.label, state=state_words(entry.server.state))
 
 
 def _heading(menu: QMenu, text: str) -> None:

@@ -921,6 +921,50 @@
         <translation>aucun (le serveur transmet les codes des touches)</translation>
     </message>
     <message>
+        <source>running</source>
+        <translation>en marche</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>arrêté</translation>
+    </message>
+    <message>
+        <source>stopping</source>
+        <translation>en cours d&apos;arrêt</translation>
+    </message>
+    <message>
+        <source>rebooting</source>
+        <translation>en redémarrage</translation>
+    </message>
+    <message>
+        <source>in rescue mode</source>
+        <translation>en mode rescue</translation>
+    </message>
+    <message>
+        <source>installing</source>
+        <translation>en cours d&apos;installation</translation>
+    </message>
+    <message>
+        <source>in maintenance</source>
+        <translation>en maintenance</translation>
+    </message>
+    <message>
+        <source>upgrading</source>
+        <translation>en cours de mise à niveau</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>expiré</translation>
+    </message>
+    <message>
+        <source>in error</source>
+        <translation>en erreur</translation>
+    </message>
+    <message>
+        <source>blocked (hacked)</source>
+        <translation>bloqué (piratage)</translation>
+    </message>
+    <message>
         <source>its own disk (local)</source>
         <translation>son propre disque (local)</translation>
     </message>

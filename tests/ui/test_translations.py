@@ -65,7 +65,7 @@ SAME_IN_BOTH = {
 }  # fmt: skip
 #: What the fake API's servers are called and say (the app shows them as they come).
 #: "demo": the demo RFB server's own desktop name ("ovhkvm-desktop demo").
-API_DATA = {"paris", "web", "running", "stopped", "ok", "value", "region", "openstack", "os",
+API_DATA = {"paris", "web", "ok", "value", "region", "openstack", "os",
             "gra", "sbg", "net", "ip", "fr", "old", "ns", "storage", "example", "advance",
             "cloud", "work", "demo"}  # fmt: skip
 FAST = Timings(login_poll=0.1, rescue_poll=0.05, rescue_grace=5.0)
@@ -272,7 +272,13 @@ def test_every_window_shows_french_and_no_english_left(
     assert_nothing_left_in_english(english, french)
     # What a French-speaking administrator reads, in OVHcloud's words.
     shown = {text for _, text in french}
-    for expected in ("Mode rescue…", "Clé d'application :", "Point d'accès :", "Favoris"):
+    for expected in (
+        "Mode rescue…",
+        "Clé d'application :",
+        "Point d'accès :",
+        "Favoris",
+        "en marche",
+    ):
         assert expected in shown, expected
 
 
