@@ -9,8 +9,6 @@ import ast
 import importlib
 from pathlib import Path
 
-import pytest
-
 from ovhkvm_desktop import words
 from ovhkvm_desktop.cli import words as catalogue
 from ovhkvm_desktop.errors import ConsoleError
@@ -18,7 +16,6 @@ from ovhkvm_desktop.rfb.errors import ProtocolError
 
 PACKAGE = Path(words.__file__).resolve().parent
 ROOT = PACKAGE.parent
-FRENCH = ROOT / "resources" / "translations" / "ovhkvm-desktop_fr.po"
 #: Rooms whose sentences are not marked yet, and why (each a list of their own, not hidden).
 NOT_YET: set[str] = set()
 
@@ -105,20 +102,11 @@ def test_the_checker_sees_an_unmarked_sentence_and_lets_a_marked_one_pass() -> N
     assert [_unmarked_words(arg) for arg in args] == [[" refused the connection"], [], []]
 
 
-@pytest.fixture
-def french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    compiled = tmp_path / "fr" / "LC_MESSAGES" / f"{catalogue.DOMAIN}.mo"
-    compiled.parent.mkdir(parents=True)
-    compiled.write_bytes(catalogue.mo_bytes(catalogue.po_entries(FRENCH)))
-    yield tmp_path
-    words.install()  # the environment's language again (English: tests/conftest.py)
-
-
-def test_a_language_chosen_by_the_app_wins_over_the_environment(french: Path) -> None:
-    words.install(french, languages=["fr_FR", "fr"])
+def test_a_language_chosen_by_the_app_wins_over_the_environment(french_catalogue: Path) -> None:
+    words.install(french_catalogue, languages=["fr_FR", "fr"])
     assert words.language() == "fr"
     assert words._("the console was closed") == "la console a été fermée"
-    words.install(french, languages=["en_US", "en"])
+    words.install(french_catalogue, languages=["en_US", "en"])
     assert words.language() == ""
     assert words._("the console was closed") == "the console was closed"
 

@@ -46,6 +46,7 @@ from ovhkvm_desktop.keyboard.layouts import ServerKeymap, default_server_keymap
 from ovhkvm_desktop.rfb.encodings import Encoding
 from ovhkvm_desktop.rfb.framebuffer import Rect
 from ovhkvm_desktop.rfb.messages import BGRX, PixelFormat
+from ovhkvm_desktop.words import _
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,9 @@ class DemoServer:
         log: Callable[[str], None] | None = None,
     ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"the demo console serves on loopback only, not on {host}")
+            raise ValueError(
+                _("the demo console serves on loopback only, not on {host}").format(host=host)
+            )
         self.host, self.port = host, port
         self.qemu_keys = qemu_keys
         self.console = DemoConsole(layout)
@@ -150,7 +153,11 @@ class DemoServer:
         peer = writer.get_extra_info("peername")
         who = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "a client"
         if len(self._writers) >= MAX_CLIENTS:  # handshakes under way count too
-            self._log(f"demo console: refused {who}: {MAX_CLIENTS} clients are connected already")
+            self._log(
+                _("demo console: refused {client}: {count} clients are connected already").format(
+                    client=who, count=MAX_CLIENTS
+                )
+            )
             writer.close()
             return
         client = _Client(self, reader, writer)
@@ -161,13 +168,21 @@ class DemoServer:
             client.add_dirty([Rect(0, 0, self.console.screen.width, self.console.screen.height)])
             await client.run()
         except ClientError as exc:
-            self._log(f"demo console: dropped {who}: {exc}")
+            self._log(_("demo console: dropped {client}: {reason}").format(client=who, reason=exc))
         except TimeoutError:
-            self._log(f"demo console: dropped {who}: no handshake within {HANDSHAKE_TIMEOUT:g} s")
+            self._log(
+                _("demo console: dropped {client}: no handshake within {seconds:g} s").format(
+                    client=who, seconds=HANDSHAKE_TIMEOUT
+                )
+            )
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass  # the client went away: nothing to say
         except Exception as exc:  # a bug the client's bytes found: still one line, still up
-            self._log(f"demo console: dropped {who}: {type(exc).__name__}: {exc}")
+            self._log(
+                _("demo console: dropped {client}: {reason}").format(
+                    client=who, reason=f"{type(exc).__name__}: {exc}"
+                )
+            )
         except asyncio.CancelledError:
             # The server is shutting down. Ending quietly (not as cancelled) keeps asyncio's
             # streams from logging a traceback for a connection that simply ended with it.
@@ -210,7 +225,7 @@ class _Client:
         self.writer.write(b"RFB 003.008\n")
         version = _VERSIONS.get(await self.reader.readexactly(12))
         if version is None:
-            raise ClientError("not an RFB 3.3, 3.7 or 3.8 client")
+            raise ClientError(_("not an RFB 3.3, 3.7 or 3.8 client"))
         if version == 3:
             self.writer.write(struct.pack(">I", _SECURITY_NONE))
         else:
@@ -220,7 +235,9 @@ class _Client:
                 if version == 8:
                     reason = b"only security type None (1) is offered"
                     self.writer.write(struct.pack(">II", 1, len(reason)) + reason)
-                raise ClientError(f"it chose security type {chosen}, not None")
+                raise ClientError(
+                    _("it chose security type {number}, not None").format(number=chosen)
+                )
             if version == 8:
                 self.writer.write(struct.pack(">I", 0))
         await self.reader.readexactly(1)  # ClientInit: shared or not, the screen is shared
@@ -245,7 +262,7 @@ class _Client:
             elif kind == 2:  # SetEncodings
                 (count,) = struct.unpack(">xH", await read(3))
                 if count > MAX_ENCODINGS:
-                    raise ClientError(f"SetEncodings lists {count} encodings")
+                    raise ClientError(_("SetEncodings lists {count} encodings").format(count=count))
                 data = await read(4 * count)
                 self.set_encodings(struct.unpack(f">{count}i", data))
             elif kind == 3:  # FramebufferUpdateRequest
@@ -259,24 +276,30 @@ class _Client:
             elif kind == 6:  # ClientCutText (a negative length: Extended Clipboard)
                 (length,) = struct.unpack(">xxxi", await read(7))
                 if abs(length) > MAX_CUT_TEXT:
-                    raise ClientError(f"a clipboard text of {abs(length)} bytes")
+                    raise ClientError(
+                        _("a clipboard text of {count} bytes").format(count=abs(length))
+                    )
                 await read(abs(length))  # the console has no clipboard
             elif kind == 251:  # SetDesktopSize: the console keeps its size, and says so
                 (screens,) = struct.unpack(">xHHBx", await read(7))[2:]
                 if screens > MAX_SCREENS:
-                    raise ClientError(f"SetDesktopSize with {screens} screens")
+                    raise ClientError(
+                        _("SetDesktopSize with {count} screens").format(count=screens)
+                    )
                 await read(16 * screens)
                 self.send_desktop_size(_RESIZE_BY_CLIENT, _RESIZE_INVALID_LAYOUT)
             elif kind == 255:  # QEMU client message
                 sub = (await read(1))[0]
                 if sub != 0 or not self.server.qemu_keys:
-                    raise ClientError(f"QEMU client message {sub} is not supported")
+                    raise ClientError(
+                        _("QEMU client message {number} is not supported").format(number=sub)
+                    )
                 down, keysym, keycode = struct.unpack(">HII", await read(10))
                 self.extended_key(bool(down), keysym, keycode)
             else:
-                raise ClientError(f"unknown message type {kind}")
+                raise ClientError(_("unknown message type {number}").format(number=kind))
             if self.writer.transport.get_write_buffer_size() > MAX_UNSENT:
-                raise ClientError("it does not read its updates")
+                raise ClientError(_("it does not read its updates"))
             await self.writer.drain()
 
     def set_pixel_format(self, fmt: PixelFormat) -> None:
@@ -290,7 +313,9 @@ class _Client:
                 m.bit_length() + s > fmt.bits_per_pixel for m, s in zip(maxes, shifts, strict=True)
             )
         ):
-            raise ClientError(f"unsupported pixel format ({fmt.describe()})")
+            raise ClientError(
+                _("unsupported pixel format ({format})").format(format=fmt.describe())
+            )
         self.format = fmt
 
     def set_encodings(self, encodings: tuple[int, ...]) -> None:
@@ -517,7 +542,7 @@ class BackgroundDemo:
         await self.server.close()  # clients' connections closed: their tasks end by themselves
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=2)
+            _done, pending = await asyncio.wait(tasks, timeout=2)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from ovhkvm_desktop import cli, words
-from ovhkvm_desktop.cli import words as catalogue
 from ovhkvm_desktop.cli.consoles import untypable_message
 from ovhkvm_desktop.demo import BackgroundDemo
 from ovhkvm_desktop.demo.console import DemoConsole, banner
@@ -28,16 +27,14 @@ from tests.hostile_rfb import HostileServer, Peer, desktop_size, huge_refusal, r
 from tests.session.servers import closed_port
 
 ROOT = Path(__file__).resolve().parents[2]
-FRENCH = ROOT / "resources" / "translations" / "ovhkvm-desktop_fr.po"
 
 
 @pytest.fixture
-def speak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+def speak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, french_catalogue: Path
+) -> Iterator[Callable[[str], None]]:
     """Set the environment's language as a user's shell does; the command line installs it."""
-    compiled = tmp_path / "locale" / "fr" / "LC_MESSAGES" / f"{catalogue.DOMAIN}.mo"
-    compiled.parent.mkdir(parents=True)
-    compiled.write_bytes(catalogue.mo_bytes(catalogue.po_entries(FRENCH)))
-    monkeypatch.setattr(words, "locale_dir", lambda: tmp_path / "locale")
+    monkeypatch.setattr(words, "locale_dir", lambda: french_catalogue)
     monkeypatch.setenv("OVHKVM_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("OVHKVM_VNC_PASSWORD", raising=False)
 
@@ -280,11 +277,6 @@ def test_untypable_characters_and_waits_timeout_read_in_french(speak, capsys, de
     speak("C.UTF-8")
     status, line = said(capsys, "wait", demo.address, "--for", "absent", "--timeout", "1.5")
     assert line == "ovhkvm-desktop: timed out after 1.5 s waiting for 'absent' on the screen"
-
-
-def test_every_layer_speaks_through_the_one_catalogue() -> None:
-    """The runtime and the catalogue's helpers name the same gettext domain."""
-    assert words.DOMAIN == catalogue.DOMAIN
 
 
 def test_a_damaged_settings_file_reads_in_french(speak, capsys, tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ import socket
 import struct
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ovhkvm_desktop import words
 from ovhkvm_desktop.demo import BackgroundDemo, DemoServer
 from ovhkvm_desktop.demo import server as demo_server
 
@@ -399,6 +401,19 @@ def test_a_bad_message_drops_that_client_with_one_line_and_others_carry_on(
     bystander.tap(XT_Q)
     assert bystander.update()[0][4] == RAW
     bystander.close()
+
+
+def test_a_dropped_clients_line_reads_in_the_users_language(
+    demo: BackgroundDemo, caplog: pytest.LogCaptureFixture, french_catalogue: Path
+) -> None:
+    words.install(french_catalogue, languages=["fr"])
+    caplog.set_level(logging.WARNING, "ovhkvm_desktop.demo")
+    client = ready(demo)
+    client.sock.sendall(struct.pack(">BxH", 2, 60000))
+    assert client.closed()
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith("console de démonstration : 127.0.0.1:")
+    assert line.endswith(" déconnecté : SetEncodings annonce 60000 encodages"), line
 
 
 @pytest.mark.parametrize(
