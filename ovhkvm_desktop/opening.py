@@ -53,6 +53,9 @@ class ConsoleRequest:
     guest: GuestSystem | None = None
     extended_keys: bool = True  # QEMU extended key events when the server offers them
     options: SessionOptions = field(default_factory=SessionOptions)
+    #: The app serves this console itself on loopback (the demo): its bytes never leave this
+    #: computer, so its plain RFB is no warning. Set by the code only, never by a request.
+    served_here: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,4 +10,4 @@ from ovhkvm_desktop.opening import ConsoleRequest
 def demo_request(address: str, layout: str) -> ConsoleRequest:
     """The demo server at ``address``, whose guest layout is ``layout``: the window starts on
     that layout, and types characters the layout lacks as a Linux console takes them."""
-    return ConsoleRequest(address, layout=layout, guest=GuestSystem.CONSOLE)
+    return ConsoleRequest(address, layout=layout, guest=GuestSystem.CONSOLE, served_here=True)

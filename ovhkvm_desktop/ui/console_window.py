@@ -164,6 +164,7 @@ class ConsoleConfig:
     clipboard_send: bool = False
     clipboard_take: bool = False
     remember_geometry: bool = True  # the window comes back where it was left, per server
+    served_here: bool = False  # the app's own demo on loopback: plain RFB that stays here
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def console_config(
         clipboard_send=prefs.clipboard_send,
         clipboard_take=prefs.clipboard_take,
         remember_geometry=prefs.remember_geometry,
+        served_here=request.served_here,
     )
 
 
@@ -813,7 +815,7 @@ class ConsoleWindow(QMainWindow):
     def _on_connected(self, info: ServerInfo, fb: Framebuffer, encrypted: bool) -> None:
         self._info = info
         self.encrypted = encrypted
-        self.security_label.setVisible(not encrypted)
+        self.security_label.setVisible(self._exposed)
         self._fb = fb
         self._connected = True
         self._framed = False
@@ -829,11 +831,17 @@ class ConsoleWindow(QMainWindow):
         self._show_size()
         self._fit_window()
 
+    @property
+    def _exposed(self) -> bool:
+        """Whether what the user types crosses a network unencrypted (a plain console that is
+        not the app's own demo)."""
+        return self.encrypted is False and not self.config.served_here
+
     def _bar_title(self) -> str:
         """The full-screen bar's title: the server, and a warning when nothing is encrypted."""
         name = self._info.name if self._info is not None else ""
         title = f"{name} — {self.config.title}" if name else self.config.title
-        if self.encrypted is False:
+        if self._exposed:
             return QCoreApplication.translate(
                 "ConsoleWindow", "{title} — unencrypted console"
             ).format(title=title)

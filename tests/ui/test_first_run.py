@@ -178,6 +178,11 @@ def test_the_demo_way_in_opens_a_console_window_showing_the_demo(
     assert "Guest keyboard layout: French (fr)" in rows
     assert console.layout_combo.currentData() == "fr"  # the window starts on the demo's layout
     assert "demo" in console.windowTitle()
+    # Plain RFB that never leaves this computer: no "Unencrypted" warning (a plain VNC console
+    # elsewhere has one: test_server_text.py).
+    assert console.encrypted is False
+    assert not console.security_label.isVisible()
+    assert "unencrypted" not in console.bar.title.text()
     # What the user types shows on the demo's screen (the process's one demo console).
     demo = running_demo("fr")
     try:
