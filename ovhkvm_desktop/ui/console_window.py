@@ -924,6 +924,7 @@ class ConsoleWindow(QMainWindow):
         self._connected = state.phase is Phase.CONNECTED
         if was_connected and not self._connected:
             self.view.release_pointer()
+            self.view.remote_resize = False  # until the next connection's server says so
             self.translator = self._make_translator()  # the guest let go of everything
             self._uncheck_sticky()
         self.overlay.show_state(state, self._ever_connected)
