@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from ovhkvm_desktop.opening import Opening
@@ -99,11 +99,19 @@ def run_console_window(
     from ovhkvm_desktop.config import ConfigError, Settings
     from ovhkvm_desktop.ui.console_window import ConsoleWindow, console_config
 
+    damaged: ConfigError | None = None
     try:
         settings: Settings | None = Settings()
     except ConfigError as exc:
-        progress(f"{exc}; the window's choices will not be remembered")
-        settings = None
+        settings, damaged = None, exc
+    app = application()
+    _speak(settings)
+    if damaged is not None:
+        progress(
+            QCoreApplication.translate(
+                "ConsoleApp", "{error}; the window's choices will not be remembered"
+            ).format(error=damaged)
+        )
     config = console_config(opening, view, settings.preferences() if settings else None)
     if settings is not None:
         from ovhkvm_desktop.ui.server_list import recent_of
@@ -112,8 +120,6 @@ def run_console_window(
         if recent is not None:
             with contextlib.suppress(ConfigError):  # said above when the file is damaged
                 settings.remember_recent(recent)  # the app's tray lists it
-    app = application()
-    _speak(settings)
     app.setWindowIcon(app_icon())
     window = ConsoleWindow(opening.source, config, opening.request.options, settings)
     window.bridge.progress.connect(progress)

@@ -91,7 +91,9 @@ class ProfileListing:
 def recent_of(request: ConsoleRequest, title: str, default_profile: str | None) -> Recent | None:
     """How a console opened on ``request`` is remembered among the recents: an OVHcloud
     server by its profile and service, an address without its secrets (None: an ``ovh:``
-    target with no profile to name)."""
+    target with no profile to name, or the app's own demo: its address dies with it)."""
+    if request.served_here:
+        return None
     if is_ovh_target(request.target):
         profile = request.profile or default_profile
         return Recent.server(profile, ovh_service(request.target), title) if profile else None

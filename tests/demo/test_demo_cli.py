@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from ovhkvm_desktop import cli
+from ovhkvm_desktop.config import Settings
 from ovhkvm_desktop.demo import BackgroundDemo
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE
@@ -214,14 +215,15 @@ def test_a_port_in_use_is_one_line(serve) -> None:
     assert f"cannot serve the demo console on port {port}" in result.stderr
 
 
-def test_demo_opens_its_console_window(tmp_path: Path) -> None:
-    """`ovhkvm-desktop demo`: the console window shows the demo's first picture (offscreen Qt;
-    the ready file gets the window's id once it has painted the console)."""
+def open_demo_window(tmp_path: Path, **env: str) -> str:
+    """`ovhkvm-desktop demo` until its console window has painted the demo's first picture
+    (offscreen Qt; the ready file gets the window's id then); what it wrote on stderr."""
     ready = tmp_path / "ready"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OVHKVM_WINDOW_READY_FILE=str(ready))
     process = subprocess.Popen(
         [sys.executable, "-m", "ovhkvm_desktop", "demo"],
-        env=env,
+        env=dict(
+            os.environ, QT_QPA_PLATFORM="offscreen", OVHKVM_WINDOW_READY_FILE=str(ready), **env
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -234,4 +236,25 @@ def test_demo_opens_its_console_window(tmp_path: Path) -> None:
         assert ready.read_text().strip().isdigit()
     finally:
         process.terminate()
-        process.wait(10)
+        err = process.communicate(timeout=10)[1]
+    return err
+
+
+def test_demo_opens_its_console_window_and_keeps_no_recent(tmp_path: Path) -> None:
+    open_demo_window(tmp_path)
+    # The demo's loopback address dies with it: not among the tray's recent consoles.
+    assert Settings().recents() == []
+
+
+def test_a_damaged_settings_file_is_said_in_the_users_language_and_the_window_opens(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config"  # OVHKVM_CONFIG_DIR
+    config.mkdir()
+    (config / "config.json").write_text('{"profiles": {"work": []}}', encoding="utf-8")
+    err = open_demo_window(tmp_path, LANGUAGE="fr", LANG="fr_FR.UTF-8")
+    assert (
+        f"ovhkvm-desktop: le fichier de réglages {config / 'config.json'} est endommagé"
+        " ('profiles.work' est une liste, pas un objet) ; corrigez-le ou supprimez-le ;"
+        " les choix de la fenêtre ne seront pas mémorisés"
+    ) in err.splitlines(), err
