@@ -108,8 +108,6 @@ def main() -> int:
     sources = [("argparse", text) for text in argparse_messages()]
     package = ROOT / "ovhkvm_desktop"
     for path in sorted(package.rglob("*.py")):
-        if path.relative_to(package).parts[0] == "ui":
-            continue
         origin = str(path.relative_to(ROOT))
         sources += [(origin, text) for text in marked(path)]
     for origin, text in sources:

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from ovhkvm_desktop.opening import Opening
 from ovhkvm_desktop.ui.icon import APP_ID, app_icon
+from ovhkvm_desktop.words import _
 
 if TYPE_CHECKING:
     from ovhkvm_desktop.config import Settings
@@ -107,11 +108,7 @@ def run_console_window(
     app = application()
     _speak(settings)
     if damaged is not None:
-        progress(
-            QCoreApplication.translate(
-                "ConsoleApp", "{error}; the window's choices will not be remembered"
-            ).format(error=damaged)
-        )
+        progress(_("{error}; the window's choices will not be remembered").format(error=damaged))
     config = console_config(opening, view, settings.preferences() if settings else None)
     if settings is not None:
         from ovhkvm_desktop.ui.server_list import recent_of
@@ -169,7 +166,7 @@ def run_app(progress: Callable[[str], None] | None = None) -> int:
 
     if hand_off(AppRequest()):  # quick, before Qt's set-up
         if progress is not None:
-            progress("ovhkvm-desktop is already running: its window is shown")
+            progress(_("ovhkvm-desktop is already running: its window is shown"))
         return 0
     app = application()
     from ovhkvm_desktop.ui.instance import claim

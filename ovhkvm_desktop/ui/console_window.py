@@ -85,6 +85,7 @@ from ovhkvm_desktop.ui.session_thread import SessionThread
 from ovhkvm_desktop.ui.text import PlainLabel
 from ovhkvm_desktop.ui.toolbar import FittingToolBar
 from ovhkvm_desktop.ui.type_text import TypeTextDialog
+from ovhkvm_desktop.words import _
 
 K = TypeVar("K")  # the value an exclusive menu choice stands for
 
@@ -244,7 +245,7 @@ class FittingStatusBar(QStatusBar):
         room = self.width() - _STATUS_TEXT_ROOM
         layout = self.layout()
         spacing = (layout.spacing() if layout is not None else 6) + 8  # gap and label frame
-        for _, label in sorted(self._labels, key=lambda item: -item[0]):
+        for _width, label in sorted(self._labels, key=lambda item: -item[0]):
             need = label.sizeHint().width() + spacing
             label.setVisible(need <= room)
             if need <= room:
@@ -523,7 +524,7 @@ class ConsoleWindow(QMainWindow):
             action = self._action(text, checkable=True)
             action.setActionGroup(group)
             action.setChecked(value == current)
-            action.triggered.connect(lambda _=False, value=value: choose(value))
+            action.triggered.connect(lambda _checked=False, value=value: choose(value))
             actions[value] = action
         return group, actions
 
@@ -1115,7 +1116,7 @@ class ConsoleWindow(QMainWindow):
         """Type a text into the guest, paced; progress goes to the dialog."""
         if not self._connected or self.view.view_only:
             return
-        events, _ = self._typed(text)
+        events, _untypable = self._typed(text)
         self.release_all_keys()
         self.bridge.type_events(events, self.config.key_delay_ms / 1000)
         if self._dialog is not None:
@@ -1231,7 +1232,7 @@ class ConsoleWindow(QMainWindow):
             return
         name = (self._info.name if self._info else "") or "console"
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path, _ = QFileDialog.getSaveFileName(
+        path, _filter = QFileDialog.getSaveFileName(
             self,
             QCoreApplication.translate("ConsoleWindow", "Save screenshot"),
             f"{_safe(name)}-{stamp}.png",
@@ -1350,7 +1351,11 @@ def _known_key(name: str) -> bool:
 def _qt_key(name: str) -> Qt.Key:
     key = getattr(Qt.Key, f"Key_{name}", None)
     if key is None:
-        raise ValueError(f"unknown key {name!r} (use a Qt key name such as F8, Pause, ScrollLock)")
+        raise ValueError(
+            _("unknown key {name} (use a Qt key name such as F8, Pause, ScrollLock)").format(
+                name=repr(name)
+            )
+        )
     return key
 
 

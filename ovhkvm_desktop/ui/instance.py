@@ -32,6 +32,7 @@ from ovhkvm_desktop.keyboard import KeyboardMode
 from ovhkvm_desktop.keyboard.layouts import GuestSystem
 from ovhkvm_desktop.opening import ConsoleRequest
 from ovhkvm_desktop.session import SessionOptions
+from ovhkvm_desktop.words import _
 
 try:
     import fcntl
@@ -79,7 +80,9 @@ def _private_dir() -> Path:
         path.mkdir(mode=0o700)
     info = path.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise InstanceError(f"{path} is not a private directory of yours: remove it")
+        raise InstanceError(
+            _("{path} is not a private directory of yours: remove it").format(path=path)
+        )
     return path
 
 
@@ -233,10 +236,14 @@ def hand_off(request: AppRequest, name: str | None = None) -> bool:
     try:
         reply = json.loads(answer.split(b"\n", 1)[0].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InstanceError("the running ovhkvm-desktop did not answer") from None
+        raise InstanceError(_("the running ovhkvm-desktop did not answer")) from None
     if not isinstance(reply, dict) or reply.get("ok") is not True:
         error = reply.get("error") if isinstance(reply, dict) else None
-        raise InstanceError(f"the running ovhkvm-desktop refused: {error or 'no reason given'}")
+        raise InstanceError(
+            _("the running ovhkvm-desktop refused: {reason}").format(
+                reason=error or _("no reason given")
+            )
+        )
     return True
 
 
@@ -318,5 +325,9 @@ def claim(request: AppRequest, name: str | None = None) -> InstanceServer | None
             return None
         server = InstanceServer(name)
         if not server.listen():
-            raise InstanceError(f"cannot listen on {name}: {server.server.errorString()}")
+            raise InstanceError(
+                _("cannot listen on {name}: {reason}").format(
+                    name=name, reason=server.server.errorString()
+                )
+            )
         return server

@@ -29,6 +29,7 @@ from ovhkvm_desktop.errors import ConsoleError
 from ovhkvm_desktop.secrets import Secrets
 from ovhkvm_desktop.ui.background import Background, in_words
 from ovhkvm_desktop.ui.text import QT_TRANSLATE_NOOP, PlainLabel
+from ovhkvm_desktop.words import _
 
 #: How the endpoints read in the list (python-ovh's names after them).
 ENDPOINT_NAMES = {
@@ -80,7 +81,7 @@ def wait_and_store(
         name=name,
     )
     if cancelled.is_set():
-        raise flow.LoginFailed("login cancelled")
+        raise flow.LoginFailed(_("login cancelled"))
     secrets = Secrets()
     profile = flow.save_profile(Settings(), secrets, name, credentials)
     if secrets.persistent:

@@ -95,13 +95,6 @@
     </message>
 </context>
 <context>
-    <name>ConsoleApp</name>
-    <message>
-        <source>{error}; the window&apos;s choices will not be remembered</source>
-        <translation>{error} ; les choix de la fenêtre ne seront pas mémorisés</translation>
-    </message>
-</context>
-<context>
     <name>ConsoleWindow</name>
     <message>
         <source>Translate (type what you mean)</source>

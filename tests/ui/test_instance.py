@@ -47,8 +47,8 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def start(*args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
+def start(*args: str, **environment: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1", **environment)
     return subprocess.Popen(
         [sys.executable, "-m", "ovhkvm_desktop", *args],
         env=env,
@@ -86,16 +86,25 @@ def stop(app: subprocess.Popen[str]) -> str:
         return app.communicate()[1]
 
 
-def test_a_second_start_reaches_the_first_app_and_ends(runtime: Path) -> None:
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "ovhkvm-desktop is already running: its window is shown"),
+        ("fr", "ovhkvm-desktop est déjà lancé : sa fenêtre est affichée"),
+    ],
+)
+def test_a_second_start_reaches_the_first_app_and_ends(
+    runtime: Path, language: str, said: str
+) -> None:
     name = socket_name()
     assert name.startswith(str(runtime))
     first = start()
     try:
         wait_listening(first, name)
-        second = start()
+        second = start(LANGUAGE=language)
         _, err = second.communicate(timeout=HAND_OFF_S)
         assert second.returncode == 0
-        assert err == "ovhkvm-desktop: ovhkvm-desktop is already running: its window is shown\n"
+        assert err == f"ovhkvm-desktop: {said}\n"
         assert first.poll() is None  # the first app runs on, the one app
     finally:
         stop(first)
