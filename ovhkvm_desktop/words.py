@@ -7,8 +7,8 @@ the windows show too. So this module sits on the bottom floor, stdlib only, and 
 import it. The language follows LANGUAGE, LC_ALL, LC_MESSAGES and LANG (``install()``), or the
 one the app chose (``install(languages=[...])``, called where the app installs its Qt
 translator). The catalogue's source is resources/translations/ovhkvm-desktop_<lang>.po (made by
-tools/update-translations, which collects every ``_("...")`` and ``N_("...")`` of the package
-outside ui/); setup.py compiles it into the package.
+tools/update-translations, which collects every ``_("...")`` and ``N_("...")`` of the package);
+setup.py compiles it into the package.
 
 A sentence is marked whole, with named placeholders (``_("{host} refused...").format(host=h)``),
 never glued from pieces: word order differs between languages. Errors keep their data in

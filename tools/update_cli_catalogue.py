@@ -3,9 +3,10 @@ tools/update-translations).
 
     update_cli_catalogue.py LANG [--check]
 
-Reads every string the package marks (``_("...")``, ``N_("...")``) outside ui/, whose widgets
-Qt translates (the .ts): the command line's words and the messages of the layers below the front
-ends (errors, the demo console's screen), and the argparse messages a user meets; then rewrites
+Reads every string the package marks (``_("...")``, ``N_("...")``; the windows' widgets are
+Qt's, in the .ts): the command line's words, the messages of the layers below the front ends
+(errors, the demo console's screen), what the windows' modules print on the command line, and the
+argparse messages a user meets; then rewrites
 resources/translations/ovhkvm-desktop_LANG.po keeping the translations it has (new strings come
 in empty, vanished ones go) and compiles it for the checkout
 (resources/translations/LANG/LC_MESSAGES/ovhkvm-desktop.mo; builds compile it with setup.py).
