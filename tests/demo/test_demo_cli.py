@@ -5,12 +5,10 @@ server, its screen checked against an independent drawing from the font's own PS
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from ovhkvm_desktop.demo import BackgroundDemo
 from ovhkvm_desktop.rfb.framebuffer import Framebuffer
 from ovhkvm_desktop.screen_text import UNREADABLE
 from tests.screen_text.render import draw, psf, underline_cursor
+from tests.window_process import WindowProcess
 
 GREY, GREEN, WHITE = 0xAAAAAA, 0x55FF55, 0xFFFFFF
 PROMPT = "root@demo:~# "
@@ -216,28 +215,11 @@ def test_a_port_in_use_is_one_line(serve) -> None:
 
 
 def open_demo_window(tmp_path: Path, **env: str) -> str:
-    """`ovhkvm-desktop demo` until its console window has painted the demo's first picture
-    (offscreen Qt; the ready file gets the window's id then); what it wrote on stderr."""
-    ready = tmp_path / "ready"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ovhkvm_desktop", "demo"],
-        env=dict(
-            os.environ, QT_QPA_PLATFORM="offscreen", OVHKVM_WINDOW_READY_FILE=str(ready), **env
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not (ready.exists() and ready.read_text().strip()) and time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()[1]
-            time.sleep(0.05)
-        assert ready.read_text().strip().isdigit()
-    finally:
-        process.terminate()
-        err = process.communicate(timeout=10)[1]
-    return err
+    """`ovhkvm-desktop demo` until its console window has painted the demo's first picture;
+    what it wrote on stderr."""
+    with WindowProcess(tmp_path / "ready", "demo", **env) as app:
+        pass
+    return app.stderr
 
 
 def test_demo_opens_its_console_window_and_keeps_no_recent(tmp_path: Path) -> None:

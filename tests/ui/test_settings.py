@@ -5,10 +5,6 @@ start hidden in the tray, and a new process of the app (a console's scaling seen
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +24,7 @@ from ovhkvm_desktop.ui.tray import ServerTray
 from tests.ui.conftest import target_of
 from tests.ui.rfb_server import DesktopSize, RfbServer
 from tests.ui.test_main_window import FAST, connected_console, visible_consoles
+from tests.window_process import WindowProcess
 
 CHOSEN = Preferences(
     language="fr",
@@ -189,25 +186,9 @@ def open_in_a_new_process(qtbot, tmp_path: Path, server: RfbServer) -> list[Desk
     """`ovhkvm-desktop open` in a process of its own, until its window shows the screen and a
     moment more; the screen sizes it asked the server for."""
     ready = tmp_path / f"ready-{server.port}"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", OVHKVM_WINDOW_READY_FILE=str(ready))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ovhkvm_desktop", "open", f"vnc://127.0.0.1:{server.port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the window never showed the screen"
-            qtbot.wait(100)
+    with WindowProcess(ready, "open", f"vnc://127.0.0.1:{server.port}"):
         qtbot.wait(1000)  # a resize asked for would have reached the server by now
         return server.messages(DesktopSize)
-    finally:
-        process.terminate()
-        process.communicate(timeout=15)
 
 
 def test_a_new_process_reads_the_settings(qtbot, tmp_path: Path) -> None:
